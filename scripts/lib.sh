@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Shared by dev.sh and test.sh: install what a fresh machine lacks, and start
+# a throwaway Postgres and a local AWS Organizations endpoint (fakecloud).
+# Everything started here is stopped by `stack_down` (set as an EXIT trap).
+set -euo pipefail
+
+FAKECLOUD_VERSION=0.51.0
+CACHE_DIR=${ORG_INVITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/org-invites}
+FAKECLOUD_ROOT="$CACHE_DIR/fakecloud-$FAKECLOUD_VERSION"
+FAKECLOUD_BIN="$FAKECLOUD_ROOT/bin/fakecloud"
+STACK_DIR=""
+PG_BIN=""
+PG_DATA=""
+FAKECLOUD_PID=""
+
+log() { printf '\033[1m[org-invites]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  log "installing Debian packages: $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres).
+ensure_postgres() {
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+    apt_install postgresql
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+}
+
+# fakecloud, built once into a cache outside the clone (20-30 min the first time).
+ensure_fakecloud() {
+  if [ -x "$FAKECLOUD_BIN" ] && grep -qs "fakecloud $FAKECLOUD_VERSION" "$FAKECLOUD_ROOT/.crates.toml"; then
+    return
+  fi
+  log "building fakecloud $FAKECLOUD_VERSION into $FAKECLOUD_ROOT (first time only: 20-30 min on 2 cores)"
+  mkdir -p "$FAKECLOUD_ROOT"
+  local logf="$CACHE_DIR/fakecloud-install.log"
+  cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked --root "$FAKECLOUD_ROOT" >"$logf" 2>&1 &
+  local pid=$! n=0
+  # Progress: one line a minute with the crate being compiled.
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    n=$((n + 1))
+    if [ $((n % 12)) -eq 0 ]; then
+      log "  still building fakecloud ($((n / 12)) min): $(grep -c Compiling "$logf" || true) crates compiled, last: $(grep Compiling "$logf" | tail -n1 | sed 's/^ *//')"
+    fi
+  done
+  if ! wait "$pid"; then
+    tail -n 30 "$logf" >&2
+    log "fakecloud install failed (log: $logf)"
+    return 1
+  fi
+  log "fakecloud installed"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Postgres refuses to run as root: as root, the cluster belongs to an
+# unprivileged user (Debian's `postgres`, or one made here).
+pg_user() {
+  if [ "$(id -u)" -ne 0 ]; then id -un; return; fi
+  if ! id postgres >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  fi
+  echo postgres
+}
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u "$(pg_user)" -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local port user
+  port=$(free_port)
+  user=$(pg_user)
+  PG_DATA="$STACK_DIR/pgdata"
+  mkdir -p "$PG_DATA"
+  [ "$(id -u)" -eq 0 ] && chown -R "$user" "$STACK_DIR"
+  as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --no-sync >"$STACK_DIR/initdb.log" 2>&1
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$STACK_DIR/postgres.log" -w -t 60 \
+    -o "-p $port -k $STACK_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=500" \
+    start >/dev/null
+  export PGPORT=$port
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  log "postgres ready on 127.0.0.1:$port (data in $PG_DATA)"
+}
+
+wait_http() {
+  local url=$1 tries=${2:-300}
+  for _ in $(seq "$tries"); do
+    curl -fsS "$url" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  log "no answer from $url"
+  return 1
+}
+
+# An AWS Organizations API call as the management account (fakecloud
+# treats unsigned requests as the default account, 123456789012).
+org_call() {
+  local body=${2:-}
+  [ -n "$body" ] || body='{}'
+  curl -sS -X POST "$AWS_ENDPOINT_URL/" \
+    -H 'Content-Type: application/x-amz-json-1.1' \
+    -H "X-Amz-Target: AWSOrganizationsV20161128.$1" \
+    -d "$body"
+}
+
+start_fakecloud() {
+  local port
+  port=$(free_port)
+  "$FAKECLOUD_BIN" --addr "127.0.0.1:$port" --log-level warn >"$STACK_DIR/fakecloud.log" 2>&1 &
+  FAKECLOUD_PID=$!
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  wait_http "$AWS_ENDPOINT_URL/_fakecloud/health"
+  # The management account's organization; invitations need one.
+  org_call CreateOrganization '{"FeatureSet":"ALL"}' >"$STACK_DIR/organization.json"
+  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  log "fakecloud ready on $AWS_ENDPOINT_URL (organization created, management account 123456789012)"
+}
+
+stack_up() {
+  STACK_DIR=$(mktemp -d /tmp/org-invites-stack.XXXXXX)
+  chmod 755 "$STACK_DIR"
+  trap stack_down EXIT
+  trap 'exit 130' INT TERM
+  ensure_postgres
+  ensure_fakecloud
+  start_postgres
+  start_fakecloud
+}
+
+stack_down() {
+  local rc=$?
+  [ -n "$FAKECLOUD_PID" ] && kill "$FAKECLOUD_PID" 2>/dev/null || true
+  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -n "$STACK_DIR" ] && rm -rf "$STACK_DIR"
+  exit $rc
+}

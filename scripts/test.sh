@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# README command 2: every check and every test, on a throwaway stack.
+#   scripts/test.sh            lint, unit and integration tests
+#   scripts/test.sh NAME       only tests whose name contains NAME
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+log "checking formatting"
+cargo fmt --all -- --check
+
+log "linting the protos (buf, STANDARD rules)"
+BUF_DIR="$CACHE_DIR/buf"
+if [ ! -x "$BUF_DIR/node_modules/.bin/buf" ]; then
+  mkdir -p "$BUF_DIR"
+  npm install --silent --prefix "$BUF_DIR" @bufbuild/buf@1 >/dev/null
+fi
+"$BUF_DIR/node_modules/.bin/buf" lint
+
+stack_up
+export ORG_INVITES_TEST_DATABASE_URL="$DATABASE_URL"
+export ORG_INVITES_TEST_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
+
+log "clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+log "tests"
+cargo test --locked --all-targets -- "$@"

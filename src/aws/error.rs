@@ -1,0 +1,150 @@
+//! An AWS error reduced to what callers act on: its kind, its AWS name and
+//! reason, and whether the request may have taken effect anyway.
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    AccessDenied,
+    AccountOwnerNotVerified,
+    OrganizationsNotInUse,
+    ConcurrentModification,
+    ConstraintViolation,
+    DuplicateHandshake,
+    FinalizingOrganization,
+    HandshakeAlreadyInState,
+    HandshakeConstraintViolation,
+    HandshakeNotFound,
+    InvalidHandshakeTransition,
+    InvalidInput,
+    /// AWS answered 5xx (`ServiceException` or otherwise).
+    Service,
+    TooManyRequests,
+    /// No answer in time, or the connection failed mid-request.
+    Timeout,
+    /// The endpoint could not be reached at all: the request never left.
+    Unreachable,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub kind: AwsErrorKind,
+    /// The AWS error name, e.g. `DuplicateHandshakeException`.
+    pub code: String,
+    /// The AWS `Reason`, e.g. `HANDSHAKE_RATE_LIMIT_EXCEEDED`.
+    pub reason: Option<String>,
+    /// AWS's message; never contains request values this service sends.
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn new(code: &str, reason: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind_of(code),
+            code: code.to_string(),
+            reason,
+            message: message.into(),
+        }
+    }
+
+    pub fn with_kind(kind: AwsErrorKind, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.to_string(),
+            reason: None,
+            message: message.into(),
+        }
+    }
+
+    /// Whether AWS may have acted on the request although we got an error:
+    /// then the outcome must be looked up, never assumed.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.kind, AwsErrorKind::Timeout | AwsErrorKind::Service)
+    }
+}
+
+/// The AWS error name, with or without the `Exception` suffix some
+/// protocols drop.
+fn kind_of(code: &str) -> AwsErrorKind {
+    use AwsErrorKind::*;
+    match code.trim_end_matches("Exception") {
+        "AccessDenied" => AccessDenied,
+        "AccountOwnerNotVerified" => AccountOwnerNotVerified,
+        "AWSOrganizationsNotInUse" => OrganizationsNotInUse,
+        "ConcurrentModification" => ConcurrentModification,
+        "ConstraintViolation" => ConstraintViolation,
+        "DuplicateHandshake" => DuplicateHandshake,
+        "FinalizingOrganization" => FinalizingOrganization,
+        "HandshakeAlreadyInState" => HandshakeAlreadyInState,
+        "HandshakeConstraintViolation" => HandshakeConstraintViolation,
+        "HandshakeNotFound" => HandshakeNotFound,
+        "InvalidHandshakeTransition" => InvalidHandshakeTransition,
+        "InvalidInput" => InvalidInput,
+        "Service" | "InternalFailure" | "ServiceUnavailable" => Service,
+        "TooManyRequests" | "Throttling" | "ThrottlingException" => TooManyRequests,
+        _ => Other,
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(reason) = &self.reason {
+            write!(f, " ({reason})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_names_map_to_kinds_with_or_without_the_suffix() {
+        assert_eq!(
+            AwsError::new("DuplicateHandshakeException", None, "").kind,
+            AwsErrorKind::DuplicateHandshake
+        );
+        assert_eq!(
+            AwsError::new("HandshakeNotFound", None, "").kind,
+            AwsErrorKind::HandshakeNotFound
+        );
+        assert_eq!(
+            AwsError::new("AWSOrganizationsNotInUseException", None, "").kind,
+            AwsErrorKind::OrganizationsNotInUse
+        );
+        assert_eq!(
+            AwsError::new("SomethingNew", None, "").kind,
+            AwsErrorKind::Other
+        );
+    }
+
+    #[test]
+    fn only_timeouts_and_5xx_leave_the_outcome_unknown() {
+        assert!(AwsError::new("ServiceException", None, "").outcome_unknown());
+        assert!(AwsError::with_kind(AwsErrorKind::Timeout, "Timeout", "").outcome_unknown());
+        assert!(
+            !AwsError::with_kind(AwsErrorKind::Unreachable, "Unreachable", "").outcome_unknown()
+        );
+        assert!(!AwsError::new("DuplicateHandshakeException", None, "").outcome_unknown());
+    }
+
+    #[test]
+    fn display_names_the_error_and_reason() {
+        let e = AwsError::new(
+            "HandshakeConstraintViolationException",
+            Some("HANDSHAKE_RATE_LIMIT_EXCEEDED".into()),
+            "too many",
+        );
+        assert_eq!(
+            e.to_string(),
+            "HandshakeConstraintViolationException (HANDSHAKE_RATE_LIMIT_EXCEEDED): too many"
+        );
+    }
+}

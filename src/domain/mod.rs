@@ -1,0 +1,23 @@
+//! Domain types: parsed once at the edge, trusted everywhere after.
+mod account_id;
+mod email;
+mod handshake;
+mod handshake_id;
+mod notes;
+mod request_id;
+mod tags;
+mod target;
+mod violation;
+
+pub use account_id::AccountId;
+pub use email::EmailAddress;
+pub use handshake::{
+    Handshake, HandshakeAction, HandshakeRecord, HandshakeState, Party, PartyType, Resource,
+    ResourceType,
+};
+pub use handshake_id::HandshakeId;
+pub use notes::Notes;
+pub use request_id::RequestId;
+pub use tags::{Tag, Tags};
+pub use target::InviteTarget;
+pub use violation::{FieldViolation, Violations};

@@ -1,0 +1,295 @@
+//! The one place service errors become gRPC statuses. AWS errors keep their
+//! name and reason in `google.rpc.ErrorInfo`; internal errors are logged
+//! with their chain and returned opaque.
+use std::{collections::HashMap, time::Duration};
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::error;
+
+use crate::{
+    aws::{AwsError, AwsErrorKind},
+    domain::Violations,
+    service::Error,
+};
+
+/// ErrorInfo.domain for errors that come from AWS Organizations.
+pub const AWS_DOMAIN: &str = "organizations.amazonaws.com";
+/// ErrorInfo.domain for this service's own errors.
+pub const SERVICE_DOMAIN: &str = "orginvites.v1";
+
+const RATE_LIMIT_REASON: &str = "HANDSHAKE_RATE_LIMIT_EXCEEDED";
+/// The daily invitation quota counts over 24 hours; an hour is a sensible next look.
+const QUOTA_RETRY: Duration = Duration::from_secs(3600);
+/// AWS says to wait an hour while a new organization finalises.
+const FINALIZING_RETRY: Duration = Duration::from_secs(3600);
+const THROTTLE_RETRY: Duration = Duration::from_secs(1);
+
+impl From<Error> for Status {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(v) => invalid(&v),
+            Error::NotFound(id) => service_status(
+                Code::NotFound,
+                format!("handshake {id} not found"),
+                "HANDSHAKE_NOT_FOUND",
+                None,
+            ),
+            Error::RequestIdReused => service_status(
+                Code::InvalidArgument,
+                "request_id was already used for a different invitation; use a new request_id"
+                    .into(),
+                "REQUEST_ID_REUSED",
+                None,
+            ),
+            Error::InProgress => service_status(
+                Code::Aborted,
+                "an invitation with this request_id is being sent; retry shortly".into(),
+                "REQUEST_IN_PROGRESS",
+                Some(THROTTLE_RETRY),
+            ),
+            Error::Aws(aws) => aws_status(&aws),
+            Error::NotRecorded(inner) => {
+                error!(error = ?inner, "invitation sent but not recorded");
+                service_status(
+                    Code::Unavailable,
+                    "the invitation may have been sent but could not be recorded yet; \
+                     retry with the same request_id"
+                        .into(),
+                    "NOT_RECORDED",
+                    Some(THROTTLE_RETRY),
+                )
+            }
+            Error::Store(s) if s.is_unavailable() => {
+                error!(error = ?s, "database unavailable");
+                service_status(
+                    Code::Unavailable,
+                    "the database is unavailable; retry later".into(),
+                    "DATABASE_UNAVAILABLE",
+                    Some(THROTTLE_RETRY),
+                )
+            }
+            Error::Store(s) => {
+                error!(error = ?s, "database error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+/// `INVALID_ARGUMENT` with one `BadRequest` field violation per bad field.
+pub fn invalid(v: &Violations) -> Status {
+    let violations: Vec<tonic_types::FieldViolation> =
+        v.0.iter()
+            .map(|f| tonic_types::FieldViolation::new(&f.field, &f.description))
+            .collect();
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!("invalid request: {v}"),
+        ErrorDetails::with_bad_request(violations),
+    )
+}
+
+fn service_status(code: Code, message: String, reason: &str, retry: Option<Duration>) -> Status {
+    let mut details = ErrorDetails::with_error_info(reason, SERVICE_DOMAIN, HashMap::new());
+    if retry.is_some() {
+        details.set_retry_info(retry);
+    }
+    Status::with_error_details(code, message, details)
+}
+
+/// The AWS error → gRPC code table.
+pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
+    use AwsErrorKind::*;
+    let rate_limited = e.reason.as_deref() == Some(RATE_LIMIT_REASON);
+    match e.kind {
+        DuplicateHandshake => (Code::AlreadyExists, None),
+        HandshakeConstraintViolation | ConstraintViolation if rate_limited => {
+            (Code::ResourceExhausted, Some(QUOTA_RETRY))
+        }
+        HandshakeConstraintViolation | ConstraintViolation => (Code::FailedPrecondition, None),
+        AccessDenied => (Code::PermissionDenied, None),
+        TooManyRequests => (Code::ResourceExhausted, Some(THROTTLE_RETRY)),
+        Service | Timeout | Unreachable => (Code::Unavailable, None),
+        HandshakeNotFound => (Code::NotFound, None),
+        InvalidHandshakeTransition | HandshakeAlreadyInState => (Code::FailedPrecondition, None),
+        FinalizingOrganization => (Code::Unavailable, Some(FINALIZING_RETRY)),
+        OrganizationsNotInUse | AccountOwnerNotVerified => (Code::FailedPrecondition, None),
+        ConcurrentModification => (Code::Aborted, Some(THROTTLE_RETRY)),
+        InvalidInput => (Code::InvalidArgument, None),
+        Other => (Code::Unknown, None),
+    }
+}
+
+fn aws_status(e: &AwsError) -> Status {
+    let (code, retry) = aws_code(e);
+    let reason = e.reason.clone().unwrap_or_else(|| upper_snake(&e.code));
+    let mut metadata = HashMap::from([("aws_error".to_string(), e.code.clone())]);
+    if let Some(r) = &e.reason {
+        metadata.insert("aws_reason".to_string(), r.clone());
+    }
+    let mut details = ErrorDetails::with_error_info(reason, AWS_DOMAIN, metadata);
+    if retry.is_some() {
+        details.set_retry_info(retry);
+    }
+    Status::with_error_details(code, format!("AWS Organizations: {e}"), details)
+}
+
+/// `DuplicateHandshakeException` → `DUPLICATE_HANDSHAKE`, for ErrorInfo.reason.
+fn upper_snake(code: &str) -> String {
+    let name = code.trim_end_matches("Exception");
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_upper = true;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !prev_upper {
+            out.push('_');
+        }
+        prev_upper = c.is_ascii_uppercase();
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{FieldViolation, HandshakeId};
+
+    fn aws(code: &str, reason: Option<&str>) -> Status {
+        Error::Aws(AwsError::new(code, reason.map(str::to_string), "m")).into()
+    }
+
+    #[test]
+    fn each_aws_error_maps_to_its_grpc_code() {
+        let table = [
+            ("DuplicateHandshakeException", None, Code::AlreadyExists),
+            (
+                "HandshakeConstraintViolationException",
+                Some("ALREADY_IN_AN_ORGANIZATION"),
+                Code::FailedPrecondition,
+            ),
+            (
+                "HandshakeConstraintViolationException",
+                Some("HANDSHAKE_RATE_LIMIT_EXCEEDED"),
+                Code::ResourceExhausted,
+            ),
+            (
+                "ConstraintViolationException",
+                Some("MAX_TAG_LIMIT_EXCEEDED"),
+                Code::FailedPrecondition,
+            ),
+            (
+                "ConstraintViolationException",
+                Some("HANDSHAKE_RATE_LIMIT_EXCEEDED"),
+                Code::ResourceExhausted,
+            ),
+            ("AccessDeniedException", None, Code::PermissionDenied),
+            ("TooManyRequestsException", None, Code::ResourceExhausted),
+            ("ServiceException", None, Code::Unavailable),
+            ("HandshakeNotFoundException", None, Code::NotFound),
+            (
+                "InvalidHandshakeTransitionException",
+                None,
+                Code::FailedPrecondition,
+            ),
+            (
+                "HandshakeAlreadyInStateException",
+                None,
+                Code::FailedPrecondition,
+            ),
+            ("FinalizingOrganizationException", None, Code::Unavailable),
+            (
+                "AWSOrganizationsNotInUseException",
+                None,
+                Code::FailedPrecondition,
+            ),
+            ("ConcurrentModificationException", None, Code::Aborted),
+            (
+                "InvalidInputException",
+                Some("INVALID_PATTERN"),
+                Code::InvalidArgument,
+            ),
+        ];
+        for (name, reason, want) in table {
+            assert_eq!(aws(name, reason).code(), want, "{name} {reason:?}");
+        }
+        let timeout = AwsError::with_kind(AwsErrorKind::Timeout, "Timeout", "slow");
+        assert_eq!(Status::from(Error::Aws(timeout)).code(), Code::Unavailable);
+    }
+
+    #[test]
+    fn error_info_carries_the_aws_name_and_reason() {
+        let s = aws(
+            "HandshakeConstraintViolationException",
+            Some("ALREADY_IN_AN_ORGANIZATION"),
+        );
+        let info = s.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "ALREADY_IN_AN_ORGANIZATION");
+        assert_eq!(info.domain, AWS_DOMAIN);
+        assert_eq!(
+            info.metadata["aws_error"],
+            "HandshakeConstraintViolationException"
+        );
+        assert_eq!(info.metadata["aws_reason"], "ALREADY_IN_AN_ORGANIZATION");
+        let dup = aws("DuplicateHandshakeException", None)
+            .get_details_error_info()
+            .unwrap();
+        assert_eq!(dup.reason, "DUPLICATE_HANDSHAKE");
+    }
+
+    #[test]
+    fn rate_limits_and_finalizing_carry_retry_info() {
+        for (name, reason) in [
+            (
+                "HandshakeConstraintViolationException",
+                Some("HANDSHAKE_RATE_LIMIT_EXCEEDED"),
+            ),
+            ("FinalizingOrganizationException", None),
+            ("TooManyRequestsException", None),
+        ] {
+            let retry = aws(name, reason).get_details_retry_info();
+            assert!(retry.and_then(|r| r.retry_delay).is_some(), "{name}");
+        }
+        assert!(aws("DuplicateHandshakeException", None)
+            .get_details_retry_info()
+            .is_none());
+    }
+
+    #[test]
+    fn invalid_requests_list_every_bad_field() {
+        let v = Violations(vec![
+            FieldViolation::new("target.id", "bad"),
+            FieldViolation::new("tags[1].key", "worse"),
+        ]);
+        let s: Status = Error::Invalid(v).into();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        let fields: Vec<String> = s
+            .get_details_bad_request()
+            .unwrap()
+            .field_violations
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["target.id", "tags[1].key"]);
+    }
+
+    #[test]
+    fn not_found_names_the_handshake() {
+        let id = HandshakeId::parse("h-abcdefgh12").unwrap();
+        let s: Status = Error::NotFound(id).into();
+        assert_eq!(s.code(), Code::NotFound);
+        assert!(s.message().contains("h-abcdefgh12"));
+    }
+
+    #[test]
+    fn aws_names_become_upper_snake_reasons() {
+        assert_eq!(
+            upper_snake("DuplicateHandshakeException"),
+            "DUPLICATE_HANDSHAKE"
+        );
+        assert_eq!(
+            upper_snake("AWSOrganizationsNotInUseException"),
+            "AWSORGANIZATIONS_NOT_IN_USE"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! org-invites: invite AWS accounts into an AWS Organization over gRPC and
+//! keep a lasting record of every invitation in Postgres.
+pub mod aws;
+pub mod config;
+pub mod domain;
+pub mod grpc;
+pub mod proto;
+pub mod service;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

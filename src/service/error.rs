@@ -1,0 +1,28 @@
+//! The service's error: one enum, turned into a gRPC status in one place.
+use thiserror::Error;
+
+use crate::{
+    aws::AwsError,
+    domain::{HandshakeId, Violations},
+    store::StoreError,
+};
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("invalid request: {0}")]
+    Invalid(Violations),
+    #[error("handshake {0} not found")]
+    NotFound(HandshakeId),
+    #[error("request_id was already used for a different invitation")]
+    RequestIdReused,
+    #[error("an invitation with this request_id is being sent right now")]
+    InProgress,
+    #[error("AWS Organizations: {0}")]
+    Aws(#[from] AwsError),
+    /// AWS may have made the handshake but it is not recorded yet; the
+    /// intent row makes sure it will be.
+    #[error("the invitation may have been sent but is not recorded yet")]
+    NotRecorded(#[source] Box<Error>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

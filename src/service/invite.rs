@@ -1,0 +1,129 @@
+//! InviteAccount: intent row first, then AWS, then the record; every way
+//! out of that sequence leaves something that finishes the job later.
+use std::time::Duration;
+
+use tracing::{info, warn};
+
+use super::{Error, Invitations};
+use crate::{
+    aws::{AwsErrorKind, Invitation},
+    domain::{Handshake, HandshakeRecord, RequestId},
+    store::{BeginInvite, UnresolvedInvite},
+};
+
+/// How long a handshake AWS made but Postgres refused is retried in the
+/// background before it is left to the repair sweep.
+const LATE_RECORD_FOR: Duration = Duration::from_secs(15 * 60);
+
+impl Invitations {
+    /// Sends the invitation once per request_id. Without a request_id the
+    /// call is still recorded, under a generated one.
+    pub async fn invite(
+        &self,
+        request_id: Option<RequestId>,
+        inv: Invitation,
+    ) -> Result<HandshakeRecord, Error> {
+        let request_id = request_id.unwrap_or_else(RequestId::generate);
+        let mut resuming = None;
+        match self
+            .store
+            .begin_invite(&request_id, &inv, self.grace)
+            .await?
+        {
+            BeginInvite::Started => {}
+            BeginInvite::AlreadySent(record) => return Ok(record),
+            BeginInvite::InProgress => return Err(Error::InProgress),
+            BeginInvite::Mismatch => return Err(Error::RequestIdReused),
+            BeginInvite::Unresolved(unresolved) => {
+                if let Some(h) = self.find_sent(&unresolved).await? {
+                    return self.record(&request_id, &inv, h).await;
+                }
+                resuming = Some(unresolved);
+            }
+        }
+        match self.aws.invite_account(&inv).await {
+            Ok(h) => self.record(&request_id, &inv, h).await,
+            Err(e) if e.outcome_unknown() => {
+                warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");
+                if let Err(se) = self.store.mark_invite_unknown(&request_id).await {
+                    warn!(error = %se, "could not mark invite unknown; repair will find it");
+                }
+                Err(e.into())
+            }
+            Err(e) => {
+                // A duplicate of our own earlier attempt is the handshake we
+                // looked for but AWS did not list yet.
+                if let (Some(unresolved), AwsErrorKind::DuplicateHandshake) = (&resuming, e.kind) {
+                    if let Some(h) = self.find_sent(unresolved).await? {
+                        return self.record(&request_id, &inv, h).await;
+                    }
+                }
+                if let Err(se) = self
+                    .store
+                    .fail_invite(&request_id, &e.code, e.reason.as_deref())
+                    .await
+                {
+                    warn!(error = %se, "could not record the refused invite");
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Records the handshake AWS made. If Postgres refuses, the caller hears
+    /// so, and a background task keeps trying while the intent row waits
+    /// for the repair sweep in case this process dies too.
+    async fn record(
+        &self,
+        request_id: &RequestId,
+        inv: &Invitation,
+        handshake: Handshake,
+    ) -> Result<HandshakeRecord, Error> {
+        match self
+            .store
+            .complete_invite(request_id, inv, &handshake)
+            .await
+        {
+            Ok(record) => {
+                info!(
+                    request_id = request_id.as_str(),
+                    handshake_id = handshake.id.as_str(),
+                    "invitation recorded"
+                );
+                Ok(record)
+            }
+            Err(e) => {
+                warn!(request_id = request_id.as_str(), handshake_id = handshake.id.as_str(),
+                      error = %e, "invitation sent but not recorded; retrying in the background");
+                let (store, request_id, inv) =
+                    (self.store.clone(), request_id.clone(), inv.clone());
+                tokio::spawn(async move {
+                    let deadline = tokio::time::Instant::now() + LATE_RECORD_FOR;
+                    let mut wait = Duration::from_millis(500);
+                    while tokio::time::Instant::now() < deadline {
+                        tokio::time::sleep(wait).await;
+                        if store
+                            .complete_invite(&request_id, &inv, &handshake)
+                            .await
+                            .is_ok()
+                        {
+                            info!(request_id = request_id.as_str(), "invitation recorded late");
+                            return;
+                        }
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                });
+                Err(Error::NotRecorded(Box::new(e.into())))
+            }
+        }
+    }
+
+    /// The handshake an earlier attempt of this intent made, if AWS lists one.
+    pub(super) async fn find_sent(
+        &self,
+        unresolved: &UnresolvedInvite,
+    ) -> Result<Option<Handshake>, Error> {
+        let all = self.all_invite_handshakes().await?;
+        self.pick_sent(&all, unresolved).await
+    }
+}

@@ -1,0 +1,237 @@
+//! Building and running the server: bind, health, reflection, background
+//! tasks, and one cancellation token for shutdown.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use sqlx::postgres::PgConnectOptions;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic_health::{server::HealthReporter, ServingStatus};
+use tracing::{info, warn};
+
+use crate::{
+    aws::{Organizations, SdkOrganizations},
+    config::{DatabaseArgs, ServeArgs},
+    grpc::InvitationApi,
+    proto::{self, v1::invitation_service_server::InvitationServiceServer},
+    service::Invitations,
+    store::Store,
+};
+
+/// How often Postgres is checked for the health status.
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How long in-flight calls may take to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Everything the server needs, ready to run: the port is already bound,
+/// so callers (and tests, with port 0) know the address before it serves.
+pub struct Application {
+    listener: TcpListener,
+    store: Store,
+    invitations: Invitations,
+    poll_interval: Duration,
+}
+
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: PgConnectOptions,
+    pub poll_interval: Duration,
+    pub invite_grace: Duration,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, aws: Arc<dyn Organizations>) -> Result<Self, BoxError> {
+        let listener = TcpListener::bind(settings.listen).await?;
+        let store = Store::connect_lazy(settings.database);
+        let invitations = Invitations::new(store.clone(), aws, settings.invite_grace);
+        Ok(Self {
+            listener,
+            store,
+            invitations,
+            poll_interval: settings.poll_interval,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown` is cancelled: health turns NOT_SERVING first,
+    /// then the server stops accepting and lets in-flight calls finish.
+    pub async fn run_until(self, shutdown: CancellationToken) -> Result<(), BoxError> {
+        let (reporter, health) = tonic_health::server::health_reporter();
+        set_health(&reporter, ServingStatus::NotServing).await;
+        let tasks = CancellationToken::new();
+        tokio::spawn(watch_database(
+            self.store.clone(),
+            reporter.clone(),
+            tasks.clone(),
+        ));
+        tokio::spawn(repair_loop(
+            self.invitations.clone(),
+            self.poll_interval,
+            tasks.clone(),
+        ));
+
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        // grpcurl 1.8 speaks only v1alpha.
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()?;
+
+        let api = InvitationServiceServer::new(InvitationApi::new(self.invitations.clone()));
+        let drained = {
+            let reporter = reporter.clone();
+            let tasks = tasks.clone();
+            async move {
+                shutdown.cancelled().await;
+                info!("shutting down: health NOT_SERVING, draining in-flight calls");
+                tasks.cancel();
+                set_health(&reporter, ServingStatus::NotServing).await;
+            }
+        };
+        info!(addr = %self.local_addr(), "org-invites listening");
+        let server = tonic::transport::Server::builder()
+            .add_service(health)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(api)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), drained);
+        // Long-lived streams (health Watch) would hold a graceful drain open forever.
+        let drain_deadline = async {
+            tasks.cancelled().await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        };
+        let result = tokio::select! {
+            r = server => r,
+            _ = drain_deadline => {
+                warn!("drain timeout: closing the streams still open");
+                Ok(())
+            }
+        };
+        tasks.cancel();
+        result?;
+        info!("org-invites stopped");
+        Ok(())
+    }
+}
+
+async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    reporter
+        .set_service_status(
+            <InvitationServiceServer<InvitationApi> as tonic::server::NamedService>::NAME,
+            status,
+        )
+        .await;
+}
+
+/// SERVING only once migrations ran and while Postgres answers.
+async fn watch_database(store: Store, reporter: HealthReporter, stop: CancellationToken) {
+    let mut migrated = false;
+    let mut last = None;
+    loop {
+        let ok = if migrated {
+            store.ping().await.map_err(|e| e.to_string())
+        } else {
+            store.migrate().await.map_err(|e| e.to_string())
+        };
+        migrated |= ok.is_ok();
+        let status = if ok.is_ok() {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        if last != Some(status) {
+            match &ok {
+                Ok(()) => info!("database reachable and migrated: SERVING"),
+                Err(e) => warn!(error = %e, "database unavailable: NOT_SERVING"),
+            }
+            last = Some(status);
+        }
+        if stop.is_cancelled() {
+            return;
+        }
+        set_health(&reporter, status).await;
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(HEALTH_CHECK_EVERY) => {}
+        }
+    }
+}
+
+/// Looks up abandoned invitations in AWS at start-up and then every interval.
+async fn repair_loop(invitations: Invitations, every: Duration, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        match invitations.repair_unresolved().await {
+            Ok(0) => {}
+            Ok(n) => info!(resolved = n, "unresolved invitations repaired"),
+            Err(e) => warn!(error = %e, "repair sweep failed; will retry"),
+        }
+    }
+}
+
+fn connect_options(args: &DatabaseArgs) -> Result<PgConnectOptions, BoxError> {
+    // The URL may hold a password: report only that it is malformed.
+    args.database_url
+        .parse()
+        .map_err(|_| "DATABASE_URL is not a valid postgres:// URL".into())
+}
+
+/// `org-invites serve`.
+pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
+    let settings = Settings {
+        listen: args.listen,
+        database: connect_options(&args.database)?,
+        poll_interval: args.poll_interval,
+        invite_grace: args.invite_grace,
+    };
+    let aws = Arc::new(SdkOrganizations::from_env().await);
+    let app = Application::build(settings, aws).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            wait_for_signal().await;
+            shutdown.cancel();
+        }
+    });
+    app.run_until(shutdown).await
+}
+
+/// `org-invites migrate`.
+pub async fn migrate(args: DatabaseArgs) -> Result<(), BoxError> {
+    let store = Store::connect_lazy(connect_options(&args)?);
+    store.migrate().await?;
+    info!("migrations applied");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

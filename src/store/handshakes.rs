@@ -1,0 +1,167 @@
+//! Reading and writing handshake rows.
+use chrono::{DateTime, Utc};
+use sqlx::{types::Json, AssertSqlSafe, PgExecutor};
+
+use super::{
+    rows::{HandshakeRow, HANDSHAKE_COLUMNS},
+    Store, StoreError,
+};
+use crate::domain::{
+    Handshake, HandshakeId, HandshakeRecord, HandshakeState, Notes, PartyType, Tags,
+};
+
+/// What this service knows about a handshake beyond what AWS reports.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub target: Option<(PartyType, String)>,
+    pub notes: Notes,
+    pub tags: Tags,
+    pub request_id: Option<String>,
+}
+
+impl Known {
+    /// For a handshake this service did not send: the invited party as best
+    /// it can be told, and the notes when AWS shows them.
+    pub fn from_aws(h: &Handshake) -> Self {
+        Self {
+            target: h.guess_target().map(|p| (p.kind, p.id.clone())),
+            notes: h
+                .notes()
+                .and_then(|n| Notes::parse(n).ok())
+                .unwrap_or_default(),
+            tags: Tags::default(),
+            request_id: None,
+        }
+    }
+}
+
+/// A position in the newest-first order of `list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub create_time: DateTime<Utc>,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub states: Vec<HandshakeState>,
+    pub target_id: Option<String>,
+    pub after: Option<ListCursor>,
+    pub limit: i64,
+}
+
+impl Store {
+    pub async fn get(&self, id: &HandshakeId) -> Result<Option<HandshakeRecord>, StoreError> {
+        let row: Option<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes WHERE id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(HandshakeRecord::try_from).transpose()
+    }
+
+    /// Newest first; one row more than `limit` is read to know whether
+    /// another page exists, and the cursor of the last row returned.
+    pub async fn list(
+        &self,
+        q: &ListQuery,
+    ) -> Result<(Vec<HandshakeRecord>, Option<ListCursor>), StoreError> {
+        let states: Option<Vec<&str>> =
+            (!q.states.is_empty()).then(|| q.states.iter().map(|s| s.as_str()).collect());
+        let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes
+             WHERE ($1::text[] IS NULL OR state = ANY($1))
+               AND ($2::text IS NULL OR lower(target_id) = lower($2))
+               AND ($3::timestamptz IS NULL OR (create_time, id) < ($3, $4))
+             ORDER BY create_time DESC, id DESC
+             LIMIT $5"
+        )))
+        .bind(states)
+        .bind(q.target_id.as_deref())
+        .bind(q.after.as_ref().map(|c| c.create_time))
+        .bind(q.after.as_ref().map(|c| c.id.as_str()))
+        .bind(q.limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() as i64 > q.limit;
+        let mut records = rows
+            .into_iter()
+            .map(HandshakeRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        records.truncate(q.limit as usize);
+        let next = more.then(|| {
+            let last = records.last().expect("limit is at least 1");
+            ListCursor {
+                create_time: last.create_time,
+                id: last.handshake.id.as_str().to_string(),
+            }
+        });
+        Ok((records, next))
+    }
+
+    /// Records what AWS says about a handshake, keeping what this service
+    /// already knew (target, notes, tags, request_id) when AWS doesn't say.
+    pub async fn save_handshake(
+        &self,
+        handshake: &Handshake,
+        known: &Known,
+    ) -> Result<HandshakeRecord, StoreError> {
+        upsert(&self.pool, handshake, known).await
+    }
+}
+
+/// Whether an upsert brings news from AWS.
+const CHANGED: &str = "(handshakes.state, handshakes.parties, handshakes.resources, \
+     handshakes.expiration_time) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.parties, \
+     EXCLUDED.resources, EXCLUDED.expiration_time)";
+
+/// One upsert for every writer, so a row is only ever changed one way.
+/// `version` and `update_time` move only when what AWS reports changed.
+pub(super) async fn upsert<'e>(
+    db: impl PgExecutor<'e>,
+    h: &Handshake,
+    known: &Known,
+) -> Result<HandshakeRecord, StoreError> {
+    let (target_type, target_id) = match &known.target {
+        Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
+        None => (None, None),
+    };
+    let row: HandshakeRow = sqlx::query_as(AssertSqlSafe(format!(
+        "INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
+                                 action, resources, target_type, target_id, notes, tags, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (id) DO UPDATE SET
+             arn = EXCLUDED.arn,
+             parties = EXCLUDED.parties,
+             state = EXCLUDED.state,
+             requested_time = EXCLUDED.requested_time,
+             expiration_time = EXCLUDED.expiration_time,
+             action = EXCLUDED.action,
+             resources = EXCLUDED.resources,
+             target_type = COALESCE(handshakes.target_type, EXCLUDED.target_type),
+             target_id = COALESCE(handshakes.target_id, EXCLUDED.target_id),
+             notes = CASE WHEN handshakes.notes = '' THEN EXCLUDED.notes ELSE handshakes.notes END,
+             tags = CASE WHEN handshakes.tags = '[]'::jsonb THEN EXCLUDED.tags ELSE handshakes.tags END,
+             request_id = COALESCE(handshakes.request_id, EXCLUDED.request_id),
+             version = handshakes.version + CASE WHEN {CHANGED} THEN 1 ELSE 0 END,
+             update_time = CASE WHEN {CHANGED} THEN now() ELSE handshakes.update_time END
+         RETURNING {HANDSHAKE_COLUMNS}"
+    )))
+    .bind(h.id.as_str())
+    .bind(&h.arn)
+    .bind(Json(&h.parties))
+    .bind(h.state.as_str())
+    .bind(h.requested_time)
+    .bind(h.expiration_time)
+    .bind(h.action.as_str())
+    .bind(Json(&h.resources))
+    .bind(target_type)
+    .bind(target_id)
+    .bind(known.notes.as_str())
+    .bind(Json(&known.tags))
+    .bind(known.request_id.as_deref())
+    .fetch_one(db)
+    .await?;
+    HandshakeRecord::try_from(row)
+}

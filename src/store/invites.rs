@@ -1,0 +1,244 @@
+//! The intent rows of InviteAccount: written before AWS is called, completed
+//! after, and looked up in AWS when their outcome is unknown.
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{types::Json, AssertSqlSafe, FromRow};
+
+use super::{handshakes::Known, Store, StoreError};
+use crate::{
+    aws::Invitation,
+    domain::{
+        Handshake, HandshakeId, HandshakeRecord, InviteTarget, Notes, PartyType, RequestId, Tags,
+    },
+};
+
+/// What `begin_invite` found, and so what the caller must do next.
+#[derive(Debug)]
+pub enum BeginInvite {
+    /// This call owns a fresh attempt: send the invitation.
+    Started,
+    /// Sent before: answer with this handshake and send nothing.
+    AlreadySent(HandshakeRecord),
+    /// Another call with this request_id is sending right now.
+    InProgress,
+    /// The request_id was used before with other parameters.
+    Mismatch,
+    /// An earlier attempt may have reached AWS: this call now owns it and
+    /// must look the handshake up before sending anything.
+    Unresolved(UnresolvedInvite),
+}
+
+/// An intent whose earlier attempt ended without a known outcome.
+#[derive(Debug, Clone)]
+pub struct UnresolvedInvite {
+    pub request_id: RequestId,
+    pub invitation: Invitation,
+    /// Any handshake it made was requested after this.
+    pub create_time: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+struct IntentRow {
+    request_id: String,
+    status: String,
+    target_type: String,
+    target_id: String,
+    notes: String,
+    tags: Json<Tags>,
+    handshake_id: Option<String>,
+    stale: bool,
+    create_time: DateTime<Utc>,
+}
+
+impl IntentRow {
+    fn same_request(&self, inv: &Invitation) -> bool {
+        self.target_type == inv.target.kind().as_str()
+            && self.target_id == inv.target.id()
+            && self.notes == inv.notes.as_str()
+            && self.tags.0 == inv.tags
+    }
+
+    fn into_unresolved(self) -> Result<UnresolvedInvite, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("invite request {what}"));
+        let target = InviteTarget::parse(PartyType::from_aws(&self.target_type), &self.target_id)
+            .map_err(|_| corrupt("target"))?;
+        Ok(UnresolvedInvite {
+            request_id: RequestId::parse(&self.request_id).map_err(|_| corrupt("request_id"))?,
+            invitation: Invitation {
+                target,
+                notes: Notes::parse(&self.notes).map_err(|_| corrupt("notes"))?,
+                tags: self.tags.0,
+            },
+            create_time: self.create_time,
+        })
+    }
+}
+
+const INTENT_COLUMNS: &str =
+    "request_id, status, target_type, target_id, notes, tags, handshake_id, create_time";
+
+/// True when nobody can still be sending: `$2` is the grace in seconds.
+const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
+     attempt_time < now() - make_interval(secs => $2)))";
+
+impl Store {
+    /// Claims `request_id` for one attempt, or says why this call must not send.
+    /// `grace` is how long a PENDING attempt may be in flight elsewhere.
+    pub async fn begin_invite(
+        &self,
+        request_id: &RequestId,
+        inv: &Invitation,
+        grace: Duration,
+    ) -> Result<BeginInvite, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags)
+             VALUES ($1, 'PENDING', $2, $3, $4, $5)
+             ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(request_id.as_str())
+        .bind(inv.target.kind().as_str())
+        .bind(inv.target.id())
+        .bind(inv.notes.as_str())
+        .bind(Json(&inv.tags))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            tx.commit().await?;
+            return Ok(BeginInvite::Started);
+        }
+        let row: IntentRow = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {INTENT_COLUMNS}, {STALE} AS stale
+             FROM invite_requests WHERE request_id = $1 FOR UPDATE"
+        )))
+        .bind(request_id.as_str())
+        .bind(grace.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+        if !row.same_request(inv) {
+            return Ok(BeginInvite::Mismatch);
+        }
+        let outcome = match row.status.as_str() {
+            "SENT" => {
+                let id = row.handshake_id.as_deref().unwrap_or_default();
+                let id = HandshakeId::parse(id).map_err(|_| {
+                    StoreError::Corrupt(format!("sent invite without handshake {id:?}"))
+                })?;
+                let record = self
+                    .get(&id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("handshake {id} missing")))?;
+                return Ok(BeginInvite::AlreadySent(record));
+            }
+            "PENDING" if !row.stale => return Ok(BeginInvite::InProgress),
+            "FAILED" => BeginInvite::Started,
+            _ => BeginInvite::Unresolved(row.into_unresolved()?),
+        };
+        claim(&mut *tx, request_id).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The handshake AWS made for `request_id`, recorded and linked in one transaction.
+    pub async fn complete_invite(
+        &self,
+        request_id: &RequestId,
+        inv: &Invitation,
+        handshake: &Handshake,
+    ) -> Result<HandshakeRecord, StoreError> {
+        let known = Known {
+            target: Some((inv.target.kind(), inv.target.id().to_string())),
+            notes: inv.notes.clone(),
+            tags: inv.tags.clone(),
+            request_id: Some(request_id.as_str().to_string()),
+        };
+        let mut tx = self.pool.begin().await?;
+        let record = super::handshakes::upsert(&mut *tx, handshake, &known).await?;
+        sqlx::query(
+            "UPDATE invite_requests
+             SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
+                 update_time = now()
+             WHERE request_id = $1",
+        )
+        .bind(request_id.as_str())
+        .bind(handshake.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// AWS refused the invitation: nothing was sent, a retry may send again.
+    pub async fn fail_invite(
+        &self,
+        request_id: &RequestId,
+        code: &str,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE invite_requests
+             SET status = 'FAILED', error_code = $2, error_reason = $3, update_time = now()
+             WHERE request_id = $1 AND status <> 'SENT'",
+        )
+        .bind(request_id.as_str())
+        .bind(code)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The attempt ended without knowing whether AWS acted.
+    pub async fn mark_invite_unknown(&self, request_id: &RequestId) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE invite_requests SET status = 'UNKNOWN', update_time = now()
+             WHERE request_id = $1 AND status = 'PENDING'",
+        )
+        .bind(request_id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Intents whose outcome must be looked up in AWS: UNKNOWN ones, and
+    /// PENDING ones older than `grace` (their process died mid-call).
+    /// Each is claimed, so another replica's repair skips it for `grace`.
+    pub async fn claim_unresolved_invites(
+        &self,
+        grace: Duration,
+    ) -> Result<Vec<UnresolvedInvite>, StoreError> {
+        let rows: Vec<IntentRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "WITH claimed AS (
+                 UPDATE invite_requests SET status = 'PENDING', attempt_time = now()
+                 WHERE request_id IN (
+                     SELECT request_id FROM invite_requests
+                     WHERE {STALE} AND $1::int IS NULL
+                     ORDER BY create_time
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING *)
+             SELECT {INTENT_COLUMNS}, false AS stale FROM claimed"
+        )))
+        // $1 is unused: it keeps STALE's placeholder at $2 in both queries.
+        .bind(None::<i32>)
+        .bind(grace.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(IntentRow::into_unresolved).collect()
+    }
+}
+
+/// Marks a fresh attempt as in flight.
+async fn claim(db: impl sqlx::PgExecutor<'_>, request_id: &RequestId) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE invite_requests
+         SET status = 'PENDING', attempts = attempts + 1, attempt_time = now(),
+             update_time = now()
+         WHERE request_id = $1",
+    )
+    .bind(request_id.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}

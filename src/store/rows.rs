@@ -1,0 +1,74 @@
+//! Private row structs and their conversion into domain types.
+use chrono::{DateTime, Utc};
+use sqlx::{types::Json, FromRow};
+
+use super::StoreError;
+use crate::domain::{
+    Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Party,
+    PartyType, Resource, Tags,
+};
+
+/// The column list every handshake read selects, in `HandshakeRow` order.
+pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
+     action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time";
+
+#[derive(FromRow)]
+pub struct HandshakeRow {
+    id: String,
+    arn: String,
+    parties: Json<Vec<Party>>,
+    state: String,
+    requested_time: Option<DateTime<Utc>>,
+    expiration_time: Option<DateTime<Utc>>,
+    action: String,
+    resources: Json<Vec<Resource>>,
+    target_type: Option<String>,
+    target_id: Option<String>,
+    notes: String,
+    tags: Json<Tags>,
+    request_id: Option<String>,
+    create_time: DateTime<Utc>,
+    update_time: DateTime<Utc>,
+}
+
+impl TryFrom<HandshakeRow> for HandshakeRecord {
+    type Error = StoreError;
+
+    fn try_from(r: HandshakeRow) -> Result<Self, StoreError> {
+        let id = HandshakeId::parse(&r.id)
+            .map_err(|_| StoreError::Corrupt(format!("handshake id {:?}", r.id)))?;
+        let handshake = Handshake {
+            id,
+            arn: r.arn,
+            parties: r.parties.0,
+            state: HandshakeState::from_aws(&r.state),
+            requested_time: r.requested_time,
+            expiration_time: r.expiration_time,
+            action: HandshakeAction::from_aws(&r.action),
+            resources: r.resources.0,
+        };
+        // The target party as AWS lists it when it does; the requested target otherwise.
+        let target = match (r.target_type, r.target_id) {
+            (Some(kind), Some(id)) => {
+                let kind = PartyType::from_aws(&kind);
+                Some(
+                    handshake
+                        .party_matching(kind, &id)
+                        .cloned()
+                        .unwrap_or(Party { id, kind }),
+                )
+            }
+            _ => None,
+        };
+        Ok(HandshakeRecord {
+            handshake,
+            target,
+            // Stored notes passed validation when they were written.
+            notes: Notes::parse(&r.notes).unwrap_or_default(),
+            tags: r.tags.0,
+            request_id: r.request_id,
+            create_time: r.create_time,
+            update_time: r.update_time,
+        })
+    }
+}

@@ -1,0 +1,372 @@
+//! `spawn_app()` and friends: every test gets its own database and server.
+use std::{sync::Arc, time::Duration};
+
+use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
+use org_invites::{
+    aws::{Organizations, SdkOrganizations},
+    proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    startup::{Application, Settings},
+};
+use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::OnceCell,
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use tonic_health::pb::{
+    health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
+};
+
+pub fn database_url() -> String {
+    std::env::var("ORG_INVITES_TEST_DATABASE_URL")
+        .expect("ORG_INVITES_TEST_DATABASE_URL is unset: run the tests with scripts/test.sh")
+}
+
+pub fn aws_endpoint() -> String {
+    std::env::var("ORG_INVITES_TEST_AWS_ENDPOINT")
+        .expect("ORG_INVITES_TEST_AWS_ENDPOINT is unset: run the tests with scripts/test.sh")
+}
+
+pub const MANAGEMENT_ACCOUNT: &str = "123456789012";
+
+/// An SDK client signing as `key` (fakecloud maps `test` to the management account).
+pub fn aws_client(key: &str, secret: &str) -> AwsClient {
+    let conf = aws_sdk_organizations::Config::builder()
+        .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+        .region(aws_sdk_organizations::config::Region::new("us-east-1"))
+        .endpoint_url(aws_endpoint())
+        .credentials_provider(Credentials::new(key, secret, None, None, "tests"))
+        .timeout_config(org_invites::aws::timeouts())
+        .build();
+    AwsClient::from_conf(conf)
+}
+
+pub fn management_client() -> AwsClient {
+    aws_client("test", "test")
+}
+
+/// The organization all tests invite into, created once per test binary.
+async fn ensure_organization() {
+    static ORG: OnceCell<()> = OnceCell::const_new();
+    ORG.get_or_init(|| async {
+        match management_client()
+            .create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let code = aws_sdk_organizations::error::ProvideErrorMetadata::code(&e);
+                assert_eq!(
+                    code,
+                    Some("AlreadyInOrganizationException"),
+                    "CreateOrganization failed: {e:?}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+/// A 12-digit account id no other test uses.
+pub fn random_account_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000;
+    format!("{n:012}")
+}
+
+pub fn random_email() -> String {
+    format!(
+        "{}@example.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// Keys that act as `account_id` in fakecloud, to accept or decline.
+pub async fn member_client(account_id: &str) -> AwsClient {
+    let body = format!(r#"{{"accountId":"{account_id}","userName":"admin"}}"#);
+    let reply = http_post("/_fakecloud/iam/create-admin", &body).await;
+    let v: serde_json::Value = serde_json::from_str(&reply).expect("create-admin JSON");
+    aws_client(
+        v["accessKeyId"].as_str().expect("accessKeyId"),
+        v["secretAccessKey"].as_str().expect("secretAccessKey"),
+    )
+}
+
+async fn http_post(path: &str, body: &str) -> String {
+    let endpoint = aws_endpoint();
+    let host = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await.expect("fakecloud reachable");
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").expect("HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
+    body.to_string()
+}
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub client: InvitationServiceClient<Channel>,
+    pub health: HealthClient<Channel>,
+    pub db: PgPool,
+    pub db_options: PgConnectOptions,
+    shutdown: CancellationToken,
+    handle: Option<JoinHandle<()>>,
+}
+
+pub struct AppOptions {
+    /// Where the app's Postgres connections go (a proxy, in outage tests).
+    pub database: Option<PgConnectOptions>,
+    pub aws: Option<Arc<dyn Organizations>>,
+    pub invite_grace: Duration,
+    pub wait_serving: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            database: None,
+            aws: None,
+            invite_grace: Duration::from_secs(60),
+            wait_serving: true,
+        }
+    }
+}
+
+pub fn sdk_organizations() -> Arc<dyn Organizations> {
+    Arc::new(SdkOrganizations::new(management_client()))
+}
+
+/// A fresh, empty database, migrated by the app that uses it.
+pub async fn fresh_database() -> PgConnectOptions {
+    let admin: PgConnectOptions = database_url().parse().unwrap();
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&admin)
+        .await
+        .expect("test Postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    admin.database(&name)
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(fresh_database().await, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> TestApp {
+    ensure_organization().await;
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: opts.database.unwrap_or_else(|| db_options.clone()),
+        poll_interval: Duration::from_secs(3600),
+        invite_grace: opts.invite_grace,
+    };
+    let app = Application::build(settings, opts.aws.unwrap_or_else(sdk_organizations))
+        .await
+        .expect("app builds");
+    let addr = app.local_addr();
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move { app.run_until(shutdown).await.expect("server runs") }
+    });
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("server accepts connections");
+    let mut test_app = TestApp {
+        addr,
+        client: InvitationServiceClient::new(channel.clone()),
+        health: HealthClient::new(channel),
+        db: PgPool::connect_with(db_options.clone()).await.unwrap(),
+        db_options,
+        shutdown,
+        handle: Some(handle),
+    };
+    if opts.wait_serving {
+        test_app.wait_for_health(ServingStatus::Serving).await;
+    }
+    test_app
+}
+
+impl TestApp {
+    /// Waits on the health Watch stream until the overall status is `want`.
+    pub async fn wait_for_health(&mut self, want: ServingStatus) {
+        let mut stream = self
+            .health
+            .watch(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health watch")
+            .into_inner();
+        let wait = async {
+            while let Some(msg) = stream.message().await.expect("health stream") {
+                if msg.status == want as i32 {
+                    return;
+                }
+            }
+            panic!("health stream ended before {want:?}");
+        };
+        tokio::time::timeout(Duration::from_secs(30), wait)
+            .await
+            .unwrap_or_else(|_| panic!("health never became {want:?}"));
+    }
+
+    pub async fn invite(
+        &self,
+        req: pb::InviteAccountRequest,
+    ) -> Result<pb::Handshake, tonic::Status> {
+        let mut client = self.client.clone();
+        let resp = client.invite_account(req).await?;
+        Ok(resp.into_inner().handshake.expect("handshake in response"))
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap();
+        }
+    }
+
+    pub async fn handshake_rows(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM handshakes")
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn intent_rows(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM invite_requests")
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub fn account_target(id: &str) -> Option<pb::HandshakeParty> {
+    Some(pb::HandshakeParty {
+        id: id.to_string(),
+        r#type: pb::HandshakePartyType::Account as i32,
+    })
+}
+
+pub fn email_target(id: &str) -> Option<pb::HandshakeParty> {
+    Some(pb::HandshakeParty {
+        id: id.to_string(),
+        r#type: pb::HandshakePartyType::Email as i32,
+    })
+}
+
+pub fn invite_account(id: &str) -> pb::InviteAccountRequest {
+    pb::InviteAccountRequest {
+        target: account_target(id),
+        ..Default::default()
+    }
+}
+
+/// How many INVITE handshakes AWS (fakecloud) lists for `target_id`.
+pub async fn aws_handshakes_for(target_id: &str) -> Vec<aws_sdk_organizations::types::Handshake> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = management_client()
+            .list_handshakes_for_organization()
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("ListHandshakesForOrganization");
+        out.extend(
+            page.handshakes()
+                .iter()
+                .filter(|h| h.parties().iter().any(|p| p.id() == target_id))
+                .cloned(),
+        );
+        match page.next_token() {
+            Some(t) => token = Some(t.to_string()),
+            None => return out,
+        }
+    }
+}
+
+/// A TCP proxy in front of Postgres that a test can cut, to make the
+/// database "go down" for one app without touching the shared server.
+pub struct PgProxy {
+    pub port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl PgProxy {
+    pub async fn start(target: &PgConnectOptions) -> Self {
+        let upstream = format!("{}:{}", target.get_host(), target.get_port());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue; // down: drop the connection at once
+                }
+                let upstream = upstream.clone();
+                let mut watch = watch.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watch.wait_for(|down| *down) => {}
+                    }
+                });
+            }
+        });
+        Self { port, cut }
+    }
+
+    /// Options that reach `target` through this proxy.
+    pub fn options(&self, target: &PgConnectOptions) -> PgConnectOptions {
+        target.clone().host("127.0.0.1").port(self.port)
+    }
+
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    pub fn restore(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+/// Details from a status, for assertions.
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|f| f.field).collect())
+        .unwrap_or_default()
+}
+
+pub fn error_info(status: &tonic::Status) -> tonic_types::ErrorInfo {
+    use tonic_types::StatusExt;
+    status
+        .get_details_error_info()
+        .expect("ErrorInfo in status")
+}

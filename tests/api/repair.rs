@@ -1,0 +1,179 @@
+//! Nothing is lost between the AWS call and the Postgres record: a crash, or
+//! Postgres failing right after AWS answered, is repaired.
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use org_invites::{
+    aws::{AwsError, HandshakePage, Invitation, Organizations, SdkOrganizations},
+    domain::{Handshake, HandshakeId},
+    proto::v1 as pb,
+};
+use tonic::Code;
+
+use crate::helpers::*;
+
+/// Writes what a process that crashed right after AWS answered leaves
+/// behind: an intent row still PENDING, and a handshake only AWS knows.
+async fn crash_after_aws_call(app: &TestApp, request_id: &str, account: &str) -> String {
+    sqlx::query(
+        "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
+                                      attempt_time, create_time)
+         VALUES ($1, 'PENDING', 'ACCOUNT', $2, '', '[]', now() - interval '1 hour',
+                 now() - interval '1 hour')",
+    )
+    .bind(request_id)
+    .bind(account)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let out = management_client()
+        .invite_account_to_organization()
+        .target(
+            aws_sdk_organizations::types::HandshakeParty::builder()
+                .id(account)
+                .r#type(aws_sdk_organizations::types::HandshakePartyType::Account)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("the call that made it to AWS");
+    out.handshake().unwrap().id().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_retry_after_a_crash_returns_the_handshake_aws_made_and_sends_nothing_new() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let aws_id = crash_after_aws_call(&app, &request_id, &account).await;
+
+    let h = app
+        .invite(pb::InviteAccountRequest {
+            request_id: request_id.clone(),
+            ..invite_account(&account)
+        })
+        .await
+        .expect("the retry finds the handshake");
+    assert_eq!(h.id, aws_id);
+    assert_eq!(aws_handshakes_for(&account).await.len(), 1);
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM invite_requests WHERE request_id = $1")
+            .bind(&request_id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(status, "SENT");
+}
+
+#[tokio::test]
+async fn a_restarted_server_records_what_a_crashed_one_sent() {
+    let first = spawn_app().await;
+    let account = random_account_id();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let aws_id = crash_after_aws_call(&first, &request_id, &account).await;
+    let db = first.db_options.clone();
+    first.stop().await;
+
+    // The restart's start-up sweep finds and records it, with no client call.
+    let app = spawn_app_with(db, AppOptions::default()).await;
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let r = app
+                .client
+                .clone()
+                .get_handshake(pb::GetHandshakeRequest { id: aws_id.clone() })
+                .await;
+            match r {
+                Ok(h) => return h.into_inner(),
+                Err(e) => assert_eq!(e.code(), Code::NotFound),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the start-up sweep records the handshake");
+    assert_eq!(found.request_id, request_id);
+    assert_eq!(found.target.unwrap().id, account);
+}
+
+/// The real SDK against fakecloud, but Postgres goes down the moment AWS
+/// has answered an invitation.
+struct CutAfterInvite {
+    inner: SdkOrganizations,
+    proxy: Arc<PgProxy>,
+}
+
+#[async_trait]
+impl Organizations for CutAfterInvite {
+    async fn invite_account(&self, inv: &Invitation) -> Result<Handshake, AwsError> {
+        let h = self.inner.invite_account(inv).await;
+        self.proxy.cut();
+        h
+    }
+    async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.inner.describe_handshake(id).await
+    }
+    async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.inner.cancel_handshake(id).await
+    }
+    async fn list_invite_handshakes(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<HandshakePage, AwsError> {
+        self.inner.list_invite_handshakes(next_token).await
+    }
+}
+
+#[tokio::test]
+async fn postgres_failing_after_aws_answered_loses_nothing() {
+    let db = fresh_database().await;
+    let proxy = Arc::new(PgProxy::start(&db).await);
+    let aws = Arc::new(CutAfterInvite {
+        inner: SdkOrganizations::new(management_client()),
+        proxy: proxy.clone(),
+    });
+    let app = spawn_app_with(
+        db.clone(),
+        AppOptions {
+            database: Some(proxy.options(&db)),
+            aws: Some(aws),
+            ..Default::default()
+        },
+    )
+    .await;
+    let account = random_account_id();
+    let req = pb::InviteAccountRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        ..invite_account(&account)
+    };
+    let err = app.invite(req.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(error_info(&err).reason, "NOT_RECORDED");
+    assert_eq!(aws_handshakes_for(&account).await.len(), 1, "AWS has it");
+
+    proxy.restore();
+    // The background recorder finishes the job; a retry with the same
+    // request_id then gets the handshake (ABORTED while it is in flight).
+    let h = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match app.invite(req.clone()).await {
+                Ok(h) => return h,
+                Err(e) => assert!(
+                    matches!(e.code(), Code::Aborted | Code::Unavailable),
+                    "{e:?}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("recorded after Postgres came back");
+    assert_eq!(h.target.unwrap().id, account);
+    assert_eq!(
+        aws_handshakes_for(&account).await.len(),
+        1,
+        "nothing sent twice"
+    );
+    assert_eq!(app.handshake_rows().await, 1);
+}
