@@ -128,6 +128,18 @@ start_fakecloud() {
   log "fakecloud ready on $AWS_ENDPOINT_URL (organization created, management account 123456789012)"
 }
 
+# libfaketime, for the tests that move fakecloud's clock forward (expiry).
+ensure_faketime() {
+  FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1 || true)
+  if [ -z "$FAKETIME_LIB" ]; then
+    apt_install faketime
+    FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n1)
+  fi
+  export FAKETIME_LIB
+}
+
+# `stack_up` starts Postgres and fakecloud; `stack_up postgres` only Postgres
+# (the integration tests start a fakecloud of their own per test).
 stack_up() {
   STACK_DIR=$(mktemp -d /tmp/org-invites-stack.XXXXXX)
   chmod 755 "$STACK_DIR"
@@ -136,7 +148,7 @@ stack_up() {
   ensure_postgres
   ensure_fakecloud
   start_postgres
-  start_fakecloud
+  if [ "${1:-all}" = all ]; then start_fakecloud; fi
 }
 
 stack_down() {

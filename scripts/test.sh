@@ -17,9 +17,11 @@ if [ ! -x "$BUF_DIR/node_modules/.bin/buf" ]; then
 fi
 "$BUF_DIR/node_modules/.bin/buf" lint
 
-stack_up
+ensure_faketime
+stack_up postgres
 export ORG_INVITES_TEST_DATABASE_URL="$DATABASE_URL"
-export ORG_INVITES_TEST_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
+export ORG_INVITES_TEST_FAKECLOUD_BIN="$FAKECLOUD_BIN"
+export ORG_INVITES_TEST_FAKETIME_LIB="$FAKETIME_LIB"
 
 log "clippy"
 cargo clippy --all-targets --locked -- -D warnings

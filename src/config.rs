@@ -49,9 +49,13 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// How often unresolved invitations are looked up in AWS (e.g. 30s, 2m).
+    /// How often the polling replica sweeps AWS for changes (e.g. 30s, 2m).
+    /// A sweep also follows every InviteAccount and CancelHandshake.
     #[arg(long, env = "ORG_INVITES_POLL_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub poll_interval: Duration,
+    /// How often it sweeps while someone watches (WatchHandshake/WatchHandshakes).
+    #[arg(long, env = "ORG_INVITES_WATCHED_POLL_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    pub watched_poll_interval: Duration,
     /// How long an InviteAccount call may be in flight on any replica before
     /// its unfinished record is looked up in AWS. Keep it above the AWS
     /// operation timeout (30s).

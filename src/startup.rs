@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use sqlx::postgres::PgConnectOptions;
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic_health::{server::HealthReporter, ServingStatus};
@@ -13,9 +13,11 @@ use crate::{
     aws::{Organizations, SdkOrganizations},
     config::{DatabaseArgs, ServeArgs},
     grpc::InvitationApi,
+    poller::{run_poller, PollerSettings},
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
     service::Invitations,
     store::Store,
+    watch::{run_listener, Hub},
 };
 
 /// How often Postgres is checked for the health status.
@@ -31,13 +33,14 @@ pub struct Application {
     listener: TcpListener,
     store: Store,
     invitations: Invitations,
-    poll_interval: Duration,
+    hub: Hub,
+    poller: PollerSettings,
 }
 
 pub struct Settings {
     pub listen: SocketAddr,
     pub database: PgConnectOptions,
-    pub poll_interval: Duration,
+    pub poller: PollerSettings,
     pub invite_grace: Duration,
 }
 
@@ -50,7 +53,8 @@ impl Application {
             listener,
             store,
             invitations,
-            poll_interval: settings.poll_interval,
+            hub: Hub::new(),
+            poller: settings.poller,
         })
     }
 
@@ -66,14 +70,29 @@ impl Application {
         let (reporter, health) = tonic_health::server::health_reporter();
         set_health(&reporter, ServingStatus::NotServing).await;
         let tasks = CancellationToken::new();
+        let (ready_tx, ready) = watch::channel(false);
         tokio::spawn(watch_database(
             self.store.clone(),
             reporter.clone(),
+            ready_tx,
             tasks.clone(),
         ));
-        tokio::spawn(repair_loop(
+        tokio::spawn(run_listener(
+            self.store.clone(),
+            self.hub.clone(),
+            ready.clone(),
+            tasks.clone(),
+        ));
+        tokio::spawn(run_poller(
             self.invitations.clone(),
-            self.poll_interval,
+            self.poller,
+            ready,
+            tasks.clone(),
+        ));
+        tokio::spawn(wake_while_watched(
+            self.invitations.clone(),
+            self.hub.clone(),
+            self.poller.watched_interval,
             tasks.clone(),
         ));
 
@@ -87,7 +106,11 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 
-        let api = InvitationServiceServer::new(InvitationApi::new(self.invitations.clone()));
+        let api = InvitationServiceServer::new(InvitationApi::new(
+            self.invitations.clone(),
+            self.hub.clone(),
+            tasks.clone(),
+        ));
         let drained = {
             let reporter = reporter.clone();
             let tasks = tasks.clone();
@@ -134,8 +157,14 @@ async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
         .await;
 }
 
-/// SERVING only once migrations ran and while Postgres answers.
-async fn watch_database(store: Store, reporter: HealthReporter, stop: CancellationToken) {
+/// SERVING only once migrations ran and while Postgres answers; `ready`
+/// tells the background tasks the same.
+async fn watch_database(
+    store: Store,
+    reporter: HealthReporter,
+    ready: watch::Sender<bool>,
+    stop: CancellationToken,
+) {
     let mut migrated = false;
     let mut last = None;
     loop {
@@ -161,6 +190,7 @@ async fn watch_database(store: Store, reporter: HealthReporter, stop: Cancellati
             return;
         }
         set_health(&reporter, status).await;
+        ready.send_replace(ok.is_ok());
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(HEALTH_CHECK_EVERY) => {}
@@ -168,19 +198,21 @@ async fn watch_database(store: Store, reporter: HealthReporter, stop: Cancellati
     }
 }
 
-/// Looks up abandoned invitations in AWS at start-up and then every interval.
-async fn repair_loop(invitations: Invitations, every: Duration, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// While anyone on this replica watches, asks the poller (on whichever
+/// replica holds the lock) to sweep at the faster watched interval.
+async fn wake_while_watched(
+    invitations: Invitations,
+    hub: Hub,
+    every: Duration,
+    stop: CancellationToken,
+) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tick.tick() => {}
+            _ = tokio::time::sleep(every) => {}
         }
-        match invitations.repair_unresolved().await {
-            Ok(0) => {}
-            Ok(n) => info!(resolved = n, "unresolved invitations repaired"),
-            Err(e) => warn!(error = %e, "repair sweep failed; will retry"),
+        if hub.watchers() > 0 {
+            invitations.wake_poller().await;
         }
     }
 }
@@ -197,7 +229,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     let settings = Settings {
         listen: args.listen,
         database: connect_options(&args.database)?,
-        poll_interval: args.poll_interval,
+        poller: PollerSettings {
+            interval: args.poll_interval,
+            watched_interval: args.watched_poll_interval,
+        },
         invite_grace: args.invite_grace,
     };
     let aws = Arc::new(SdkOrganizations::from_env().await);

@@ -1,6 +1,7 @@
 //! The AWS Organizations operations this service uses, behind a thin trait so
 //! tests can fake throttling and faults; `sdk` is the real implementation.
 mod error;
+pub mod fake;
 mod sdk;
 
 use async_trait::async_trait;

@@ -129,7 +129,7 @@ impl std::fmt::Debug for Resource {
 }
 
 /// What AWS says about a handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handshake {
     pub id: HandshakeId,
     pub arn: String,
@@ -178,7 +178,7 @@ impl Handshake {
 }
 
 /// This service's lasting record of a handshake.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandshakeRecord {
     pub handshake: Handshake,
     pub target: Option<Party>,
@@ -187,6 +187,29 @@ pub struct HandshakeRecord {
     pub request_id: Option<String>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
+    /// Bumped on every change AWS reports: newer versions are newer news.
+    pub version: i64,
+    /// Each state with when it was first seen, oldest first; filled by Get only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StateSeen>,
+}
+
+/// A state and when this service first saw the handshake in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSeen {
+    pub state: HandshakeState,
+    pub first_seen_time: DateTime<Utc>,
+}
+
+/// One change of a handshake, as watchers receive it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandshakeEvent {
+    /// Position in commit order; the resume point of WatchHandshakes.
+    pub event_id: i64,
+    /// `Unspecified` when the handshake was first seen with this change.
+    pub previous_state: HandshakeState,
+    pub record: HandshakeRecord,
+    pub observe_time: DateTime<Utc>,
 }
 
 #[cfg(test)]

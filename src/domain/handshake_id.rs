@@ -1,7 +1,8 @@
 //! An AWS handshake id.
 use super::FieldViolation;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct HandshakeId(String);
 
 impl HandshakeId {

@@ -12,8 +12,8 @@ mod violation;
 pub use account_id::AccountId;
 pub use email::EmailAddress;
 pub use handshake::{
-    Handshake, HandshakeAction, HandshakeRecord, HandshakeState, Party, PartyType, Resource,
-    ResourceType,
+    Handshake, HandshakeAction, HandshakeEvent, HandshakeRecord, HandshakeState, Party, PartyType,
+    Resource, ResourceType, StateSeen,
 };
 pub use handshake_id::HandshakeId;
 pub use notes::Notes;

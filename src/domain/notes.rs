@@ -3,7 +3,9 @@ use super::FieldViolation;
 
 pub const MAX_NOTES_CHARS: usize = 1024;
 
-#[derive(Clone, PartialEq, Eq, Default)]
+/// Serialized only into Postgres (event snapshots), never into logs.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Notes(String);
 
 impl Notes {

@@ -84,16 +84,7 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListQuery, Violatio
         0 => DEFAULT_PAGE_SIZE,
         n => n.min(MAX_PAGE_SIZE),
     };
-    let mut states = Vec::new();
-    for (i, s) in req.states.iter().enumerate() {
-        match pb::HandshakeState::try_from(*s) {
-            Ok(pb::HandshakeState::Unspecified) | Err(_) => v.push(FieldViolation::new(
-                format!("states[{i}]"),
-                "unknown or unspecified handshake state",
-            )),
-            Ok(s) => states.push(state_from_proto(s)),
-        }
-    }
+    let states = parse_states(&req.states, &mut v);
     if req.target_id.chars().count() > MAX_TARGET_FILTER_CHARS {
         v.push(FieldViolation::new(
             "target_id",
@@ -115,6 +106,21 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListQuery, Violatio
         after,
         limit: i64::from(limit),
     })
+}
+
+/// A `states` filter: every entry a known, specified state.
+pub fn parse_states(raw: &[i32], v: &mut Violations) -> Vec<HandshakeState> {
+    let mut states = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        match pb::HandshakeState::try_from(*s) {
+            Ok(pb::HandshakeState::Unspecified) | Err(_) => v.push(FieldViolation::new(
+                format!("states[{i}]"),
+                "unknown or unspecified handshake state",
+            )),
+            Ok(s) => states.push(state_from_proto(s)),
+        }
+    }
+    states
 }
 
 fn filter_key(states: &[HandshakeState], target_id: &str) -> String {
@@ -190,7 +196,7 @@ fn resource_type_to_proto(t: ResourceType) -> pb::HandshakeResourceType {
         .unwrap_or(pb::HandshakeResourceType::Unspecified)
 }
 
-fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: t.timestamp(),
         nanos: t.timestamp_subsec_nanos() as i32,
@@ -236,6 +242,14 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
         create_time: Some(timestamp(r.create_time)),
         update_time: Some(timestamp(r.update_time)),
         request_id: r.request_id.clone().unwrap_or_default(),
+        state_history: r
+            .history
+            .iter()
+            .map(|s| pb::StateChange {
+                state: state_to_proto(s.state) as i32,
+                first_seen_time: Some(timestamp(s.first_seen_time)),
+            })
+            .collect(),
     }
 }
 

@@ -2,5 +2,8 @@
 pub mod convert;
 mod server;
 pub mod status;
+mod watch;
+
+pub use watch::{decode_resume_token, encode_resume_token};
 
 pub use server::InvitationApi;

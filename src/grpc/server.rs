@@ -1,20 +1,33 @@
 //! `orginvites.v1.InvitationService`.
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use super::convert;
+use super::{
+    convert,
+    watch::{self, EventStream},
+};
 use crate::{
+    domain::{FieldViolation, Violations},
     proto::v1::{self as pb, invitation_service_server::InvitationService},
     service::{Error, Invitations},
+    watch::Hub,
 };
 
 pub struct InvitationApi {
     invitations: Invitations,
+    hub: Hub,
+    /// Cancelled at shutdown: open streams end with UNAVAILABLE.
+    stop: CancellationToken,
 }
 
 impl InvitationApi {
-    pub fn new(invitations: Invitations) -> Self {
-        Self { invitations }
+    pub fn new(invitations: Invitations, hub: Hub, stop: CancellationToken) -> Self {
+        Self {
+            invitations,
+            hub,
+            stop,
+        }
     }
 }
 
@@ -67,5 +80,80 @@ impl InvitationService for InvitationApi {
         let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         let record = self.invitations.cancel(&id).await?;
         Ok(Response::new(convert::handshake_to_proto(&record)))
+    }
+
+    type WatchHandshakeStream = EventStream;
+
+    #[instrument(skip_all, name = "WatchHandshake")]
+    async fn watch_handshake(
+        &self,
+        request: Request<pb::WatchHandshakeRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        // Subscribe before reading, so no change falls between the two.
+        let events = self.hub.subscribe();
+        let record = self.invitations.get(&id).await?;
+        if !record.handshake.state.is_terminal() {
+            self.invitations.wake_poller().await;
+        }
+        Ok(Response::new(watch::watch_one(
+            self.invitations.store().clone(),
+            events,
+            record,
+            self.stop.clone(),
+        )))
+    }
+
+    type WatchHandshakesStream = EventStream;
+
+    #[instrument(skip_all, name = "WatchHandshakes")]
+    async fn watch_handshakes(
+        &self,
+        request: Request<pb::WatchHandshakesRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        let req = request.into_inner();
+        let mut v = Violations::default();
+        let states = convert::parse_states(&req.states, &mut v);
+        let after = if req.resume_token.is_empty() {
+            None
+        } else {
+            v.take(watch::decode_resume_token(&req.resume_token))
+        };
+        if !v.is_empty() {
+            return Err(Error::Invalid(v).into());
+        }
+        if let Some(after) = after {
+            self.check_resume_point(after).await?;
+        }
+        Ok(Response::new(watch::watch_all(
+            self.invitations.store().clone(),
+            self.hub.clone(),
+            after,
+            states,
+            self.stop.clone(),
+        )))
+    }
+}
+
+impl InvitationApi {
+    /// A resume token must point into the events this database still keeps.
+    async fn check_resume_point(&self, after: i64) -> Result<(), Status> {
+        let store = self.invitations.store();
+        let latest = store.latest_event_id().await.map_err(Error::from)?;
+        if after > latest {
+            let v = FieldViolation::new(
+                "resume_token",
+                "resume_token is ahead of every event here (issued by another database?)",
+            );
+            return Err(Error::Invalid(Violations(vec![v])).into());
+        }
+        let oldest = store.oldest_event_id().await.map_err(Error::from)?;
+        if oldest.is_some_and(|o| after < o - 1) {
+            return Err(Status::out_of_range(
+                "resume_token is older than the events kept; watch from now with an empty resume_token \
+                 and read the current state with ListHandshakes",
+            ));
+        }
+        Ok(())
     }
 }

@@ -85,6 +85,7 @@ impl Invitations {
             .await
         {
             Ok(record) => {
+                self.wake_poller().await;
                 info!(
                     request_id = request_id.as_str(),
                     handshake_id = handshake.id.as_str(),

@@ -3,8 +3,10 @@
 mod error;
 mod invite;
 mod repair;
+mod sweep;
 
 pub use error::Error;
+pub use sweep::SweepReport;
 
 use std::{sync::Arc, time::Duration};
 
@@ -32,9 +34,17 @@ impl Invitations {
         &self.store
     }
 
+    /// Asks the polling replica, wherever it runs, for a sweep soon.
+    /// Best effort: the regular interval sweeps anyway.
+    pub async fn wake_poller(&self) {
+        if let Err(e) = self.store.wake_poller().await {
+            tracing::debug!(error = %e, "could not wake the poller");
+        }
+    }
+
     pub async fn get(&self, id: &HandshakeId) -> Result<HandshakeRecord, Error> {
         self.store
-            .get(id)
+            .get_with_history(id)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }
@@ -51,6 +61,8 @@ impl Invitations {
     pub async fn cancel(&self, id: &HandshakeId) -> Result<HandshakeRecord, Error> {
         let handshake = self.aws.cancel_handshake(id).await?;
         let known = Known::from_aws(&handshake);
-        Ok(self.store.save_handshake(&handshake, &known).await?)
+        let (record, _event) = self.store.save_handshake(&handshake, &known).await?;
+        self.wake_poller().await;
+        Ok(record)
     }
 }

@@ -18,14 +18,19 @@ impl Invitations {
     /// or closed as not sent so a retry may send it. Returns how many were
     /// resolved. Costs no AWS call when nothing is unresolved.
     pub async fn repair_unresolved(&self) -> Result<usize, Error> {
-        let unresolved = self.store.claim_unresolved_invites(self.grace).await?;
-        if unresolved.is_empty() {
+        if !self.store.has_unresolved_invites(self.grace).await? {
             return Ok(0);
         }
         let all = self.all_invite_handshakes().await?;
+        self.repair_with(&all).await
+    }
+
+    /// `repair_unresolved` with the handshakes a sweep already listed.
+    pub async fn repair_with(&self, all: &[Handshake]) -> Result<usize, Error> {
+        let unresolved = self.store.claim_unresolved_invites(self.grace).await?;
         let mut resolved = 0;
         for u in &unresolved {
-            match self.pick_sent(&all, u).await? {
+            match self.pick_sent(all, u).await? {
                 Some(h) => {
                     self.store
                         .complete_invite(&u.request_id, &u.invitation, &h)

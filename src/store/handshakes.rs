@@ -1,14 +1,19 @@
 //! Reading and writing handshake rows.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sqlx::{types::Json, AssertSqlSafe, PgExecutor};
+use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection};
 
 use super::{
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
 use crate::domain::{
-    Handshake, HandshakeId, HandshakeRecord, HandshakeState, Notes, PartyType, Tags,
+    Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes, PartyType, Tags,
 };
+
+/// The advisory lock key that orders event writers (any constant unique to this service).
+const EVENT_ORDER_LOCK: i64 = 0x6f72_6769_6e76_0001;
 
 /// What this service knows about a handshake beyond what AWS reports.
 #[derive(Debug, Clone, Default)]
@@ -100,14 +105,48 @@ impl Store {
         Ok((records, next))
     }
 
+    /// The recorded state of each of `handshakes` this service knows.
+    pub async fn states_of(
+        &self,
+        handshakes: &[Handshake],
+    ) -> Result<HashMap<String, HandshakeState>, StoreError> {
+        let ids: Vec<&str> = handshakes.iter().map(|h| h.id.as_str()).collect();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, state FROM handshakes WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, state)| (id, HandshakeState::from_aws(&state)))
+            .collect())
+    }
+
+    /// Handshakes still pending here (REQUESTED or OPEN).
+    pub async fn pending_ids(&self) -> Result<Vec<HandshakeId>, StoreError> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM handshakes WHERE state IN ('REQUESTED', 'OPEN')")
+                .fetch_all(&self.pool)
+                .await?;
+        ids.iter()
+            .map(|id| {
+                HandshakeId::parse(id)
+                    .map_err(|_| StoreError::Corrupt(format!("handshake id {id:?}")))
+            })
+            .collect()
+    }
+
     /// Records what AWS says about a handshake, keeping what this service
     /// already knew (target, notes, tags, request_id) when AWS doesn't say.
     pub async fn save_handshake(
         &self,
         handshake: &Handshake,
         known: &Known,
-    ) -> Result<HandshakeRecord, StoreError> {
-        upsert(&self.pool, handshake, known).await
+    ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let saved = upsert(&mut tx, handshake, known).await?;
+        tx.commit().await?;
+        Ok(saved)
     }
 }
 
@@ -116,19 +155,37 @@ const CHANGED: &str = "(handshakes.state, handshakes.parties, handshakes.resourc
      handshakes.expiration_time) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.parties, \
      EXCLUDED.resources, EXCLUDED.expiration_time)";
 
+#[derive(FromRow)]
+struct UpsertRow {
+    #[sqlx(flatten)]
+    row: HandshakeRow,
+    previous_state: Option<String>,
+}
+
 /// One upsert for every writer, so a row is only ever changed one way.
-/// `version` and `update_time` move only when what AWS reports changed.
-pub(super) async fn upsert<'e>(
-    db: impl PgExecutor<'e>,
+/// `version` and `update_time` move only when what AWS reports changed; a
+/// new state also appends to the history and to `handshake_events`, and
+/// notifies every replica, all in the caller's transaction.
+pub(super) async fn upsert(
+    tx: &mut PgConnection,
     h: &Handshake,
     known: &Known,
-) -> Result<HandshakeRecord, StoreError> {
+) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
+    // One writer at a time, so event ids are handed out in commit order.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(EVENT_ORDER_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let (target_type, target_id) = match &known.target {
         Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
         None => (None, None),
     };
-    let row: HandshakeRow = sqlx::query_as(AssertSqlSafe(format!(
-        "INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
+    let UpsertRow {
+        row,
+        previous_state,
+    } = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH old AS (SELECT state FROM handshakes WHERE id = $1)
+         INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
                                  action, resources, target_type, target_id, notes, tags, request_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (id) DO UPDATE SET
@@ -146,7 +203,7 @@ pub(super) async fn upsert<'e>(
              request_id = COALESCE(handshakes.request_id, EXCLUDED.request_id),
              version = handshakes.version + CASE WHEN {CHANGED} THEN 1 ELSE 0 END,
              update_time = CASE WHEN {CHANGED} THEN now() ELSE handshakes.update_time END
-         RETURNING {HANDSHAKE_COLUMNS}"
+         RETURNING {HANDSHAKE_COLUMNS}, (SELECT state FROM old) AS previous_state"
     )))
     .bind(h.id.as_str())
     .bind(&h.arn)
@@ -161,7 +218,13 @@ pub(super) async fn upsert<'e>(
     .bind(known.notes.as_str())
     .bind(Json(&known.tags))
     .bind(known.request_id.as_deref())
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
-    HandshakeRecord::try_from(row)
+    let record = HandshakeRecord::try_from(row)?;
+    let previous = previous_state.as_deref().map(HandshakeState::from_aws);
+    if previous == Some(record.handshake.state) {
+        return Ok((record, None));
+    }
+    let event = super::events::append(tx, &record, previous).await?;
+    Ok((record, Some(event)))
 }

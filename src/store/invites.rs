@@ -155,7 +155,7 @@ impl Store {
             request_id: Some(request_id.as_str().to_string()),
         };
         let mut tx = self.pool.begin().await?;
-        let record = super::handshakes::upsert(&mut *tx, handshake, &known).await?;
+        let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;
         sqlx::query(
             "UPDATE invite_requests
              SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
@@ -200,6 +200,17 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Whether any intent needs `claim_unresolved_invites`, without claiming.
+    pub async fn has_unresolved_invites(&self, grace: Duration) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT EXISTS (SELECT 1 FROM invite_requests WHERE {STALE} AND $1::int IS NULL)"
+        )))
+        .bind(None::<i32>)
+        .bind(grace.as_secs_f64())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Intents whose outcome must be looked up in AWS: UNKNOWN ones, and

@@ -1,10 +1,12 @@
 //! Postgres, through one concrete store type. SQL lives here and nowhere else.
 mod error;
+mod events;
 mod handshakes;
 mod invites;
 mod rows;
 
 pub use error::StoreError;
+pub use events::{EVENTS_CHANNEL, WAKE_CHANNEL};
 pub use handshakes::{Known, ListCursor, ListQuery};
 pub use invites::{BeginInvite, UnresolvedInvite};
 

@@ -10,7 +10,8 @@ use crate::domain::{
 
 /// The column list every handshake read selects, in `HandshakeRow` order.
 pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
-     action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time";
+     action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time, \
+     version";
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
@@ -29,6 +30,7 @@ pub struct HandshakeRow {
     request_id: Option<String>,
     create_time: DateTime<Utc>,
     update_time: DateTime<Utc>,
+    version: i64,
 }
 
 impl TryFrom<HandshakeRow> for HandshakeRecord {
@@ -69,6 +71,8 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             request_id: r.request_id,
             create_time: r.create_time,
             update_time: r.update_time,
+            version: r.version,
+            history: Vec::new(),
         })
     }
 }

@@ -21,7 +21,7 @@ async fn cancel_closes_the_handshake_in_aws_and_in_postgres() {
     assert_eq!(canceled.target, h.target);
     assert_eq!(canceled.create_time, h.create_time);
 
-    let in_aws = aws_handshakes_for(&account).await;
+    let in_aws = app.aws.handshakes_for(&account).await;
     assert_eq!(in_aws[0].state().map(|s| s.as_str()), Some("CANCELED"));
     let state: String = sqlx::query_scalar("SELECT state FROM handshakes WHERE id = $1")
         .bind(&h.id)
@@ -36,7 +36,8 @@ async fn cancelling_a_closed_handshake_is_failed_precondition() {
     let app = spawn_app().await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
-    member_client(&account)
+    app.aws
+        .member_client(&account)
         .await
         .decline_handshake()
         .handshake_id(&h.id)

@@ -117,7 +117,7 @@ async fn while_postgres_is_down_calls_are_unavailable_health_is_not_serving_and_
     let err = app.invite(invite_account(&account)).await.unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     assert!(
-        aws_handshakes_for(&account).await.is_empty(),
+        app.aws.handshakes_for(&account).await.is_empty(),
         "invited with no record"
     );
 

@@ -4,14 +4,14 @@ use std::{sync::Arc, time::Duration};
 use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
 use org_invites::{
     aws::{Organizations, SdkOrganizations},
+    poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     startup::{Application, Settings},
 };
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
-    sync::OnceCell,
     task::JoinHandle,
 };
 use tokio_util::sync::CancellationToken;
@@ -25,51 +25,139 @@ pub fn database_url() -> String {
         .expect("ORG_INVITES_TEST_DATABASE_URL is unset: run the tests with scripts/test.sh")
 }
 
-pub fn aws_endpoint() -> String {
-    std::env::var("ORG_INVITES_TEST_AWS_ENDPOINT")
-        .expect("ORG_INVITES_TEST_AWS_ENDPOINT is unset: run the tests with scripts/test.sh")
-}
-
 pub const MANAGEMENT_ACCOUNT: &str = "123456789012";
 
-/// An SDK client signing as `key` (fakecloud maps `test` to the management account).
-pub fn aws_client(key: &str, secret: &str) -> AwsClient {
-    let conf = aws_sdk_organizations::Config::builder()
-        .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
-        .region(aws_sdk_organizations::config::Region::new("us-east-1"))
-        .endpoint_url(aws_endpoint())
-        .credentials_provider(Credentials::new(key, secret, None, None, "tests"))
-        .timeout_config(org_invites::aws::timeouts())
-        .build();
-    AwsClient::from_conf(conf)
+/// One fakecloud process per test (or per group of replicas), so tests
+/// never see each other's handshakes. Killed when dropped.
+pub struct Fakecloud {
+    pub endpoint: String,
+    _child: tokio::process::Child,
 }
 
-pub fn management_client() -> AwsClient {
-    aws_client("test", "test")
-}
+impl Fakecloud {
+    pub async fn start() -> Arc<Self> {
+        Self::start_with_env(&[]).await
+    }
 
-/// The organization all tests invite into, created once per test binary.
-async fn ensure_organization() {
-    static ORG: OnceCell<()> = OnceCell::const_new();
-    ORG.get_or_init(|| async {
-        match management_client()
+    /// Starts fakecloud with extra environment (libfaketime, in expiry
+    /// tests), waits until it answers, and creates the organization.
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Arc<Self> {
+        let bin = std::env::var("ORG_INVITES_TEST_FAKECLOUD_BIN")
+            .expect("ORG_INVITES_TEST_FAKECLOUD_BIN is unset: run the tests with scripts/test.sh");
+        let mut child = tokio::process::Command::new(bin)
+            .args(["--addr", "127.0.0.1:0", "--log-level", "warn"])
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("fakecloud starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(port) = line.strip_prefix("FAKECLOUD_PORT=") {
+                    return port.trim().to_string();
+                }
+            }
+            panic!("fakecloud exited before printing its port")
+        })
+        .await
+        .expect("fakecloud prints its port");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let fc = Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _child: child,
+        };
+        // Connections made while it finishes starting wait rather than fail.
+        let health = fc.http("GET", "/_fakecloud/health", "").await;
+        assert!(health.contains("ok"), "{health}");
+        fc.management_client()
             .create_organization()
             .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
             .send()
             .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                let code = aws_sdk_organizations::error::ProvideErrorMetadata::code(&e);
-                assert_eq!(
-                    code,
-                    Some("AlreadyInOrganizationException"),
-                    "CreateOrganization failed: {e:?}"
-                );
+            .expect("CreateOrganization");
+        Arc::new(fc)
+    }
+
+    /// An SDK client signing as `key` (fakecloud maps `test` to the management account).
+    pub fn client(&self, key: &str, secret: &str) -> AwsClient {
+        let conf = aws_sdk_organizations::Config::builder()
+            .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+            .region(aws_sdk_organizations::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new(key, secret, None, None, "tests"))
+            .timeout_config(org_invites::aws::timeouts())
+            .build();
+        AwsClient::from_conf(conf)
+    }
+
+    pub fn management_client(&self) -> AwsClient {
+        self.client("test", "test")
+    }
+
+    pub fn organizations(&self) -> Arc<dyn Organizations> {
+        Arc::new(SdkOrganizations::new(self.management_client()))
+    }
+
+    /// Keys that act as `account_id`, to accept or decline.
+    pub async fn member_client(&self, account_id: &str) -> AwsClient {
+        let body = format!(r#"{{"accountId":"{account_id}","userName":"admin"}}"#);
+        let reply = self
+            .http("POST", "/_fakecloud/iam/create-admin", &body)
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&reply).expect("create-admin JSON");
+        self.client(
+            v["accessKeyId"].as_str().expect("accessKeyId"),
+            v["secretAccessKey"].as_str().expect("secretAccessKey"),
+        )
+    }
+
+    /// The INVITE handshakes AWS lists for `target_id`.
+    pub async fn handshakes_for(
+        &self,
+        target_id: &str,
+    ) -> Vec<aws_sdk_organizations::types::Handshake> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .management_client()
+                .list_handshakes_for_organization()
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("ListHandshakesForOrganization");
+            out.extend(
+                page.handshakes()
+                    .iter()
+                    .filter(|h| h.parties().iter().any(|p| p.id() == target_id))
+                    .cloned(),
+            );
+            match page.next_token() {
+                Some(t) => token = Some(t.to_string()),
+                None => return out,
             }
         }
-    })
-    .await;
+    }
+
+    async fn http(&self, method: &str, path: &str, body: &str) -> String {
+        let host = self.endpoint.trim_start_matches("http://").to_string();
+        let mut stream = TcpStream::connect(&host)
+            .await
+            .expect("fakecloud reachable");
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).await.unwrap();
+        let (head, body) = out.split_once("\r\n\r\n").expect("HTTP response");
+        assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
+        body.to_string()
+    }
 }
 
 /// A 12-digit account id no other test uses.
@@ -85,36 +173,9 @@ pub fn random_email() -> String {
     )
 }
 
-/// Keys that act as `account_id` in fakecloud, to accept or decline.
-pub async fn member_client(account_id: &str) -> AwsClient {
-    let body = format!(r#"{{"accountId":"{account_id}","userName":"admin"}}"#);
-    let reply = http_post("/_fakecloud/iam/create-admin", &body).await;
-    let v: serde_json::Value = serde_json::from_str(&reply).expect("create-admin JSON");
-    aws_client(
-        v["accessKeyId"].as_str().expect("accessKeyId"),
-        v["secretAccessKey"].as_str().expect("secretAccessKey"),
-    )
-}
-
-async fn http_post(path: &str, body: &str) -> String {
-    let endpoint = aws_endpoint();
-    let host = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).await.expect("fakecloud reachable");
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").expect("HTTP response");
-    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
-    body.to_string()
-}
-
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    pub aws: Arc<Fakecloud>,
     pub client: InvitationServiceClient<Channel>,
     pub health: HealthClient<Channel>,
     pub db: PgPool,
@@ -126,8 +187,12 @@ pub struct TestApp {
 pub struct AppOptions {
     /// Where the app's Postgres connections go (a proxy, in outage tests).
     pub database: Option<PgConnectOptions>,
+    /// The fakecloud to use (shared by replicas); a new one when None.
+    pub fakecloud: Option<Arc<Fakecloud>>,
+    /// What the app calls AWS through; the real SDK against fakecloud when None.
     pub aws: Option<Arc<dyn Organizations>>,
     pub invite_grace: Duration,
+    pub poller: PollerSettings,
     pub wait_serving: bool,
 }
 
@@ -135,15 +200,16 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             database: None,
+            fakecloud: None,
             aws: None,
             invite_grace: Duration::from_secs(60),
+            poller: PollerSettings {
+                interval: Duration::from_secs(2),
+                watched_interval: Duration::from_millis(500),
+            },
             wait_serving: true,
         }
     }
-}
-
-pub fn sdk_organizations() -> Arc<dyn Organizations> {
-    Arc::new(SdkOrganizations::new(management_client()))
 }
 
 /// A fresh, empty database, migrated by the app that uses it.
@@ -165,14 +231,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> TestApp {
-    ensure_organization().await;
+    let aws = match opts.fakecloud {
+        Some(fc) => fc,
+        None => Fakecloud::start().await,
+    };
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: opts.database.unwrap_or_else(|| db_options.clone()),
-        poll_interval: Duration::from_secs(3600),
+        poller: opts.poller,
         invite_grace: opts.invite_grace,
     };
-    let app = Application::build(settings, opts.aws.unwrap_or_else(sdk_organizations))
+    let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await
         .expect("app builds");
     let addr = app.local_addr();
@@ -188,6 +257,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         .expect("server accepts connections");
     let mut test_app = TestApp {
         addr,
+        aws,
         client: InvitationServiceClient::new(channel.clone()),
         health: HealthClient::new(channel),
         db: PgPool::connect_with(db_options.clone()).await.unwrap(),
@@ -280,30 +350,6 @@ pub fn invite_account(id: &str) -> pb::InviteAccountRequest {
     pb::InviteAccountRequest {
         target: account_target(id),
         ..Default::default()
-    }
-}
-
-/// How many INVITE handshakes AWS (fakecloud) lists for `target_id`.
-pub async fn aws_handshakes_for(target_id: &str) -> Vec<aws_sdk_organizations::types::Handshake> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = management_client()
-            .list_handshakes_for_organization()
-            .set_next_token(token)
-            .send()
-            .await
-            .expect("ListHandshakesForOrganization");
-        out.extend(
-            page.handshakes()
-                .iter()
-                .filter(|h| h.parties().iter().any(|p| p.id() == target_id))
-                .cloned(),
-        );
-        match page.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => return out,
-        }
     }
 }
 

@@ -46,7 +46,7 @@ async fn inviting_an_account_id_returns_an_open_handshake_and_records_it() {
             .await
             .expect("row in Postgres");
     assert_eq!((state.as_str(), notes.as_str()), ("OPEN", "welcome aboard"));
-    assert_eq!(aws_handshakes_for(&account).await.len(), 1);
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
 }
 
 #[tokio::test]
@@ -110,7 +110,7 @@ async fn the_same_request_id_twice_sends_one_invitation() {
         .expect("retry returns the same handshake");
     assert_eq!(first.id, second.id);
     assert_eq!(second.request_id, req.request_id);
-    assert_eq!(aws_handshakes_for(&account).await.len(), 1);
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
     assert_eq!(app.handshake_rows().await, 1);
 
     let changed = pb::InviteAccountRequest {
@@ -216,5 +216,8 @@ async fn each_bad_field_is_a_field_violation_with_no_aws_call_and_no_row() {
     }
     assert_eq!(app.handshake_rows().await, 0);
     assert_eq!(app.intent_rows().await, 0);
-    assert!(aws_handshakes_for(&good).await.is_empty(), "AWS was called");
+    assert!(
+        app.aws.handshakes_for(&good).await.is_empty(),
+        "AWS was called"
+    );
 }

@@ -1,9 +1,13 @@
 //! Integration tests: the real server on port 0, a fresh database each, the
 //! real SDK against fakecloud. Run through `scripts/test.sh`, which starts
 //! Postgres and fakecloud and exports their addresses.
+mod binary;
 mod cancel;
 mod health;
 mod helpers;
 mod invite;
 mod list;
+mod poller;
 mod repair;
+mod replicas;
+mod watch;

@@ -26,7 +26,9 @@ async fn crash_after_aws_call(app: &TestApp, request_id: &str, account: &str) ->
     .execute(&app.db)
     .await
     .unwrap();
-    let out = management_client()
+    let out = app
+        .aws
+        .management_client()
         .invite_account_to_organization()
         .target(
             aws_sdk_organizations::types::HandshakeParty::builder()
@@ -56,7 +58,7 @@ async fn a_retry_after_a_crash_returns_the_handshake_aws_made_and_sends_nothing_
         .await
         .expect("the retry finds the handshake");
     assert_eq!(h.id, aws_id);
-    assert_eq!(aws_handshakes_for(&account).await.len(), 1);
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
     let status: String =
         sqlx::query_scalar("SELECT status FROM invite_requests WHERE request_id = $1")
             .bind(&request_id)
@@ -73,10 +75,18 @@ async fn a_restarted_server_records_what_a_crashed_one_sent() {
     let request_id = uuid::Uuid::new_v4().to_string();
     let aws_id = crash_after_aws_call(&first, &request_id, &account).await;
     let db = first.db_options.clone();
+    let fakecloud = first.aws.clone();
     first.stop().await;
 
     // The restart's start-up sweep finds and records it, with no client call.
-    let app = spawn_app_with(db, AppOptions::default()).await;
+    let app = spawn_app_with(
+        db,
+        AppOptions {
+            fakecloud: Some(fakecloud),
+            ..Default::default()
+        },
+    )
+    .await;
     let found = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             let r = app
@@ -129,14 +139,16 @@ impl Organizations for CutAfterInvite {
 async fn postgres_failing_after_aws_answered_loses_nothing() {
     let db = fresh_database().await;
     let proxy = Arc::new(PgProxy::start(&db).await);
+    let fakecloud = Fakecloud::start().await;
     let aws = Arc::new(CutAfterInvite {
-        inner: SdkOrganizations::new(management_client()),
+        inner: SdkOrganizations::new(fakecloud.management_client()),
         proxy: proxy.clone(),
     });
     let app = spawn_app_with(
         db.clone(),
         AppOptions {
             database: Some(proxy.options(&db)),
+            fakecloud: Some(fakecloud),
             aws: Some(aws),
             ..Default::default()
         },
@@ -150,7 +162,11 @@ async fn postgres_failing_after_aws_answered_loses_nothing() {
     let err = app.invite(req.clone()).await.unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     assert_eq!(error_info(&err).reason, "NOT_RECORDED");
-    assert_eq!(aws_handshakes_for(&account).await.len(), 1, "AWS has it");
+    assert_eq!(
+        app.aws.handshakes_for(&account).await.len(),
+        1,
+        "AWS has it"
+    );
 
     proxy.restore();
     // The background recorder finishes the job; a retry with the same
@@ -171,7 +187,7 @@ async fn postgres_failing_after_aws_answered_loses_nothing() {
     .expect("recorded after Postgres came back");
     assert_eq!(h.target.unwrap().id, account);
     assert_eq!(
-        aws_handshakes_for(&account).await.len(),
+        app.aws.handshakes_for(&account).await.len(),
         1,
         "nothing sent twice"
     );

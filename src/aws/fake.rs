@@ -1,0 +1,319 @@
+//! An in-process Organizations for throttling and fault tests and for the
+//! benchmarks: handshakes in memory, AWS's page size, AWS's request rates
+//! (exceeding them answers TooManyRequests), and faults on demand. The real
+//! SDK path is tested against fakecloud; this never replaces that.
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Mutex,
+    },
+    time::Instant,
+};
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
+use crate::domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType};
+
+const PAGE: usize = 20;
+
+/// A per-operation token bucket, as AWS enforces it.
+struct Limit {
+    per_second: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Limit {
+    fn new(per_second: f64, burst: f64) -> Self {
+        Self {
+            per_second,
+            burst,
+            tokens: burst,
+            at: Instant::now(),
+        }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_second)
+            .min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CallCounts {
+    pub list: AtomicUsize,
+    pub describe: AtomicUsize,
+    pub invite: AtomicUsize,
+    pub cancel: AtomicUsize,
+    pub throttled: AtomicUsize,
+}
+
+struct State {
+    handshakes: BTreeMap<String, Handshake>,
+    list_limit: Option<Limit>,
+    describe_limit: Option<Limit>,
+    /// Empty pages served before each real page (AWS may do this).
+    empty_pages_before: usize,
+    /// Ids List leaves out (Describe still finds them).
+    hidden: std::collections::HashSet<String>,
+    /// The next this-many calls fail with a 5xx ServiceException.
+    fail_next: usize,
+    next_id: u64,
+}
+
+pub struct FakeOrganizations {
+    state: Mutex<State>,
+    pub calls: CallCounts,
+}
+
+impl Default for FakeOrganizations {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeOrganizations {
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                handshakes: BTreeMap::new(),
+                list_limit: None,
+                describe_limit: None,
+                empty_pages_before: 0,
+                hidden: Default::default(),
+                fail_next: 0,
+                next_id: 1,
+            }),
+            calls: CallCounts::default(),
+        }
+    }
+
+    /// Throttles List and Describe at AWS's published rates (5/s burst 8, 1/s burst 2).
+    pub fn with_aws_rates(self) -> Self {
+        {
+            let mut s = self.state.lock().unwrap();
+            s.list_limit = Some(Limit::new(5.0, 8.0));
+            s.describe_limit = Some(Limit::new(1.0, 2.0));
+        }
+        self
+    }
+
+    /// Throttles List at `per_second`, burst `burst` (tighter than AWS, to
+    /// make a sweep meet throttling).
+    pub fn with_list_rate(self, per_second: f64, burst: f64) -> Self {
+        self.state.lock().unwrap().list_limit = Some(Limit::new(per_second, burst));
+        self
+    }
+
+    pub fn hide_from_list(&self, id: &HandshakeId) {
+        self.state
+            .lock()
+            .unwrap()
+            .hidden
+            .insert(id.as_str().to_string());
+    }
+
+    pub fn empty_pages_before_each(&self, n: usize) {
+        self.state.lock().unwrap().empty_pages_before = n;
+    }
+
+    pub fn fail_next_calls(&self, n: usize) {
+        self.state.lock().unwrap().fail_next = n;
+    }
+
+    /// Adds an OPEN invitation as if sent from the console; returns its id.
+    pub fn add_open(&self, account_id: &str) -> HandshakeId {
+        let mut s = self.state.lock().unwrap();
+        let h = new_handshake(&mut s, PartyType::Account, account_id);
+        let id = h.id.clone();
+        s.handshakes.insert(id.as_str().to_string(), h);
+        id
+    }
+
+    /// Moves a handshake to `state`, as the invited account or time would.
+    pub fn set_state(&self, id: &HandshakeId, state: HandshakeState) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(h) = s.handshakes.get_mut(id.as_str()) {
+            h.state = state;
+        }
+    }
+
+    /// Forgets a handshake, as AWS does 30 days after it closes.
+    pub fn forget(&self, id: &HandshakeId) {
+        self.state.lock().unwrap().handshakes.remove(id.as_str());
+    }
+
+    pub fn total_calls(&self) -> usize {
+        self.calls.list.load(Ordering::Relaxed)
+            + self.calls.describe.load(Ordering::Relaxed)
+            + self.calls.invite.load(Ordering::Relaxed)
+            + self.calls.cancel.load(Ordering::Relaxed)
+    }
+
+    fn fault(&self, s: &mut State) -> Result<(), AwsError> {
+        if s.fail_next > 0 {
+            s.fail_next -= 1;
+            return Err(AwsError::new("ServiceException", None, "injected 5xx"));
+        }
+        Ok(())
+    }
+
+    fn throttled(&self) -> AwsError {
+        self.calls.throttled.fetch_add(1, Ordering::Relaxed);
+        AwsError::new("TooManyRequestsException", None, "Rate exceeded")
+    }
+}
+
+fn new_handshake(s: &mut State, kind: PartyType, target: &str) -> Handshake {
+    let n = s.next_id;
+    s.next_id += 1;
+    let id = HandshakeId::parse(&format!("h-{n:010}")).expect("valid fake id");
+    let now = Utc::now();
+    Handshake {
+        arn: format!(
+            "arn:aws:organizations::123456789012:handshake/o-fakeorg000/invite/{}",
+            id.as_str()
+        ),
+        id,
+        parties: vec![
+            Party {
+                id: "o-fakeorg000".into(),
+                kind: PartyType::Organization,
+            },
+            Party {
+                id: target.into(),
+                kind,
+            },
+        ],
+        state: HandshakeState::Open,
+        requested_time: Some(now),
+        expiration_time: Some(now + chrono::Duration::days(15)),
+        action: HandshakeAction::Invite,
+        resources: vec![],
+    }
+}
+
+#[async_trait]
+impl Organizations for FakeOrganizations {
+    async fn invite_account(&self, inv: &Invitation) -> Result<Handshake, AwsError> {
+        self.calls.invite.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        let duplicate = s.handshakes.values().any(|h| {
+            h.state == HandshakeState::Open
+                && h.party_matching(inv.target.kind(), inv.target.id())
+                    .is_some()
+        });
+        if duplicate {
+            return Err(AwsError::new(
+                "DuplicateHandshakeException",
+                None,
+                "duplicate",
+            ));
+        }
+        let h = new_handshake(&mut s, inv.target.kind(), inv.target.id());
+        s.handshakes.insert(h.id.as_str().to_string(), h.clone());
+        Ok(h)
+    }
+
+    async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.calls.describe.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        if let Some(limit) = s.describe_limit.as_mut() {
+            if !limit.allow() {
+                return Err(self.throttled());
+            }
+        }
+        self.fault(&mut s)?;
+        s.handshakes
+            .get(id.as_str())
+            .cloned()
+            .ok_or_else(|| AwsError::new("HandshakeNotFoundException", None, "no such handshake"))
+    }
+
+    async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.calls.cancel.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        let h = s.handshakes.get_mut(id.as_str()).ok_or_else(|| {
+            AwsError::new("HandshakeNotFoundException", None, "no such handshake")
+        })?;
+        if h.state != HandshakeState::Open {
+            return Err(AwsError::new(
+                "InvalidHandshakeTransitionException",
+                None,
+                "not open",
+            ));
+        }
+        h.state = HandshakeState::Canceled;
+        Ok(h.clone())
+    }
+
+    /// Tokens are `<offset>` or `<offset>:<empty pages still to serve>`.
+    async fn list_invite_handshakes(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<HandshakePage, AwsError> {
+        self.calls.list.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        if let Some(limit) = s.list_limit.as_mut() {
+            if !limit.allow() {
+                return Err(self.throttled());
+            }
+        }
+        self.fault(&mut s)?;
+        let (offset, empties) = match next_token.as_deref() {
+            None => (0, s.empty_pages_before),
+            Some(t) => {
+                let mut parts = t.split(':');
+                let offset = parts.next().and_then(|p| p.parse().ok());
+                let empties = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                match offset {
+                    Some(o) => (o, empties),
+                    None => {
+                        return Err(AwsError::with_kind(
+                            AwsErrorKind::InvalidInput,
+                            "InvalidInputException",
+                            "bad token",
+                        ))
+                    }
+                }
+            }
+        };
+        if empties > 0 {
+            return Ok(HandshakePage {
+                handshakes: vec![],
+                next_token: Some(format!("{offset}:{}", empties - 1)),
+            });
+        }
+        let listed: Vec<&Handshake> = s
+            .handshakes
+            .values()
+            .filter(|h| !s.hidden.contains(h.id.as_str()))
+            .collect();
+        let handshakes: Vec<Handshake> = listed
+            .iter()
+            .skip(offset)
+            .take(PAGE)
+            .map(|h| (*h).clone())
+            .collect();
+        let next = offset + handshakes.len();
+        let next_token = (next < listed.len()).then(|| format!("{next}:{}", s.empty_pages_before));
+        Ok(HandshakePage {
+            handshakes,
+            next_token,
+        })
+    }
+}

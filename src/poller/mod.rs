@@ -1,0 +1,110 @@
+//! The poller: one replica at a time (a Postgres advisory lock held on a
+//! dedicated connection) sweeps AWS and records every change; if it dies,
+//! its connection closes, the lock frees, and another replica takes over
+//! within one interval.
+mod rate;
+
+pub use rate::TokenBucket;
+
+use std::time::Duration;
+
+use sqlx::{postgres::PgListener, Connection, PgConnection};
+use tokio::{sync::watch, time::Instant};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::{service::Invitations, store::WAKE_CHANNEL};
+
+/// The advisory lock whose holder polls.
+pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
+/// Wake-ups closer than this are folded into one sweep.
+const MIN_GAP: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy)]
+pub struct PollerSettings {
+    /// Between sweeps, normally.
+    pub interval: Duration,
+    /// Between sweeps while someone watches a pending handshake.
+    pub watched_interval: Duration,
+}
+
+pub async fn run_poller(
+    invitations: Invitations,
+    settings: PollerSettings,
+    mut ready: watch::Receiver<bool>,
+    stop: CancellationToken,
+) {
+    tokio::select! {
+        _ = stop.cancelled() => return,
+        r = ready.wait_for(|r| *r) => if r.is_err() { return },
+    }
+    loop {
+        match try_lead(&invitations).await {
+            Ok(Some(lock)) => {
+                info!("this replica now polls AWS");
+                if let Err(e) = lead(&invitations, settings, lock, &stop).await {
+                    warn!(error = %e, "lost the poller lock; another replica may take over");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "could not try the poller lock"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(settings.interval) => {}
+        }
+    }
+}
+
+/// The lock lives as long as this connection: a crashed leader frees it.
+async fn try_lead(invitations: &Invitations) -> Result<Option<PgConnection>, sqlx::Error> {
+    let options = invitations.store().pool().connect_options();
+    let mut conn = PgConnection::connect_with(&options).await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(POLLER_LOCK)
+        .fetch_one(&mut conn)
+        .await?;
+    Ok(got.then_some(conn))
+}
+
+async fn lead(
+    invitations: &Invitations,
+    settings: PollerSettings,
+    mut lock: PgConnection,
+    stop: &CancellationToken,
+) -> Result<(), sqlx::Error> {
+    let mut wake = PgListener::connect_with(invitations.store().pool()).await?;
+    wake.listen(WAKE_CHANNEL).await?;
+    let list_rate = TokenBucket::list_handshakes();
+    let describe_rate = TokenBucket::describe_handshake();
+    let mut watched_until = Instant::now();
+    loop {
+        // Still the leader? The lock is gone if its connection is.
+        sqlx::query("SELECT 1").execute(&mut lock).await?;
+        let started = Instant::now();
+        match invitations.sweep(&list_rate, &describe_rate, stop).await {
+            Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
+            Ok(report) => tracing::debug!(?report, "sweep"),
+            Err(e) => warn!(error = %e, "sweep failed; next one at the interval"),
+        }
+        let next = if Instant::now() < watched_until {
+            settings.watched_interval
+        } else {
+            settings.interval
+        };
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            _ = tokio::time::sleep_until(started + next) => {}
+            n = wake.recv() => {
+                n?;
+                // Someone invited, cancelled or watches: sweep soon and, for
+                // a while, more often.
+                watched_until = Instant::now() + settings.interval;
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep_until(started + MIN_GAP) => {}
+                }
+            }
+        }
+    }
+}

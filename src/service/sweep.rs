@@ -1,0 +1,132 @@
+//! One sweep of AWS: list every INVITE handshake (20 a page, cheap), record
+//! what changed, adopt what was made elsewhere, Describe only the tracked
+//! pending handshakes the list no longer shows, and repair abandoned intents.
+use std::{collections::HashSet, time::Duration};
+
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::{Error, Invitations};
+use crate::{
+    aws::{AwsError, AwsErrorKind, HandshakePage},
+    domain::Handshake,
+    poller::TokenBucket,
+    store::Known,
+};
+
+const BACKOFF_START: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    pub list_calls: usize,
+    pub describe_calls: usize,
+    pub throttled: usize,
+    /// Handshakes whose state changed, including ones seen for the first time.
+    pub changes: usize,
+    pub repaired: usize,
+}
+
+impl Invitations {
+    pub async fn sweep(
+        &self,
+        list_rate: &TokenBucket,
+        describe_rate: &TokenBucket,
+        stop: &CancellationToken,
+    ) -> Result<SweepReport, Error> {
+        let mut report = SweepReport::default();
+        let all = self.list_all_paced(list_rate, stop, &mut report).await?;
+        let seen: HashSet<&str> = all.iter().map(|h| h.id.as_str()).collect();
+        let stored = self.store.states_of(&all).await?;
+        for h in &all {
+            if stored.get(h.id.as_str()) != Some(&h.state) {
+                report.changes += self.record_seen(h).await?;
+            }
+        }
+        for id in self.store.pending_ids().await? {
+            if seen.contains(id.as_str()) {
+                continue;
+            }
+            let described = retry_throttled(stop, &mut report, || async {
+                describe_rate.acquire().await;
+                self.aws.describe_handshake(&id).await
+            })
+            .await;
+            report.describe_calls += 1;
+            match described {
+                Ok(h) => report.changes += self.record_seen(&h).await?,
+                Err(Error::Aws(e)) if e.kind == AwsErrorKind::HandshakeNotFound => {
+                    warn!(
+                        handshake_id = id.as_str(),
+                        "pending handshake no longer in AWS"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        report.repaired = self.repair_with(&all).await?;
+        Ok(report)
+    }
+
+    /// Records `h`; 1 when its state changed (an event was written).
+    async fn record_seen(&self, h: &Handshake) -> Result<usize, Error> {
+        let (_, event) = self.store.save_handshake(h, &Known::from_aws(h)).await?;
+        Ok(usize::from(event.is_some()))
+    }
+
+    /// Every INVITE handshake, paced, following NextToken even past empty
+    /// pages, waiting out throttling rather than giving up.
+    async fn list_all_paced(
+        &self,
+        rate: &TokenBucket,
+        stop: &CancellationToken,
+        report: &mut SweepReport,
+    ) -> Result<Vec<Handshake>, Error> {
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page: HandshakePage = retry_throttled(stop, report, || async {
+                rate.acquire().await;
+                self.aws.list_invite_handshakes(token.clone()).await
+            })
+            .await?;
+            report.list_calls += 1;
+            all.extend(page.handshakes);
+            match page.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(all),
+            }
+        }
+    }
+}
+
+/// Calls `f` until it is not throttled, backing off exponentially; stops
+/// only at shutdown.
+async fn retry_throttled<T, F, Fut>(
+    stop: &CancellationToken,
+    report: &mut SweepReport,
+    mut f: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let mut wait = BACKOFF_START;
+    loop {
+        match f().await {
+            Err(e) if e.kind == AwsErrorKind::TooManyRequests => {
+                report.throttled += 1;
+                debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "throttled by AWS; backing off"
+                );
+                tokio::select! {
+                    _ = stop.cancelled() => return Err(e.into()),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(BACKOFF_MAX);
+            }
+            other => return other.map_err(Error::from),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The change log: state history per handshake and `handshake_events` in
+//! commit order, announced to every replica with `pg_notify`.
+use chrono::{DateTime, Utc};
+use sqlx::{types::Json, FromRow, PgConnection};
+
+use super::{Store, StoreError};
+use crate::domain::{HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen};
+
+/// The channel every replica LISTENs on; the payload is the event id.
+pub const EVENTS_CHANNEL: &str = "org_invites_events";
+/// The channel the polling replica LISTENs on for "sweep soon".
+pub const WAKE_CHANNEL: &str = "org_invites_wake";
+
+#[derive(FromRow)]
+struct EventRow {
+    event_id: i64,
+    previous_state: Option<String>,
+    snapshot: Json<HandshakeRecord>,
+    observe_time: DateTime<Utc>,
+}
+
+impl From<EventRow> for HandshakeEvent {
+    fn from(r: EventRow) -> Self {
+        Self {
+            event_id: r.event_id,
+            previous_state: r
+                .previous_state
+                .as_deref()
+                .map(HandshakeState::from_aws)
+                .unwrap_or_default(),
+            record: r.snapshot.0,
+            observe_time: r.observe_time,
+        }
+    }
+}
+
+/// Records a new state of `record`; the caller holds the event-order lock.
+pub(super) async fn append(
+    tx: &mut PgConnection,
+    record: &HandshakeRecord,
+    previous: Option<HandshakeState>,
+) -> Result<HandshakeEvent, StoreError> {
+    let id = record.handshake.id.as_str();
+    let state = record.handshake.state.as_str();
+    sqlx::query(
+        "INSERT INTO handshake_state_history (handshake_id, state) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(state)
+    .execute(&mut *tx)
+    .await?;
+    let row: EventRow = sqlx::query_as(
+        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot)
+         VALUES ($1, $2, $3, $4, $5)
+         RETURNING event_id, previous_state, snapshot, observe_time",
+    )
+    .bind(id)
+    .bind(previous.map(|p| p.as_str()))
+    .bind(state)
+    .bind(record.version)
+    .bind(Json(record))
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(EVENTS_CHANNEL)
+        .bind(row.event_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(row.into())
+}
+
+impl Store {
+    pub async fn wake_poller(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKE_CHANNEL)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Events after `after`, oldest first, at most `limit`.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<HandshakeEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT event_id, previous_state, snapshot, observe_time FROM handshake_events
+             WHERE event_id > $1 ORDER BY event_id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(HandshakeEvent::from).collect())
+    }
+
+    /// The newest event id (0 when there is none).
+    pub async fn latest_event_id(&self) -> Result<i64, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT max(event_id) FROM handshake_events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// The oldest event id still kept (None when there is none).
+    pub async fn oldest_event_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT min(event_id) FROM handshake_events")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// A handshake with its state history, for Get.
+    pub async fn get_with_history(
+        &self,
+        id: &HandshakeId,
+    ) -> Result<Option<HandshakeRecord>, StoreError> {
+        let Some(mut record) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT state, first_seen_time FROM handshake_state_history
+             WHERE handshake_id = $1 ORDER BY first_seen_time, state",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        record.history = rows
+            .into_iter()
+            .map(|(state, first_seen_time)| StateSeen {
+                state: HandshakeState::from_aws(&state),
+                first_seen_time,
+            })
+            .collect();
+        Ok(Some(record))
+    }
+}

@@ -1,0 +1,73 @@
+//! The task that turns Postgres notifications into hub broadcasts. After a
+//! dropped connection it reconnects and re-reads what it may have missed.
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::Hub;
+use crate::store::{Store, StoreError, EVENTS_CHANNEL};
+
+const BATCH: i64 = 1000;
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+pub async fn run_listener(
+    store: Store,
+    hub: Hub,
+    mut ready: watch::Receiver<bool>,
+    stop: CancellationToken,
+) {
+    tokio::select! {
+        _ = stop.cancelled() => return,
+        r = ready.wait_for(|r| *r) => if r.is_err() { return },
+    }
+    loop {
+        if let Err(e) = listen(&store, &hub, &stop).await {
+            warn!(error = %e, "change listener lost Postgres; reconnecting");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(RECONNECT_AFTER) => {}
+        }
+    }
+}
+
+async fn listen(store: &Store, hub: &Hub, stop: &CancellationToken) -> Result<(), StoreError> {
+    let mut listener = PgListener::connect_with(store.pool()).await?;
+    listener.listen(EVENTS_CHANNEL).await?;
+    if hub.last() < 0 {
+        // First start: watchers see changes from now on; history is in Postgres.
+        hub.start_after(store.latest_event_id().await?);
+    }
+    catch_up(store, hub).await?;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            n = listener.try_recv() => match n? {
+                Some(_) => catch_up(store, hub).await?,
+                None => {
+                    // The connection dropped and will be re-established on the
+                    // next call; anything sent meanwhile is read back here.
+                    debug!("LISTEN connection dropped; catching up");
+                    catch_up(store, hub).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Broadcasts every event after the last one broadcast, in order.
+async fn catch_up(store: &Store, hub: &Hub) -> Result<(), StoreError> {
+    loop {
+        let events = store.events_after(hub.last(), BATCH).await?;
+        let done = (events.len() as i64) < BATCH;
+        for e in events {
+            hub.publish(e);
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}

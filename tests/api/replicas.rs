@@ -1,0 +1,97 @@
+//! Several replicas on one database: one polls, all serve watchers, and
+//! when the poller stops another takes over.
+use std::time::Duration;
+
+use org_invites::{poller::POLLER_LOCK, proto::v1 as pb};
+
+use crate::helpers::*;
+
+/// The application_name of the connection holding the poller lock, if any.
+async fn poller_holder(app: &TestApp) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objid::bigint = $1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .bind(POLLER_LOCK & 0xffff_ffff)
+    .fetch_optional(&app.db)
+    .await
+    .unwrap()
+}
+
+async fn wait_for_holder(app: &TestApp, not: Option<&str>) -> String {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(h) = poller_holder(app).await {
+                if Some(h.as_str()) != not {
+                    return h;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("a replica holds the poller lock")
+}
+
+async fn accept_and_see_it(watcher: &TestApp, inviter: &TestApp) {
+    let account = random_account_id();
+    let h = inviter.invite(invite_account(&account)).await.unwrap();
+    let mut stream = watcher
+        .client
+        .clone()
+        .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.message().await.unwrap().unwrap();
+    assert_eq!(
+        first.handshake.unwrap().state,
+        pb::HandshakeState::Open as i32
+    );
+    inviter
+        .aws
+        .member_client(&account)
+        .await
+        .accept_handshake()
+        .handshake_id(&h.id)
+        .send()
+        .await
+        .unwrap();
+    let change = tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("the change reaches the other replica")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        change.handshake.unwrap().state,
+        pb::HandshakeState::Accepted as i32
+    );
+}
+
+#[tokio::test]
+async fn a_watcher_on_one_replica_sees_changes_and_polling_fails_over() {
+    let fakecloud = Fakecloud::start().await;
+    let db = fresh_database().await;
+    let replica = |name: &str| AppOptions {
+        database: Some(db.clone().application_name(name)),
+        fakecloud: Some(fakecloud.clone()),
+        ..Default::default()
+    };
+    let a = spawn_app_with(db.clone(), replica("replica-a")).await;
+    let b = spawn_app_with(db.clone(), replica("replica-b")).await;
+
+    // Watch on B what was sent through A.
+    accept_and_see_it(&b, &a).await;
+
+    let leader = wait_for_holder(&a, None).await;
+    let (stay, go) = if leader == "replica-a" {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    go.stop().await;
+    let next = wait_for_holder(&stay, Some(&leader)).await;
+    assert_ne!(next, leader, "the survivor took over");
+    accept_and_see_it(&stay, &stay).await;
+}

@@ -1,0 +1,333 @@
+//! WatchHandshake and WatchHandshakes against fakecloud: the invited
+//! account accepts or declines, and watchers see it.
+use std::time::Duration;
+
+use tonic::{Code, Streaming};
+
+use crate::helpers::*;
+use org_invites::proto::v1 as pb;
+
+/// The next message, failing the test if none comes in 30 s.
+async fn next(stream: &mut Streaming<pb::HandshakeEvent>) -> Option<pb::HandshakeEvent> {
+    tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("a message within 30 s")
+        .expect("stream OK")
+}
+
+fn state_of(e: &pb::HandshakeEvent) -> pb::HandshakeState {
+    pb::HandshakeState::try_from(e.handshake.as_ref().unwrap().state).unwrap()
+}
+
+async fn watch(app: &TestApp, id: &str) -> Streaming<pb::HandshakeEvent> {
+    app.client
+        .clone()
+        .watch_handshake(pb::WatchHandshakeRequest { id: id.into() })
+        .await
+        .expect("watch starts")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_watcher_sees_open_then_accepted_and_the_stream_ends() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let h = app.invite(invite_account(&account)).await.unwrap();
+    let mut stream = watch(&app, &h.id).await;
+
+    let first = next(&mut stream).await.expect("the current state");
+    assert_eq!(state_of(&first), pb::HandshakeState::Open);
+    assert_eq!(first.event_id, 0);
+
+    app.aws
+        .member_client(&account)
+        .await
+        .accept_handshake()
+        .handshake_id(&h.id)
+        .send()
+        .await
+        .expect("the invited account accepts");
+
+    let change = next(&mut stream).await.expect("the change");
+    assert_eq!(state_of(&change), pb::HandshakeState::Accepted);
+    assert_eq!(change.previous_state, pb::HandshakeState::Open as i32);
+    assert!(change.event_id > 0);
+    assert!(!change.resume_token.is_empty());
+    assert!(
+        next(&mut stream).await.is_none(),
+        "the stream ends after ACCEPTED"
+    );
+
+    let got = app
+        .client
+        .clone()
+        .get_handshake(pb::GetHandshakeRequest { id: h.id })
+        .await
+        .unwrap()
+        .into_inner();
+    let history: Vec<i32> = got.state_history.iter().map(|s| s.state).collect();
+    assert_eq!(
+        history,
+        [
+            pb::HandshakeState::Open as i32,
+            pb::HandshakeState::Accepted as i32
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_watcher_sees_a_decline() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let h = app.invite(invite_account(&account)).await.unwrap();
+    let mut stream = watch(&app, &h.id).await;
+    assert_eq!(
+        state_of(&next(&mut stream).await.unwrap()),
+        pb::HandshakeState::Open
+    );
+    app.aws
+        .member_client(&account)
+        .await
+        .decline_handshake()
+        .handshake_id(&h.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&next(&mut stream).await.unwrap()),
+        pb::HandshakeState::Declined
+    );
+    assert!(next(&mut stream).await.is_none());
+}
+
+#[tokio::test]
+async fn a_watcher_sees_a_cancel_made_through_the_service() {
+    let app = spawn_app().await;
+    let h = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let mut stream = watch(&app, &h.id).await;
+    assert_eq!(
+        state_of(&next(&mut stream).await.unwrap()),
+        pb::HandshakeState::Open
+    );
+    app.client
+        .clone()
+        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
+        .await
+        .unwrap();
+    let change = next(&mut stream).await.unwrap();
+    assert_eq!(state_of(&change), pb::HandshakeState::Canceled);
+    assert!(next(&mut stream).await.is_none());
+}
+
+#[tokio::test]
+async fn watching_a_closed_handshake_gives_one_message_and_ends() {
+    let app = spawn_app().await;
+    let h = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    app.client
+        .clone()
+        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
+        .await
+        .unwrap();
+    let mut stream = watch(&app, &h.id).await;
+    assert_eq!(
+        state_of(&next(&mut stream).await.unwrap()),
+        pb::HandshakeState::Canceled
+    );
+    assert!(next(&mut stream).await.is_none());
+}
+
+#[tokio::test]
+async fn watching_an_unknown_or_malformed_id_fails_at_once() {
+    let app = spawn_app().await;
+    let mut client = app.client.clone();
+    let err = client
+        .watch_handshake(pb::WatchHandshakeRequest {
+            id: "h-0000000000".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = client
+        .watch_handshake(pb::WatchHandshakeRequest { id: "nope".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violations(&err), ["id"]);
+}
+
+#[tokio::test]
+async fn the_org_wide_watch_announces_handshakes_made_elsewhere_and_resumes() {
+    let app = spawn_app().await;
+    let mut all = app
+        .client
+        .clone()
+        .watch_handshakes(pb::WatchHandshakesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Made through the service, then from outside it (as with the AWS CLI).
+    let ours = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let theirs_account = random_account_id();
+    app.aws
+        .management_client()
+        .invite_account_to_organization()
+        .target(
+            aws_sdk_organizations::types::HandshakeParty::builder()
+                .id(&theirs_account)
+                .r#type(aws_sdk_organizations::types::HandshakePartyType::Account)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let first = next(&mut all).await.unwrap();
+    assert_eq!(first.handshake.as_ref().unwrap().id, ours.id);
+    assert_eq!(first.previous_state, pb::HandshakeState::Unspecified as i32);
+    let second = next(&mut all).await.unwrap();
+    let adopted = second.handshake.as_ref().unwrap();
+    assert_eq!(
+        adopted.target.as_ref().unwrap().id,
+        theirs_account,
+        "adopted"
+    );
+    assert!(second.event_id > first.event_id, "commit order");
+    drop(all);
+
+    // Resuming after the first event replays the second.
+    let mut resumed = app
+        .client
+        .clone()
+        .watch_handshakes(pb::WatchHandshakesRequest {
+            resume_token: first.resume_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let replayed = next(&mut resumed).await.unwrap();
+    assert_eq!(replayed.event_id, second.event_id);
+    assert_eq!(replayed.handshake, second.handshake);
+
+    // Filtered to CANCELED: only the cancel shows.
+    let mut canceled = app
+        .client
+        .clone()
+        .watch_handshakes(pb::WatchHandshakesRequest {
+            resume_token: first.resume_token,
+            states: vec![pb::HandshakeState::Canceled as i32],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    app.client
+        .clone()
+        .cancel_handshake(pb::CancelHandshakeRequest {
+            id: ours.id.clone(),
+        })
+        .await
+        .unwrap();
+    let only = next(&mut canceled).await.unwrap();
+    assert_eq!(only.handshake.as_ref().unwrap().id, ours.id);
+    assert_eq!(state_of(&only), pb::HandshakeState::Canceled);
+}
+
+#[tokio::test]
+async fn bad_resume_tokens_are_clear_errors() {
+    let app = spawn_app().await;
+    let mut client = app.client.clone();
+    let err = client
+        .watch_handshakes(pb::WatchHandshakesRequest {
+            resume_token: "garbage!".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violations(&err), ["resume_token"]);
+    let ahead = org_invites::grpc::encode_resume_token(1_000_000);
+    let err = client
+        .watch_handshakes(pb::WatchHandshakesRequest {
+            resume_token: ahead,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_with_unavailable() {
+    let app = spawn_app().await;
+    let h = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let mut stream = watch(&app, &h.id).await;
+    next(&mut stream).await.unwrap();
+    let stopping = tokio::spawn(app.stop());
+    let err = tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("the stream ends")
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_invitation_expiring_in_aws_reaches_the_watcher() {
+    // fakecloud expires invitations 15 days after they are sent, by its own
+    // clock: libfaketime moves that clock forward.
+    let lib = std::env::var("ORG_INVITES_TEST_FAKETIME_LIB")
+        .expect("ORG_INVITES_TEST_FAKETIME_LIB is unset: run the tests with scripts/test.sh");
+    let dir = tempdir();
+    let clock = dir.join("faketime.rc");
+    std::fs::write(&clock, "+0d\n").unwrap();
+    let clock_path = clock.to_str().unwrap().to_string();
+    let fakecloud = Fakecloud::start_with_env(&[
+        ("LD_PRELOAD", lib.as_str()),
+        ("FAKETIME_TIMESTAMP_FILE", clock_path.as_str()),
+        ("FAKETIME_NO_CACHE", "1"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ])
+    .await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(fakecloud),
+            ..Default::default()
+        },
+    )
+    .await;
+    let h = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let mut stream = watch(&app, &h.id).await;
+    assert_eq!(
+        state_of(&next(&mut stream).await.unwrap()),
+        pb::HandshakeState::Open
+    );
+
+    std::fs::write(&clock, "+16d\n").unwrap();
+    let change = next(&mut stream).await.unwrap();
+    assert_eq!(state_of(&change), pb::HandshakeState::Expired);
+    assert!(next(&mut stream).await.is_none());
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("org-invites-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
