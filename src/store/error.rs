@@ -29,6 +29,9 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => true,
+            // A connection cut mid-conversation (a proxy or pooler in front
+            // of a Postgres that went away) reads as a protocol error.
+            sqlx::Error::Protocol(_) => true,
             sqlx::Error::Database(db) => db.code().is_some_and(|c| {
                 c.starts_with(CONNECTION_EXCEPTION_CLASS)
                     || c == ADMIN_SHUTDOWN
@@ -60,6 +63,8 @@ mod tests {
         assert!(StoreError::from(sqlx::Error::PoolTimedOut).is_unavailable());
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
         assert!(StoreError::from(sqlx::Error::Io(io)).is_unavailable());
+        let cut = sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into());
+        assert!(StoreError::from(cut).is_unavailable());
         assert!(!StoreError::from(sqlx::Error::RowNotFound).is_unavailable());
     }
 }

@@ -202,17 +202,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether any intent needs `claim_unresolved_invites`, without claiming.
-    pub async fn has_unresolved_invites(&self, grace: Duration) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT EXISTS (SELECT 1 FROM invite_requests WHERE {STALE} AND $1::int IS NULL)"
-        )))
-        .bind(None::<i32>)
-        .bind(grace.as_secs_f64())
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     /// Intents whose outcome must be looked up in AWS: UNKNOWN ones, and
     /// PENDING ones older than `grace` (their process died mid-call).
     /// Each is claimed, so another replica's repair skips it for `grace`.

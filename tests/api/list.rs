@@ -20,7 +20,15 @@ async fn get_returns_what_invite_returned() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(got, made);
+    let history: Vec<i32> = got.state_history.iter().map(|s| s.state).collect();
+    assert_eq!(history, [pb::HandshakeState::Open as i32]);
+    assert_eq!(
+        pb::Handshake {
+            state_history: vec![],
+            ..got
+        },
+        made
+    );
 }
 
 #[tokio::test]

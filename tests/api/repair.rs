@@ -43,6 +43,23 @@ async fn crash_after_aws_call(app: &TestApp, request_id: &str, account: &str) ->
     out.handshake().unwrap().id().unwrap().to_string()
 }
 
+/// Retries as a client should on ABORTED (RetryInfo), for at most 30 s.
+async fn retry_while_aborted(app: &TestApp, req: pb::InviteAccountRequest) -> pb::Handshake {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match app.invite(req.clone()).await {
+                Ok(h) => return h,
+                Err(e) if e.code() == Code::Aborted => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(e) => panic!("retry failed: {e:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the retry finds the handshake")
+}
+
 #[tokio::test]
 async fn a_retry_after_a_crash_returns_the_handshake_aws_made_and_sends_nothing_new() {
     let app = spawn_app().await;
@@ -50,13 +67,12 @@ async fn a_retry_after_a_crash_returns_the_handshake_aws_made_and_sends_nothing_
     let request_id = uuid::Uuid::new_v4().to_string();
     let aws_id = crash_after_aws_call(&app, &request_id, &account).await;
 
-    let h = app
-        .invite(pb::InviteAccountRequest {
-            request_id: request_id.clone(),
-            ..invite_account(&account)
-        })
-        .await
-        .expect("the retry finds the handshake");
+    // The poller may be repairing it at this very moment (ABORTED: retry).
+    let req = pb::InviteAccountRequest {
+        request_id: request_id.clone(),
+        ..invite_account(&account)
+    };
+    let h = retry_while_aborted(&app, req).await;
     assert_eq!(h.id, aws_id);
     assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
     let status: String =
