@@ -12,7 +12,7 @@ env_file=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 [ -f "$env_file" ] || { echo "no local stack: start scripts/dev.sh first" >&2; exit 1; }
 # shellcheck disable=SC1090
 source "$env_file"
-key=$(curl -fsS -X POST "$AWS_ENDPOINT_URL/_fakecloud/iam/create-admin" \
+key=$(curl -fsS -X POST "$AWS_ENDPOINT_URL/_fakecloud/iam/create-admin" -H 'Content-Type: application/json' \
   -d "{\"accountId\":\"$account\",\"userName\":\"admin\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["accessKeyId"])')
 curl -sS -X POST "$AWS_ENDPOINT_URL/" \

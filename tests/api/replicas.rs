@@ -95,3 +95,78 @@ async fn a_watcher_on_one_replica_sees_changes_and_polling_fails_over() {
     assert_ne!(next, leader, "the survivor took over");
     accept_and_see_it(&stay, &stay).await;
 }
+
+#[tokio::test]
+async fn a_replica_that_lost_postgres_catches_its_watchers_up_after_reconnecting() {
+    let fakecloud = Fakecloud::start().await;
+    let db = fresh_database().await;
+    let proxy = PgProxy::start(&db).await;
+    let a = spawn_app_with(
+        db.clone(),
+        AppOptions {
+            database: Some(proxy.options(&db)),
+            fakecloud: Some(fakecloud.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let b = spawn_app_with(
+        db.clone(),
+        AppOptions {
+            fakecloud: Some(fakecloud.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let account = random_account_id();
+    let h = a.invite(invite_account(&account)).await.unwrap();
+    let mut stream = a
+        .client
+        .clone()
+        .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.message().await.unwrap().unwrap();
+    assert_eq!(
+        first.handshake.unwrap().state,
+        pb::HandshakeState::Open as i32
+    );
+
+    // A loses Postgres (its LISTEN connection too); B records the accept.
+    proxy.cut();
+    fakecloud
+        .member_client(&account)
+        .await
+        .accept_handshake()
+        .handshake_id(&h.id)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let state: String = sqlx::query_scalar("SELECT state FROM handshakes WHERE id = $1")
+                .bind(&h.id)
+                .fetch_one(&b.db)
+                .await
+                .unwrap();
+            if state == "ACCEPTED" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("replica B records the accept");
+
+    proxy.restore();
+    let change = tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("A re-reads what it missed")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        change.handshake.unwrap().state,
+        pb::HandshakeState::Accepted as i32
+    );
+}
