@@ -27,6 +27,20 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Background tasks start once migrations ran; this says when.
+#[derive(Clone)]
+pub struct DatabaseReady(watch::Receiver<bool>);
+
+impl DatabaseReady {
+    /// Waits for the database; false when shutdown came first.
+    pub async fn wait(&mut self, stop: &CancellationToken) -> bool {
+        tokio::select! {
+            _ = stop.cancelled() => false,
+            r = self.0.wait_for(|r| *r) => r.is_ok(),
+        }
+    }
+}
+
 /// Everything the server needs, ready to run: the port is already bound,
 /// so callers (and tests, with port 0) know the address before it serves.
 pub struct Application {
@@ -71,6 +85,7 @@ impl Application {
         set_health(&reporter, ServingStatus::NotServing).await;
         let tasks = CancellationToken::new();
         let (ready_tx, ready) = watch::channel(false);
+        let ready = DatabaseReady(ready);
         tokio::spawn(watch_database(
             self.store.clone(),
             reporter.clone(),

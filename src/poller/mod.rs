@@ -9,11 +9,11 @@ pub use rate::TokenBucket;
 use std::time::Duration;
 
 use sqlx::{postgres::PgListener, Connection, PgConnection};
-use tokio::{sync::watch, time::Instant};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::{service::Invitations, store::WAKE_CHANNEL};
+use crate::{service::Invitations, startup::DatabaseReady, store::WAKE_CHANNEL};
 
 /// The advisory lock whose holder polls.
 pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
@@ -31,12 +31,11 @@ pub struct PollerSettings {
 pub async fn run_poller(
     invitations: Invitations,
     settings: PollerSettings,
-    mut ready: watch::Receiver<bool>,
+    mut ready: DatabaseReady,
     stop: CancellationToken,
 ) {
-    tokio::select! {
-        _ = stop.cancelled() => return,
-        r = ready.wait_for(|r| *r) => if r.is_err() { return },
+    if !ready.wait(&stop).await {
+        return;
     }
     loop {
         match try_lead(&invitations).await {

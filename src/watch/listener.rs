@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
-use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::Hub;
-use crate::store::{Store, StoreError, EVENTS_CHANNEL};
+use crate::{
+    startup::DatabaseReady,
+    store::{Store, StoreError, EVENTS_CHANNEL},
+};
 
 const BATCH: i64 = 1000;
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -16,12 +18,11 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 pub async fn run_listener(
     store: Store,
     hub: Hub,
-    mut ready: watch::Receiver<bool>,
+    mut ready: DatabaseReady,
     stop: CancellationToken,
 ) {
-    tokio::select! {
-        _ = stop.cancelled() => return,
-        r = ready.wait_for(|r| *r) => if r.is_err() { return },
+    if !ready.wait(&stop).await {
+        return;
     }
     loop {
         if let Err(e) = listen(&store, &hub, &stop).await {

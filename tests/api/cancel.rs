@@ -36,14 +36,7 @@ async fn cancelling_a_closed_handshake_is_failed_precondition() {
     let app = spawn_app().await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
-    app.aws
-        .member_client(&account)
-        .await
-        .decline_handshake()
-        .handshake_id(&h.id)
-        .send()
-        .await
-        .expect("the invited account declines");
+    app.aws.decline(&account, &h.id).await;
     let err = app
         .client
         .clone()

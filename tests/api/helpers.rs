@@ -113,6 +113,28 @@ impl Fakecloud {
         )
     }
 
+    /// The invited account accepts `handshake_id`.
+    pub async fn accept(&self, account_id: &str, handshake_id: &str) {
+        self.member_client(account_id)
+            .await
+            .accept_handshake()
+            .handshake_id(handshake_id)
+            .send()
+            .await
+            .expect("the invited account accepts");
+    }
+
+    /// The invited account declines `handshake_id`.
+    pub async fn decline(&self, account_id: &str, handshake_id: &str) {
+        self.member_client(account_id)
+            .await
+            .decline_handshake()
+            .handshake_id(handshake_id)
+            .send()
+            .await
+            .expect("the invited account declines");
+    }
+
     /// The INVITE handshakes AWS lists for `target_id`.
     pub async fn handshakes_for(
         &self,

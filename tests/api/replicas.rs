@@ -49,15 +49,7 @@ async fn accept_and_see_it(watcher: &TestApp, inviter: &TestApp) {
         first.handshake.unwrap().state,
         pb::HandshakeState::Open as i32
     );
-    inviter
-        .aws
-        .member_client(&account)
-        .await
-        .accept_handshake()
-        .handshake_id(&h.id)
-        .send()
-        .await
-        .unwrap();
+    inviter.aws.accept(&account, &h.id).await;
     let change = tokio::time::timeout(Duration::from_secs(30), stream.message())
         .await
         .expect("the change reaches the other replica")
@@ -135,14 +127,7 @@ async fn a_replica_that_lost_postgres_catches_its_watchers_up_after_reconnecting
 
     // A loses Postgres (its LISTEN connection too); B records the accept.
     proxy.cut();
-    fakecloud
-        .member_client(&account)
-        .await
-        .accept_handshake()
-        .handshake_id(&h.id)
-        .send()
-        .await
-        .unwrap();
+    fakecloud.accept(&account, &h.id).await;
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             let state: String = sqlx::query_scalar("SELECT state FROM handshakes WHERE id = $1")

@@ -39,14 +39,7 @@ async fn a_watcher_sees_open_then_accepted_and_the_stream_ends() {
     assert_eq!(state_of(&first), pb::HandshakeState::Open);
     assert_eq!(first.event_id, 0);
 
-    app.aws
-        .member_client(&account)
-        .await
-        .accept_handshake()
-        .handshake_id(&h.id)
-        .send()
-        .await
-        .expect("the invited account accepts");
+    app.aws.accept(&account, &h.id).await;
 
     let change = next(&mut stream).await.expect("the change");
     assert_eq!(state_of(&change), pb::HandshakeState::Accepted);
@@ -85,14 +78,7 @@ async fn a_watcher_sees_a_decline() {
         state_of(&next(&mut stream).await.unwrap()),
         pb::HandshakeState::Open
     );
-    app.aws
-        .member_client(&account)
-        .await
-        .decline_handshake()
-        .handshake_id(&h.id)
-        .send()
-        .await
-        .unwrap();
+    app.aws.decline(&account, &h.id).await;
     assert_eq!(
         state_of(&next(&mut stream).await.unwrap()),
         pb::HandshakeState::Declined
