@@ -1,6 +1,7 @@
 //! org-invites: invite AWS accounts into an AWS Organization over gRPC and
 //! keep a lasting record of every invitation in Postgres.
 pub mod aws;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;

@@ -3,17 +3,28 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use org_invites::{
+    cli,
     config::{Cli, Command},
     startup,
 };
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    org_invites::telemetry::init(cli.log_format);
+    // Parse errors exit 252, as the AWS CLI's do, not clap's 2.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(cli::parse_error(e)),
+    };
     let result = match cli.command {
-        Command::Serve(args) => startup::serve(args).await,
-        Command::Migrate(args) => startup::migrate(args).await,
+        Command::Client(cmd) => return ExitCode::from(cli::run(cmd).await),
+        Command::Serve(args) => {
+            org_invites::telemetry::init(cli.log_format);
+            startup::serve(args).await
+        }
+        Command::Migrate(args) => {
+            org_invites::telemetry::init(cli.log_format);
+            startup::migrate(args).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,158 @@
+//! The client subcommands' flags, named as the AWS CLI names them.
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::output::{Color, Format};
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Invite an account (`aws organizations invite-account-to-organization`).
+    Invite(InviteArgs),
+    /// Show a recorded handshake (`describe-handshake`).
+    Get(IdArgs),
+    /// List recorded handshakes, newest first, following every page.
+    List(ListArgs),
+    /// Cancel an open handshake (`cancel-handshake`).
+    Cancel(IdArgs),
+    /// Print a handshake, then each change, until it is ACCEPTED, DECLINED,
+    /// CANCELED or EXPIRED (exit 0, 3, 4, 5).
+    Watch(IdArgs),
+    /// Print every change in the organization as it happens.
+    WatchAll(WatchAllArgs),
+}
+
+/// Flags every client subcommand has.
+#[derive(Debug, Args)]
+pub struct ClientOptions {
+    /// The org-invites server.
+    #[arg(
+        long,
+        env = "ORG_INVITES_ENDPOINT",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub endpoint: String,
+    /// Output format (default json, or ORG_INVITES_OUTPUT).
+    #[arg(long, value_enum)]
+    pub output: Option<Format>,
+    /// A JMESPath query applied to the output, e.g. Handshake.Id.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Colour in table output (auto: when stdout is a terminal and NO_COLOR is unset).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Do not page output through ORG_INVITES_PAGER / PAGER / less.
+    #[arg(long)]
+    pub no_cli_pager: bool,
+    /// Trace each request and response to stderr (notes masked).
+    #[arg(long)]
+    pub debug: bool,
+    /// Seconds to wait for a connection; 0 waits forever.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub cli_connect_timeout: u64,
+    /// Seconds to wait for a response; 0 waits forever. Watches wait on
+    /// changes for as long as it takes.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub cli_read_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Skeleton {
+    Input,
+    YamlInput,
+    Output,
+}
+
+/// `--cli-input-json`, `--cli-input-yaml`, `--generate-cli-skeleton`.
+#[derive(Debug, Args)]
+pub struct InputOptions {
+    /// Parameters as JSON (or file://path), as --generate-cli-skeleton prints
+    /// them; command-line values override them.
+    #[arg(long, value_name = "JSON", conflicts_with = "cli_input_yaml")]
+    pub cli_input_json: Option<String>,
+    /// Parameters as YAML (or file://path).
+    #[arg(long, value_name = "YAML")]
+    pub cli_input_yaml: Option<String>,
+    /// Print a sample input (input, yaml-input) or output (output) and send nothing.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "input")]
+    pub generate_cli_skeleton: Option<Skeleton>,
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The account to invite: Id=123456789012,Type=ACCOUNT,
+    /// Id=diego@example.com,Type=EMAIL, JSON '{"Type": "EMAIL", "Id": "..."}',
+    /// or file://path.
+    #[arg(long, allow_hyphen_values = true)]
+    pub target: Option<String>,
+    /// Text for the email to the account owner (or file://path).
+    #[arg(long, allow_hyphen_values = true)]
+    pub notes: Option<String>,
+    /// Tags for the account once it joins: Key=a,Value=b Key=c,Value=
+    /// (one per argument) or JSON '[{"Key":"a","Value":"b"}]'.
+    #[arg(long, num_args = 1..)]
+    pub tags: Option<Vec<String>>,
+    /// Makes retries safe: the same id returns the same handshake and sends
+    /// nothing new. A fresh one is made when none is given.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Wait until the handshake is ACCEPTED (exit 0), DECLINED (3),
+    /// CANCELED (4) or EXPIRED (5), printing each change.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub input: InputOptions,
+    #[command(flatten)]
+    pub client: ClientOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The handshake id, h-...
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub input: InputOptions,
+    #[command(flatten)]
+    pub client: ClientOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only handshakes in these states (OPEN, ACCEPTED, ...); repeat or
+    /// separate with commas.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub state: Option<Vec<String>>,
+    /// Only handshakes whose target id (account id or email) is exactly this.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Stop after this many handshakes and print a NextToken to go on from.
+    #[arg(long)]
+    pub max_items: Option<usize>,
+    /// Handshakes per call to the service (the output is the same).
+    #[arg(long)]
+    pub page_size: Option<i32>,
+    /// The NextToken a previous --max-items run printed.
+    #[arg(long)]
+    pub starting_token: Option<String>,
+    /// Only the first page.
+    #[arg(long)]
+    pub no_paginate: bool,
+    #[command(flatten)]
+    pub input: InputOptions,
+    #[command(flatten)]
+    pub client: ClientOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchAllArgs {
+    /// Replay every change after this ResumeToken (from an earlier event),
+    /// then go on live.
+    #[arg(long)]
+    pub resume_token: Option<String>,
+    /// Only changes into these states; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub state: Option<Vec<String>>,
+    #[command(flatten)]
+    pub input: InputOptions,
+    #[command(flatten)]
+    pub client: ClientOptions,
+}

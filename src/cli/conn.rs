@@ -1,0 +1,272 @@
+//! The gRPC connection: `--endpoint`, the connect and read timeouts, and the
+//! `--debug` trace of each call on stderr, with notes masked.
+use std::{fmt::Debug, future::Future, time::Duration};
+
+use tonic::{
+    transport::{Channel, Endpoint},
+    Response, Status,
+};
+
+use super::{args::ClientOptions, exit::CliError};
+use crate::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
+
+pub type Client = InvitationServiceClient<Channel>;
+
+pub struct Conn {
+    client: Client,
+    endpoint: String,
+    read_timeout: Option<Duration>,
+    pub debug: bool,
+}
+
+fn seconds(n: u64) -> Option<Duration> {
+    (n > 0).then(|| Duration::from_secs(n))
+}
+
+/// Where to connect, checked before anything is sent: a bad endpoint is a
+/// configuration error (253).
+pub fn endpoint(opts: &ClientOptions) -> Result<Endpoint, CliError> {
+    let bad = |why: String| {
+        CliError::Config(format!(
+            "Bad endpoint {:?} (--endpoint or ORG_INVITES_ENDPOINT): {why}",
+            opts.endpoint
+        ))
+    };
+    let e = Endpoint::from_shared(opts.endpoint.clone()).map_err(|e| bad(e.to_string()))?;
+    match e.uri().scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => return Err(bad("it must start with http:// or https://".into())),
+    }
+    Ok(match seconds(opts.cli_connect_timeout) {
+        Some(t) => e.connect_timeout(t),
+        None => e,
+    })
+}
+
+pub async fn connect(opts: &ClientOptions) -> Result<Conn, CliError> {
+    let e = endpoint(opts)?;
+    trace(opts.debug, format_args!("connecting to {}", opts.endpoint));
+    let channel = e.connect().await.map_err(|err| {
+        CliError::Other(format!(
+            "Could not connect to the endpoint URL: \"{}\" ({})",
+            opts.endpoint,
+            chain(&err)
+        ))
+    })?;
+    trace(opts.debug, format_args!("connected to {}", opts.endpoint));
+    Ok(Conn {
+        client: InvitationServiceClient::new(channel),
+        endpoint: opts.endpoint.clone(),
+        read_timeout: seconds(opts.cli_read_timeout),
+        debug: opts.debug,
+    })
+}
+
+/// An error and its causes, `a: b: c`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        // hyper and tonic often repeat their cause's words.
+        if !parts.last().is_some_and(|p| p.ends_with(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// One line on stderr when `--debug` is on.
+pub fn trace(debug: bool, message: std::fmt::Arguments<'_>) {
+    if debug {
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        eprintln!("{now} DEBUG org_invites::cli: {message}");
+    }
+}
+
+impl Conn {
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// A unary call, with the read timeout and the debug trace.
+    pub async fn call<Req, Resp, F, Fut>(
+        &self,
+        operation: &'static str,
+        request: Req,
+        f: F,
+    ) -> Result<Resp, CliError>
+    where
+        Req: Debug + Mask + Clone,
+        Resp: Debug + Mask + Clone,
+        F: FnOnce(Client, Req) -> Fut,
+        Fut: Future<Output = Result<Response<Resp>, Status>>,
+    {
+        trace(
+            self.debug,
+            format_args!("{operation} request: {:?}", request.masked()),
+        );
+        let started = std::time::Instant::now();
+        let result = self.with_read_timeout(f(self.client(), request)).await?;
+        let elapsed = started.elapsed();
+        match result {
+            Ok(resp) => {
+                trace(
+                    self.debug,
+                    format_args!(
+                        "{operation} response after {elapsed:?}: headers {:?}, body {:?}",
+                        resp.metadata(),
+                        resp.get_ref().masked()
+                    ),
+                );
+                Ok(resp.into_inner())
+            }
+            Err(status) => {
+                self.trace_status(operation, &status);
+                Err(CliError::service(operation, status))
+            }
+        }
+    }
+
+    pub fn trace_status(&self, operation: &str, status: &Status) {
+        trace(
+            self.debug,
+            format_args!(
+                "{operation} failed: code {:?}, message {:?}, metadata {:?}, {} bytes of details",
+                status.code(),
+                status.message(),
+                status.metadata(),
+                status.details().len()
+            ),
+        );
+    }
+
+    pub async fn with_read_timeout<T>(&self, fut: impl Future<Output = T>) -> Result<T, CliError> {
+        match self.read_timeout {
+            None => Ok(fut.await),
+            Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| {
+                CliError::Other(format!(
+                    "Read timeout on endpoint URL: \"{}\" (no answer in {}s; see --cli-read-timeout)",
+                    self.endpoint,
+                    t.as_secs()
+                ))
+            }),
+        }
+    }
+}
+
+const MASKED: &str = "<masked>";
+
+/// A copy safe to print: notes, which may be personal, are replaced.
+pub trait Mask {
+    fn masked(&self) -> Self;
+}
+
+impl Mask for pb::InviteAccountRequest {
+    fn masked(&self) -> Self {
+        let mut r = self.clone();
+        if !r.notes.is_empty() {
+            r.notes = MASKED.into();
+        }
+        r
+    }
+}
+
+impl Mask for pb::Handshake {
+    fn masked(&self) -> Self {
+        fn resources(rs: &mut [pb::HandshakeResource]) {
+            for r in rs {
+                if r.r#type == pb::HandshakeResourceType::Notes as i32 {
+                    r.value = MASKED.into();
+                }
+                resources(&mut r.resources);
+            }
+        }
+        let mut h = self.clone();
+        if !h.notes.is_empty() {
+            h.notes = MASKED.into();
+        }
+        resources(&mut h.resources);
+        h
+    }
+}
+
+impl Mask for pb::InviteAccountResponse {
+    fn masked(&self) -> Self {
+        Self {
+            handshake: self.handshake.as_ref().map(Mask::masked),
+        }
+    }
+}
+
+impl Mask for pb::ListHandshakesResponse {
+    fn masked(&self) -> Self {
+        Self {
+            handshakes: self.handshakes.iter().map(Mask::masked).collect(),
+            next_page_token: self.next_page_token.clone(),
+        }
+    }
+}
+
+impl Mask for pb::HandshakeEvent {
+    fn masked(&self) -> Self {
+        Self {
+            handshake: self.handshake.as_ref().map(Mask::masked),
+            ..self.clone()
+        }
+    }
+}
+
+/// Requests with nothing sensitive in them.
+macro_rules! nothing_to_mask {
+    ($($t:ty),*) => {$(
+        impl Mask for $t {
+            fn masked(&self) -> Self {
+                self.clone()
+            }
+        }
+    )*};
+}
+nothing_to_mask!(
+    pb::GetHandshakeRequest,
+    pb::ListHandshakesRequest,
+    pb::CancelHandshakeRequest,
+    pb::WatchHandshakeRequest,
+    pb::WatchHandshakesRequest
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_never_reach_the_debug_trace() {
+        let req = pb::InviteAccountRequest {
+            notes: "Juan's secret".into(),
+            ..Default::default()
+        };
+        assert!(!format!("{:?}", req.masked()).contains("secret"));
+        let h = crate::cli::shape::tests::page_example();
+        let mut with_notes = h.clone();
+        with_notes.resources.push(pb::HandshakeResource {
+            r#type: pb::HandshakeResourceType::Notes as i32,
+            value: "Juan's secret".into(),
+            resources: vec![],
+        });
+        let shown = format!("{:?}", with_notes.masked());
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("juan@example.com"));
+    }
+
+    #[test]
+    fn an_endpoint_without_a_scheme_is_a_config_error() {
+        let mut opts = crate::cli::commands::tests::client_options();
+        opts.endpoint = "127.0.0.1:50051".into();
+        assert!(matches!(endpoint(&opts), Err(CliError::Config(_))));
+        opts.endpoint = "http://[::1".into();
+        assert!(matches!(endpoint(&opts), Err(CliError::Config(_))));
+        opts.endpoint = "http://127.0.0.1:50051".into();
+        assert!(endpoint(&opts).is_ok());
+    }
+}

@@ -1,0 +1,113 @@
+//! Text and table output checked against what awscli's own formatters print
+//! for the page's handshake (`testdata/awscli_golden.py` made the files).
+use serde_json::json;
+
+use super::{output, shape, table, text};
+
+fn page() -> serde_json::Value {
+    shape::handshake_output(&shape::tests::page_example())
+}
+
+fn page_list() -> serde_json::Value {
+    let mut second = shape::tests::page_example();
+    second.id = "h-second000000".into();
+    second.state = crate::proto::v1::HandshakeState::Accepted as i32;
+    json!({"Handshakes": [
+        shape::handshake(&shape::tests::page_example()),
+        shape::handshake(&second),
+    ]})
+}
+
+#[test]
+fn text_output_matches_the_aws_cli() {
+    assert_eq!(text::render(&page()), include_str!("testdata/text.txt"));
+    assert_eq!(
+        text::render(&page_list()),
+        include_str!("testdata/list_text.txt")
+    );
+}
+
+#[test]
+fn a_queried_id_prints_as_just_the_id_in_text() {
+    assert_eq!(
+        text::render(&json!("h-examplehandshakeid111")),
+        "h-examplehandshakeid111\n"
+    );
+    assert_eq!(text::render(&json!(["a", "b"])), "a\tb\n");
+    assert_eq!(text::render(&json!(null)), "None\n");
+}
+
+#[test]
+fn a_table_on_an_80_column_terminal_turns_single_rows_vertical() {
+    let got = table::render("InviteAccount", &page(), 80, false);
+    assert_eq!(got, include_str!("testdata/table80.txt"));
+    let got = table::render("ListHandshakes", &page_list(), 80, false);
+    assert_eq!(got, include_str!("testdata/list_table80.txt"));
+}
+
+#[test]
+fn a_table_on_a_wide_terminal_keeps_rows_across() {
+    let got = table::render("InviteAccount", &page(), 200, false);
+    assert_eq!(got, include_str!("testdata/table200.txt"));
+}
+
+#[test]
+fn a_table_of_a_scalar_is_just_its_title() {
+    let got = table::render("InviteAccount", &json!("h-abc"), 80, false);
+    assert_eq!(got, include_str!("testdata/scalar_table.txt"));
+}
+
+#[test]
+fn coloured_tables_colour_only_cells_and_borders() {
+    let got = table::render("InviteAccount", &page(), 80, true);
+    assert!(got.contains("\x1b[1m\x1b[34mINVITE\x1b[0m"), "{got}");
+    let plain = got
+        .replace("\x1b[1m\x1b[34m", "")
+        .replace("\x1b[2m\x1b[33m", "")
+        .replace("\x1b[0m", "");
+    assert_eq!(plain, include_str!("testdata/table80.txt"));
+}
+
+#[test]
+fn json_output_keeps_the_aws_models_key_order_and_four_space_indent() {
+    let got = output::json(&page());
+    let keys: Vec<&str> = got
+        .lines()
+        .filter(|l| l.starts_with("        \""))
+        .map(|l| l.trim().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Id",
+            "Arn",
+            "Parties",
+            "State",
+            "RequestedTimestamp",
+            "ExpirationTimestamp",
+            "Action",
+            "Resources"
+        ]
+    );
+    assert!(
+        got.contains("        \"RequestedTimestamp\": 1481656459.257,\n"),
+        "{got}"
+    );
+    let back: serde_json::Value = serde_json::from_str(&got).unwrap();
+    assert_eq!(back, page());
+}
+
+#[test]
+fn yaml_output_reads_back_as_the_same_document() {
+    let got = output::yaml(&page());
+    assert!(
+        got.starts_with("Handshake:\n  Id: h-examplehandshakeid111\n  Arn: "),
+        "{got}"
+    );
+    assert!(
+        got.contains("  Parties:\n  - Id: o-exampleorgid\n    Type: ORGANIZATION\n"),
+        "{got}"
+    );
+    let back: serde_json::Value = serde_norway::from_str(&got).unwrap();
+    assert_eq!(back, page());
+}

@@ -1,0 +1,398 @@
+//! Reading parameter values the AWS CLI way: `file://` for any value, JSON
+//! when it starts with `{` or `[`, shorthand otherwise, and
+//! `--cli-input-json`/`--cli-input-yaml` with command-line values on top.
+use serde_json::{Map, Value};
+
+use super::{
+    exit::CliError,
+    schema::{self, Shape},
+    shorthand,
+};
+
+/// `file://path` → the file's contents; any other value → `None`.
+pub fn read_param_file(value: &str) -> Result<Option<String>, String> {
+    let Some(path) = value.strip_prefix("file://") else {
+        return Ok(None);
+    };
+    let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    };
+    std::fs::read_to_string(&expanded)
+        .map(Some)
+        .map_err(|e| format!("Unable to load paramfile {value}: {e}"))
+}
+
+fn param_error(flag: &str, message: impl std::fmt::Display) -> CliError {
+    CliError::Usage(format!("Error parsing parameter '{flag}': {message}"))
+}
+
+/// The value itself, or the file it names.
+fn load(flag: &str, raw: &str) -> Result<String, CliError> {
+    Ok(read_param_file(raw)
+        .map_err(|e| param_error(flag, e))?
+        .unwrap_or_else(|| raw.to_string()))
+}
+
+fn json(flag: &str, text: &str) -> Result<Value, CliError> {
+    serde_json::from_str(text)
+        .map_err(|e| param_error(flag, format!("Invalid JSON: {e}\nJSON received: {text}")))
+}
+
+fn looks_like_json(text: &str, open: char) -> bool {
+    text.trim_start().starts_with(open)
+}
+
+/// One flag's value (`--target`, `--notes`) for a parameter
+/// of `shape`.
+pub fn parse_value(flag: &str, raw: &str, shape: &Shape) -> Result<Value, CliError> {
+    let text = load(flag, raw)?;
+    match shape {
+        Shape::String { .. } => Ok(Value::String(text)),
+        Shape::Structure { .. } if looks_like_json(&text, '{') => json(flag, &text),
+        Shape::Structure { .. } => {
+            let parsed = shorthand::parse(&text).map_err(|e| param_error(flag, e))?;
+            Ok(coerce(parsed, shape))
+        }
+        Shape::List { .. } => parse_list(flag, &[raw.to_string()], shape),
+    }
+}
+
+/// A list flag's values, one per argv item (`--tags Key=a,Value=b Key=c,Value=`),
+/// or one JSON list.
+pub fn parse_list(flag: &str, raw: &[String], shape: &Shape) -> Result<Value, CliError> {
+    let Shape::List { member, .. } = shape else {
+        unreachable!("parse_list is called for list shapes")
+    };
+    let items: Vec<String> = raw
+        .iter()
+        .map(|r| load(flag, r))
+        .collect::<Result<_, _>>()?;
+    if let [only] = items.as_slice() {
+        if looks_like_json(only, '[') {
+            return json(flag, only);
+        }
+    }
+    let values = items
+        .iter()
+        .map(|item| match member {
+            Shape::Structure { .. } if looks_like_json(item, '{') => json(flag, item),
+            Shape::Structure { .. } => shorthand::parse(item)
+                .map(|v| coerce(v, member))
+                .map_err(|e| param_error(flag, e)),
+            _ => parse_value(flag, item, member),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Value::Array(values))
+}
+
+/// What awscli's `BackCompatVisitor` does after shorthand: a single value
+/// where a list belongs becomes a one-item list.
+fn coerce(value: Value, shape: &Shape) -> Value {
+    match (shape, value) {
+        (Shape::Structure { members, .. }, Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = match members.iter().find(|m| m.name == k) {
+                        Some(m) => coerce(v, m.shape),
+                        None => v,
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        (Shape::List { member, .. }, Value::Array(items)) => {
+            Value::Array(items.into_iter().map(|v| coerce(v, member)).collect())
+        }
+        (Shape::List { member, .. }, single) => Value::Array(vec![coerce(single, member)]),
+        (_, v) => v,
+    }
+}
+
+/// The parameters of one command: `--cli-input-json`/`-yaml` first, then
+/// each command-line value on top, checked against the command's shape.
+pub struct Input {
+    map: Map<String, Value>,
+    shape: &'static Shape,
+}
+
+impl Input {
+    pub fn new(
+        shape: &'static Shape,
+        cli_json: Option<&str>,
+        cli_yaml: Option<&str>,
+    ) -> Result<Self, CliError> {
+        let base = match (cli_json, cli_yaml) {
+            (Some(_), Some(_)) => {
+                return Err(CliError::Usage(
+                    "Only one of --cli-input-json and --cli-input-yaml may be given".into(),
+                ))
+            }
+            (Some(raw), None) => {
+                let text = load("--cli-input-json", raw)?;
+                json("--cli-input-json", &text)?
+            }
+            (None, Some(raw)) => {
+                let text = load("--cli-input-yaml", raw)?;
+                serde_norway::from_str::<Value>(&text)
+                    .map_err(|e| param_error("--cli-input-yaml", format!("Invalid YAML: {e}")))?
+            }
+            (None, None) => Value::Object(Map::new()),
+        };
+        match base {
+            Value::Object(map) => Ok(Self { map, shape }),
+            Value::Null => Ok(Self {
+                map: Map::new(),
+                shape,
+            }),
+            _ => Err(CliError::Usage(
+                "Invalid --cli-input-json/--cli-input-yaml: it must be an object \
+                 (see --generate-cli-skeleton)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// A value given on the command line, which wins over the input file.
+    pub fn set(&mut self, member: &str, value: Value) {
+        self.map.insert(member.to_string(), value);
+    }
+
+    /// Parses `raw` as the member's shape and sets it.
+    pub fn set_flag(&mut self, member: &str, flag: &str, raw: &str) -> Result<(), CliError> {
+        let v = parse_value(flag, raw, self.member_shape(member))?;
+        self.set(member, v);
+        Ok(())
+    }
+
+    pub fn set_list_flag(
+        &mut self,
+        member: &str,
+        flag: &str,
+        raw: &[String],
+    ) -> Result<(), CliError> {
+        let v = parse_list(flag, raw, self.member_shape(member))?;
+        self.set(member, v);
+        Ok(())
+    }
+
+    fn member_shape(&self, member: &str) -> &'static Shape {
+        match self.shape {
+            Shape::Structure { members, .. } => members
+                .iter()
+                .find(|m| m.name == member)
+                .map(|m| m.shape)
+                .expect("flags name members of their command's shape"),
+            _ => unreachable!("command inputs are structures"),
+        }
+    }
+
+    /// The parameters, once they fit the shape; typed by `T`'s serde
+    /// (PascalCase names).
+    pub fn finish<T: serde::de::DeserializeOwned>(self) -> Result<T, CliError> {
+        let value = Value::Object(self.map);
+        let problems = schema::validate(&value, self.shape);
+        if !problems.is_empty() {
+            return Err(CliError::Usage(format!(
+                "Parameter validation failed:\n{}",
+                problems.join("\n")
+            )));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| CliError::Usage(format!("Parameter validation failed:\n{e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn target(raw: &str) -> Result<Value, CliError> {
+        let mut input = Input::new(&schema::INVITE, None, None).unwrap();
+        input.set_flag("Target", "--target", raw)?;
+        let v: Value = input.finish()?;
+        Ok(v["Target"].clone())
+    }
+
+    fn tags(raw: &[&str]) -> Result<Value, CliError> {
+        let raw: Vec<String> = raw.iter().map(|s| s.to_string()).collect();
+        let mut input = Input::new(&schema::INVITE, None, None).unwrap();
+        input.set_flag("Target", "--target", "Id=123456789012,Type=ACCOUNT")?;
+        input.set_list_flag("Tags", "--tags", &raw)?;
+        let v: Value = input.finish()?;
+        Ok(v["Tags"].clone())
+    }
+
+    fn usage(e: Result<Value, CliError>) -> String {
+        match e {
+            Err(CliError::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    fn temp_file(name: &str, contents: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("cli-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        format!("file://{}", path.display())
+    }
+
+    #[test]
+    fn the_pages_shorthand_targets_parse() {
+        assert_eq!(
+            target("Id=123456789012,Type=ACCOUNT").unwrap(),
+            json!({"Id": "123456789012", "Type": "ACCOUNT"})
+        );
+        assert_eq!(
+            target("Id=diego@example.com,Type=EMAIL").unwrap(),
+            json!({"Id": "diego@example.com", "Type": "EMAIL"})
+        );
+    }
+
+    #[test]
+    fn the_pages_json_target_parses() {
+        assert_eq!(
+            target(r#"{"Type": "EMAIL", "Id": "juan@example.com"}"#).unwrap(),
+            json!({"Id": "juan@example.com", "Type": "EMAIL"})
+        );
+        assert_eq!(
+            target(r#"  {"Type": "ACCOUNT", "Id": "123456789012"}"#).unwrap()["Id"],
+            "123456789012"
+        );
+    }
+
+    #[test]
+    fn a_target_can_come_from_a_file_in_either_syntax() {
+        let json_file = temp_file(
+            "target.json",
+            r#"{"Type": "EMAIL", "Id": "juan@example.com"}"#,
+        );
+        assert_eq!(target(&json_file).unwrap()["Id"], "juan@example.com");
+        let shorthand_file = temp_file("target.txt", "Id=123456789012,Type=ACCOUNT\n");
+        assert_eq!(target(&shorthand_file).unwrap()["Type"], "ACCOUNT");
+    }
+
+    #[test]
+    fn shorthand_tags_are_one_argv_item_each() {
+        assert_eq!(
+            tags(&["Key=a,Value=b", "Key=c,Value="]).unwrap(),
+            json!([{"Key": "a", "Value": "b"}, {"Key": "c", "Value": ""}])
+        );
+    }
+
+    #[test]
+    fn json_tags_are_one_list() {
+        assert_eq!(
+            tags(&[r#"[{"Key":"a","Value":"b"}]"#]).unwrap(),
+            json!([{"Key": "a", "Value": "b"}])
+        );
+        assert_eq!(
+            tags(&[r#"{"Key":"a","Value":"b"}"#, "Key=c,Value=d"]).unwrap(),
+            json!([{"Key": "a", "Value": "b"}, {"Key": "c", "Value": "d"}])
+        );
+        let file = temp_file("tags.json", r#"[{"Key":"team","Value":"core"}]"#);
+        assert_eq!(tags(&[&file]).unwrap()[0]["Value"], "core");
+    }
+
+    #[test]
+    fn a_string_value_can_come_from_a_file() {
+        let file = temp_file("notes.txt", "Welcome aboard.");
+        let mut input = Input::new(&schema::INVITE, None, None).unwrap();
+        input
+            .set_flag("Target", "--target", "Id=123456789012,Type=ACCOUNT")
+            .unwrap();
+        input.set_flag("Notes", "--notes", &file).unwrap();
+        let v: Value = input.finish().unwrap();
+        assert_eq!(v["Notes"], "Welcome aboard.");
+    }
+
+    #[test]
+    fn bad_targets_are_usage_errors_that_name_the_problem() {
+        let m = usage(target("Id=123456789012"));
+        assert!(
+            m.contains("Missing required parameter in Target: \"Type\""),
+            "{m}"
+        );
+        let m = usage(target("Id=1,Type=PERSON"));
+        assert!(
+            m.contains("valid values: ACCOUNT, ORGANIZATION, EMAIL"),
+            "{m}"
+        );
+        let m = usage(target("Id=1,Type=ACCOUNT,Foo=bar"));
+        assert!(m.contains("Unknown parameter in Target: \"Foo\""), "{m}");
+        let m = usage(target("Id=1,Id=2"));
+        assert!(
+            m.starts_with("Error parsing parameter '--target': Second instance"),
+            "{m}"
+        );
+        let m = usage(target(r#"{"Id": 1"#));
+        assert!(
+            m.contains("Invalid JSON:") && m.contains("JSON received: {\"Id\": 1"),
+            "{m}"
+        );
+        let m = usage(target(r#"{"Id": 123456789012, "Type": "ACCOUNT"}"#));
+        assert!(m.contains("Invalid type for parameter Target.Id"), "{m}");
+        let m = usage(target("123456789012"));
+        assert!(m.contains("Expected: '='"), "{m}");
+        let m = usage(target("file:///nonexistent/target.json"));
+        assert!(
+            m.contains("Unable to load paramfile file:///nonexistent/target.json"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn bad_tags_are_usage_errors() {
+        let m = usage(tags(&["Key=a,Value=b", "Key=c"]));
+        assert!(
+            m.contains("Missing required parameter in Tags[1]: \"Value\""),
+            "{m}"
+        );
+        let m = usage(tags(&["Key=a,Value=b,Value=c"]));
+        assert!(m.contains("Second instance of key \"Value\""), "{m}");
+        let m = usage(tags(&[r#"[{"Key":"a","Value":null}]"#]));
+        assert!(
+            m.contains("Invalid type for parameter Tags[0].Value"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn command_line_values_override_cli_input_json() {
+        let json = r#"{"Target": {"Id": "111111111111", "Type": "ACCOUNT"}, "Notes": "from json"}"#;
+        let mut input = Input::new(&schema::INVITE, Some(json), None).unwrap();
+        input.set_flag("Notes", "--notes", "from flag").unwrap();
+        let v: Value = input.finish().unwrap();
+        assert_eq!(v["Target"]["Id"], "111111111111");
+        assert_eq!(v["Notes"], "from flag");
+    }
+
+    #[test]
+    fn cli_input_yaml_reads_the_same_parameters() {
+        let yaml = "Target:\n  Id: '111111111111'\n  Type: ACCOUNT\nTags:\n- Key: a\n  Value: ''\n";
+        let input = Input::new(&schema::INVITE, None, Some(yaml)).unwrap();
+        let v: Value = input.finish().unwrap();
+        assert_eq!(v["Tags"], json!([{"Key": "a", "Value": ""}]));
+    }
+
+    #[test]
+    fn bad_cli_input_is_a_usage_error() {
+        assert!(matches!(
+            Input::new(&schema::INVITE, Some("[1]"), None),
+            Err(CliError::Usage(_))
+        ));
+        assert!(matches!(
+            Input::new(&schema::INVITE, Some("{"), None),
+            Err(CliError::Usage(_))
+        ));
+        let input = Input::new(&schema::INVITE, Some(r#"{"Bogus": 1}"#), None).unwrap();
+        let m = usage(input.finish::<Value>());
+        assert!(m.contains("Unknown parameter in input: \"Bogus\""), "{m}");
+        assert!(
+            m.contains("Missing required parameter in input: \"Target\""),
+            "{m}"
+        );
+    }
+}

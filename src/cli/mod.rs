@@ -1,0 +1,33 @@
+//! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch` and
+//! `watch-all`, with the AWS CLI's syntax, output and exit codes, over gRPC.
+mod args;
+mod commands;
+mod conn;
+mod exit;
+#[cfg(test)]
+mod golden;
+mod input;
+mod list;
+mod output;
+mod schema;
+mod shape;
+mod shorthand;
+mod table;
+mod text;
+mod watch;
+
+pub use args::{ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, WatchAllArgs};
+pub use commands::run;
+pub use exit::{CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, OTHER, SERVICE, SUCCESS, USAGE};
+pub use output::{Color, Format};
+
+/// A command line clap could not parse: help and version go to stdout with
+/// 0, anything else is a usage error (252), as in the AWS CLI.
+pub fn parse_error(e: clap::Error) -> u8 {
+    let _ = e.print();
+    if e.use_stderr() {
+        USAGE
+    } else {
+        SUCCESS
+    }
+}

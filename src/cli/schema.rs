@@ -1,0 +1,361 @@
+//! The input shape of each command, as the AWS model describes a
+//! parameter: checked like botocore's validator, and printed as the
+//! `--generate-cli-skeleton` JSON and YAML.
+use serde_json::{json, Map, Value};
+
+pub enum Shape {
+    String {
+        doc: &'static str,
+        values: &'static [&'static str],
+    },
+    Structure {
+        doc: &'static str,
+        members: &'static [Member],
+    },
+    List {
+        doc: &'static str,
+        member: &'static Shape,
+    },
+}
+
+pub struct Member {
+    pub name: &'static str,
+    pub shape: &'static Shape,
+    pub required: bool,
+}
+
+const fn member(name: &'static str, shape: &'static Shape, required: bool) -> Member {
+    Member {
+        name,
+        shape,
+        required,
+    }
+}
+
+pub const PARTY_TYPES: &[&str] = &["ACCOUNT", "ORGANIZATION", "EMAIL"];
+pub const STATES: &[&str] = &[
+    "REQUESTED",
+    "OPEN",
+    "CANCELED",
+    "ACCEPTED",
+    "DECLINED",
+    "EXPIRED",
+];
+
+static TARGET: Shape = Shape::Structure {
+    doc: "The account to invite: Type ACCOUNT with its 12-digit id, or Type EMAIL with the address of its owner.",
+    members: &[
+        member("Id", &Shape::String { doc: "The account id or email address.", values: &[] }, true),
+        member("Type", &Shape::String { doc: "The type of party.", values: PARTY_TYPES }, true),
+    ],
+};
+static TAG: Shape = Shape::Structure {
+    doc: "A tag to attach to the account when it joins.",
+    members: &[
+        member(
+            "Key",
+            &Shape::String {
+                doc: "The key identifier, or name, of the tag.",
+                values: &[],
+            },
+            true,
+        ),
+        member(
+            "Value",
+            &Shape::String {
+                doc: "The value of the tag; may be empty, not null.",
+                values: &[],
+            },
+            true,
+        ),
+    ],
+};
+static HANDSHAKE_ID: Shape = Shape::String {
+    doc: "The handshake id: h- followed by 8 to 32 lowercase letters or digits.",
+    values: &[],
+};
+static STATE: Shape = Shape::String {
+    doc: "A handshake state.",
+    values: STATES,
+};
+
+pub static INVITE: Shape = Shape::Structure {
+    doc: "",
+    members: &[
+        member("Target", &TARGET, true),
+        member("Notes", &Shape::String { doc: "Additional information to include in the email to the account owner.", values: &[] }, false),
+        member("Tags", &Shape::List { doc: "Tags to attach to the account when it joins the organization.", member: &TAG }, false),
+        member("RequestId", &Shape::String { doc: "Makes retries safe: the same id returns the same handshake (1 to 64 of A-Z a-z 0-9 - _ . :).", values: &[] }, false),
+    ],
+};
+pub static BY_ID: Shape = Shape::Structure {
+    doc: "",
+    members: &[member("HandshakeId", &HANDSHAKE_ID, true)],
+};
+pub static LIST: Shape = Shape::Structure {
+    doc: "",
+    members: &[
+        member(
+            "States",
+            &Shape::List {
+                doc: "Only handshakes in one of these states.",
+                member: &STATE,
+            },
+            false,
+        ),
+        member(
+            "TargetId",
+            &Shape::String {
+                doc: "Only handshakes whose target id is exactly this.",
+                values: &[],
+            },
+            false,
+        ),
+    ],
+};
+pub static WATCH_ALL: Shape = Shape::Structure {
+    doc: "",
+    members: &[
+        member(
+            "ResumeToken",
+            &Shape::String {
+                doc: "The ResumeToken of the last event seen: replay what came after it.",
+                values: &[],
+            },
+            false,
+        ),
+        member(
+            "States",
+            &Shape::List {
+                doc: "Only changes into one of these states.",
+                member: &STATE,
+            },
+            false,
+        ),
+    ],
+};
+
+/// Every problem in `value`, as botocore words them; empty when it fits.
+pub fn validate(value: &Value, shape: &Shape) -> Vec<String> {
+    let mut errors = Vec::new();
+    check(value, shape, "", &mut errors);
+    errors
+}
+
+fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<String>) {
+    let name = if path.is_empty() { "input" } else { path };
+    match (shape, value) {
+        (Shape::String { values, .. }, Value::String(s)) => {
+            if !values.is_empty() && !values.contains(&s.as_str()) {
+                errors.push(format!(
+                    "Invalid value for parameter {name}, value: {s}, valid values: {}",
+                    values.join(", ")
+                ));
+            }
+        }
+        (Shape::Structure { members, .. }, Value::Object(map)) => {
+            for m in members.iter() {
+                if m.required && !map.contains_key(m.name) {
+                    errors.push(format!(
+                        "Missing required parameter in {name}: \"{}\"",
+                        m.name
+                    ));
+                }
+            }
+            for m in members.iter() {
+                if let Some(v) = map.get(m.name) {
+                    check(v, m.shape, &join(path, m.name), errors);
+                }
+            }
+            for key in map.keys() {
+                if !members.iter().any(|m| m.name == key) {
+                    errors.push(format!(
+                        "Unknown parameter in {name}: \"{key}\", must be one of: {}",
+                        members
+                            .iter()
+                            .map(|m| m.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        (Shape::List { member, .. }, Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                check(v, member, &format!("{path}[{i}]"), errors);
+            }
+        }
+        (shape, value) => errors.push(format!(
+            "Invalid type for parameter {name}, value: {}, type: {}, valid types: {}",
+            compact(value),
+            type_name(value),
+            shape_type(shape)
+        )),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+fn shape_type(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::String { .. } => "string",
+        Shape::Structure { .. } => "object",
+        Shape::List { .. } => "list",
+    }
+}
+
+/// A sample input for `--cli-input-json` (`--generate-cli-skeleton input`).
+pub fn skeleton(shape: &Shape) -> Value {
+    match shape {
+        Shape::String { values, .. } => json!(values.first().copied().unwrap_or("")),
+        Shape::Structure { members, .. } => Value::Object(
+            members
+                .iter()
+                .map(|m| (m.name.to_string(), skeleton(m.shape)))
+                .collect::<Map<_, _>>(),
+        ),
+        Shape::List { member, .. } => json!([skeleton(member)]),
+    }
+}
+
+/// The same as YAML, each member commented with what it is, as the AWS
+/// CLI's `--generate-cli-skeleton yaml-input` does.
+pub fn yaml_skeleton(shape: &Shape) -> String {
+    let mut out = String::new();
+    if let Shape::Structure { members, .. } = shape {
+        yaml_members(members, 0, "", &mut out);
+    }
+    out
+}
+
+fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut String) {
+    for (i, m) in members.iter().enumerate() {
+        let pad = if i == 0 {
+            first_prefix.to_string()
+        } else {
+            " ".repeat(indent)
+        };
+        let comment = comment(m);
+        match m.shape {
+            Shape::String { values, .. } => {
+                let v = values.first().copied().unwrap_or("''");
+                out.push_str(&format!("{pad}{}: {v}  # {comment}\n", m.name));
+            }
+            Shape::Structure { members, .. } => {
+                out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
+                let inner = " ".repeat(indent + 2);
+                yaml_members(members, indent + 2, &inner, out);
+            }
+            Shape::List { member, .. } => {
+                out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
+                let item_pad = format!("{}- ", " ".repeat(indent));
+                match member {
+                    Shape::Structure { members, .. } => {
+                        yaml_members(members, indent + 2, &item_pad, out)
+                    }
+                    Shape::String { values, doc } => {
+                        let v = values.first().copied().unwrap_or("''");
+                        let valid = valid_values(values);
+                        out.push_str(&format!("{item_pad}{v}  # {doc}{valid}\n"));
+                    }
+                    Shape::List { .. } => unreachable!("no lists of lists"),
+                }
+            }
+        }
+    }
+}
+
+fn comment(m: &Member) -> String {
+    let (doc, values): (&str, &[&str]) = match m.shape {
+        Shape::String { doc, values } => (doc, values),
+        Shape::Structure { doc, .. } | Shape::List { doc, .. } => (doc, &[]),
+    };
+    let required = if m.required { "[REQUIRED] " } else { "" };
+    format!("{required}{doc}{}", valid_values(values))
+}
+
+fn valid_values(values: &[&str]) -> String {
+    if values.is_empty() {
+        String::new()
+    } else {
+        format!("  Valid values are: {}.", values.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_well_formed_invite_has_no_problems() {
+        let v = json!({"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
+                       "Tags": [{"Key": "a", "Value": ""}]});
+        assert!(validate(&v, &INVITE).is_empty());
+    }
+
+    #[test]
+    fn problems_are_worded_like_botocores() {
+        let v = json!({"Target": {"Id": ["1", "2"], "Type": "PERSON", "Foo": "x"},
+                       "Tags": [{"Key": "a"}]});
+        assert_eq!(
+            validate(&v, &INVITE),
+            [
+                "Invalid type for parameter Target.Id, value: [\"1\",\"2\"], type: list, valid types: string",
+                "Invalid value for parameter Target.Type, value: PERSON, valid values: ACCOUNT, ORGANIZATION, EMAIL",
+                "Unknown parameter in Target: \"Foo\", must be one of: Id, Type",
+                "Missing required parameter in Tags[0]: \"Value\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_target_is_named() {
+        assert_eq!(
+            validate(&json!({"Notes": "hi"}), &INVITE),
+            ["Missing required parameter in input: \"Target\""]
+        );
+    }
+
+    #[test]
+    fn the_input_skeleton_lists_every_member() {
+        assert_eq!(
+            skeleton(&INVITE),
+            json!({"Target": {"Id": "", "Type": "ACCOUNT"}, "Notes": "",
+                   "Tags": [{"Key": "", "Value": ""}], "RequestId": ""})
+        );
+    }
+
+    #[test]
+    fn the_yaml_skeleton_parses_back_to_the_json_skeleton() {
+        let yaml = yaml_skeleton(&INVITE);
+        assert!(yaml.contains("Target:  # [REQUIRED]"), "{yaml}");
+        let parsed: Value = serde_norway::from_str(&yaml).unwrap();
+        assert_eq!(parsed, skeleton(&INVITE));
+        let parsed: Value = serde_norway::from_str(&yaml_skeleton(&LIST)).unwrap();
+        assert_eq!(parsed, skeleton(&LIST));
+    }
+}

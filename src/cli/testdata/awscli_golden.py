@@ -1,0 +1,22 @@
+import io, json, sys
+from awscli.formatter import TextFormatter, TableFormatter
+from awscli.table import MultiTable, Styler
+class Args: query=None; color='off'
+data = {"Handshake": {"Id": "h-examplehandshakeid111",
+ "Arn": "arn:aws:organizations::111111111111:handshake/o-exampleorgid/invite/h-examplehandshakeid111",
+ "Parties": [{"Id": "o-exampleorgid", "Type": "ORGANIZATION"}, {"Id": "juan@example.com", "Type": "EMAIL"}],
+ "State": "OPEN", "RequestedTimestamp": 1481656459.257, "ExpirationTimestamp": 1482952459.257, "Action": "INVITE",
+ "Resources": [{"Value": "o-exampleorgid", "Type": "ORGANIZATION", "Resources": [
+   {"Value": "bill@amazon.com", "Type": "MASTER_EMAIL"}, {"Value": "Org Master Account", "Type": "MASTER_NAME"}, {"Value": "FULL", "Type": "ORGANIZATION_FEATURE_SET"}]},
+   {"Value": "juan@example.com", "Type": "EMAIL"}]}}
+lst = {"Handshakes": [data["Handshake"], dict(data["Handshake"], Id="h-second000000", State="ACCEPTED")]}
+def text(d):
+    s = io.StringIO(); TextFormatter(Args())("X", json.loads(json.dumps(d)), s); return s.getvalue()
+def table(title, d, width):
+    s = io.StringIO(); f = TableFormatter(Args()); f.table._terminal_width = width; f(title, json.loads(json.dumps(d)), s); return s.getvalue()
+open("text.txt","w").write(text(data))
+open("list_text.txt","w").write(text(lst))
+open("table80.txt","w").write(table("InviteAccount", data, 80))
+open("table200.txt","w").write(table("InviteAccount", data, 200))
+open("list_table80.txt","w").write(table("ListHandshakes", lst, 80))
+open("scalar_table.txt","w").write(table("InviteAccount", "h-abc", 80))

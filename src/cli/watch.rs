@@ -1,0 +1,293 @@
+//! `watch ID`, `invite --wait` and `watch-all`: the server streams, printed
+//! as they come, with a spinner on stderr when it is a terminal. Streams cut
+//! by a server restart (UNAVAILABLE) are reopened, from the last
+//! ResumeToken for `watch-all`.
+use std::{
+    io::{IsTerminal, Write},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use tokio::task::JoinHandle;
+use tonic::{Code, Streaming};
+
+use super::{
+    conn::{trace, Conn, Mask},
+    exit::{self, CliError},
+    output::Printer,
+    shape,
+};
+use crate::proto::v1 as pb;
+
+/// Reconnections in a row before giving up.
+const MAX_RECONNECTS: u32 = 5;
+
+/// The exit code for a terminal state; `None` while it is not terminal.
+pub fn exit_code(state: i32) -> Option<u8> {
+    match pb::HandshakeState::try_from(state).ok()? {
+        pb::HandshakeState::Accepted => Some(exit::SUCCESS),
+        pb::HandshakeState::Declined => Some(exit::DECLINED),
+        pb::HandshakeState::Canceled => Some(exit::CANCELED),
+        pb::HandshakeState::Expired => Some(exit::EXPIRED),
+        _ => None,
+    }
+}
+
+enum Next {
+    Event(Box<pb::HandshakeEvent>),
+    Ended,
+    Interrupted,
+}
+
+async fn next(stream: &mut Streaming<pb::HandshakeEvent>) -> Result<Next, tonic::Status> {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(Next::Interrupted),
+        msg = stream.message() => Ok(match msg? {
+            Some(e) => Next::Event(Box::new(e)),
+            None => Next::Ended,
+        }),
+    }
+}
+
+/// Waits a little longer after each failed reconnection.
+async fn backoff(conn: &Conn, attempt: u32, why: &str) {
+    let delay = Duration::from_millis(500 * 2u64.pow(attempt.min(5)));
+    trace(
+        conn.debug,
+        format_args!("stream {why}; reconnecting in {delay:?}"),
+    );
+    tokio::time::sleep(delay).await;
+}
+
+/// Prints the handshake's changes until it is terminal; the exit code says
+/// which terminal state. `printed` is the state already shown (by `invite`).
+pub async fn until_terminal(
+    conn: &Conn,
+    printer: &Printer,
+    id: &str,
+    mut printed: Option<i32>,
+) -> Result<u8, CliError> {
+    let progress = Progress::start(id);
+    let mut failures = 0;
+    loop {
+        let req = pb::WatchHandshakeRequest { id: id.to_string() };
+        trace(conn.debug, format_args!("WatchHandshake request: {req:?}"));
+        let opened = conn
+            .with_read_timeout(conn.client().watch_handshake(req))
+            .await?;
+        let mut stream = match opened {
+            Ok(s) => s.into_inner(),
+            Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
+                failures += 1;
+                backoff(conn, failures, "unavailable").await;
+                continue;
+            }
+            Err(s) => {
+                conn.trace_status("WatchHandshake", &s);
+                return Err(CliError::service("WatchHandshake", s));
+            }
+        };
+        let mut first = true;
+        loop {
+            match next(&mut stream).await {
+                Ok(Next::Event(e)) => {
+                    failures = 0;
+                    trace(
+                        conn.debug,
+                        format_args!("WatchHandshake event: {:?}", e.masked()),
+                    );
+                    let state = e.handshake.as_ref().map_or(0, |h| h.state);
+                    // Each (re)connection starts with the current state,
+                    // which may be the one already on screen.
+                    if !(first && printed == Some(state)) {
+                        progress.pause(|| printer.print_streamed(&shape::event_output(&e)))?;
+                        printed = Some(state);
+                    }
+                    first = false;
+                    progress.set(shape::state_name(state).unwrap_or("UNKNOWN"));
+                    if let Some(code) = exit_code(state) {
+                        return Ok(code);
+                    }
+                }
+                Ok(Next::Interrupted) => return Ok(exit::INTERRUPTED),
+                Ok(Next::Ended) if failures < MAX_RECONNECTS => {
+                    failures += 1;
+                    backoff(conn, failures, "ended early").await;
+                    break;
+                }
+                Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
+                    failures += 1;
+                    backoff(conn, failures, "unavailable").await;
+                    break;
+                }
+                Ok(Next::Ended) => {
+                    return Err(CliError::Other(format!(
+                        "the watch of {id} ended before the handshake was ACCEPTED, DECLINED, \
+                         CANCELED or EXPIRED"
+                    )))
+                }
+                Err(s) => {
+                    conn.trace_status("WatchHandshake", &s);
+                    return Err(CliError::service("WatchHandshake", s));
+                }
+            }
+        }
+    }
+}
+
+/// Prints every change in the organization until interrupted.
+pub async fn all(
+    conn: &Conn,
+    printer: &Printer,
+    mut resume_token: String,
+    states: Vec<i32>,
+) -> Result<u8, CliError> {
+    let progress = Progress::start("the organization");
+    let mut failures = 0;
+    loop {
+        let req = pb::WatchHandshakesRequest {
+            resume_token: resume_token.clone(),
+            states: states.clone(),
+        };
+        trace(conn.debug, format_args!("WatchHandshakes request: {req:?}"));
+        let opened = conn
+            .with_read_timeout(conn.client().watch_handshakes(req))
+            .await?;
+        let mut stream = match opened {
+            Ok(s) => s.into_inner(),
+            Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
+                failures += 1;
+                backoff(conn, failures, "unavailable").await;
+                continue;
+            }
+            Err(s) => {
+                conn.trace_status("WatchHandshakes", &s);
+                return Err(CliError::service("WatchHandshakes", s));
+            }
+        };
+        loop {
+            match next(&mut stream).await {
+                Ok(Next::Event(e)) => {
+                    failures = 0;
+                    trace(
+                        conn.debug,
+                        format_args!("WatchHandshakes event: {:?}", e.masked()),
+                    );
+                    if !e.resume_token.is_empty() {
+                        resume_token = e.resume_token.clone();
+                    }
+                    progress.pause(|| printer.print_streamed(&shape::event_output(&e)))?;
+                    if let Some(h) = &e.handshake {
+                        let state = shape::state_name(h.state).unwrap_or("UNKNOWN");
+                        progress.set(&format!("{} {state}", h.id));
+                    }
+                }
+                Ok(Next::Interrupted) => return Ok(exit::INTERRUPTED),
+                Ok(Next::Ended) if failures < MAX_RECONNECTS => {
+                    failures += 1;
+                    backoff(conn, failures, "ended").await;
+                    break;
+                }
+                Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
+                    failures += 1;
+                    backoff(conn, failures, "unavailable").await;
+                    break;
+                }
+                Ok(Next::Ended) => {
+                    return Err(CliError::Other("the server keeps ending the stream".into()))
+                }
+                Err(s) => {
+                    conn.trace_status("WatchHandshakes", &s);
+                    return Err(CliError::service("WatchHandshakes", s));
+                }
+            }
+        }
+    }
+}
+
+/// A spinner and the latest state on stderr, drawn only when stderr is a
+/// terminal; paused (line cleared) while stdout is written.
+struct Progress {
+    line: Option<Arc<Mutex<String>>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(subject: &str) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self {
+                line: None,
+                task: None,
+            };
+        }
+        let line = Arc::new(Mutex::new(format!("watching {subject}")));
+        let task = tokio::spawn({
+            let line = line.clone();
+            let started = Instant::now();
+            async move {
+                let frames = ['|', '/', '-', '\\'];
+                let mut tick = tokio::time::interval(Duration::from_millis(120));
+                for i in 0usize.. {
+                    tick.tick().await;
+                    let text = line.lock().expect("progress lock");
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(
+                        err,
+                        "\r\x1b[2K{} {} ({}s)",
+                        frames[i % frames.len()],
+                        text,
+                        started.elapsed().as_secs()
+                    );
+                    let _ = err.flush();
+                }
+            }
+        });
+        Self {
+            line: Some(line),
+            task: Some(task),
+        }
+    }
+
+    fn set(&self, status: &str) {
+        if let Some(line) = &self.line {
+            let mut l = line.lock().expect("progress lock");
+            *l = format!("{status}, waiting for changes");
+        }
+    }
+
+    fn pause<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.line {
+            None => f(),
+            Some(line) => {
+                let _held = line.lock().expect("progress lock");
+                eprint!("\r\x1b[2K");
+                f()
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_terminal_state_has_its_own_exit_code() {
+        use pb::HandshakeState as S;
+        assert_eq!(exit_code(S::Accepted as i32), Some(0));
+        assert_eq!(exit_code(S::Declined as i32), Some(exit::DECLINED));
+        assert_eq!(exit_code(S::Canceled as i32), Some(exit::CANCELED));
+        assert_eq!(exit_code(S::Expired as i32), Some(exit::EXPIRED));
+        assert_eq!(exit_code(S::Open as i32), None);
+        assert_eq!(exit_code(S::Requested as i32), None);
+    }
+}
