@@ -104,7 +104,8 @@ pub async fn until_terminal(
                         printed = Some(state);
                     }
                     first = false;
-                    progress.set(shape::state_name(state).unwrap_or("UNKNOWN"));
+                    let name = shape::state_name(state).unwrap_or("UNKNOWN");
+                    progress.set(&format!("{id} {name}"));
                     if let Some(code) = exit_code(state) {
                         return Ok(code);
                     }

@@ -3,6 +3,7 @@
 //! Postgres and fakecloud and exports their addresses.
 mod binary;
 mod cancel;
+mod cli;
 mod health;
 mod helpers;
 mod invite;
