@@ -207,6 +207,11 @@ async fn by_id(a: IdArgs, what: ById) -> Result<u8, CliError> {
     if input_skeleton(&a.input, &schema::BY_ID) {
         return Ok(exit::SUCCESS);
     }
+    if a.id.is_none() && a.input.cli_input_json.is_none() && a.input.cli_input_yaml.is_none() {
+        return Err(CliError::Usage(
+            "the following required argument was not provided: ID (a handshake id, h-...)".into(),
+        ));
+    }
     let mut input = input(&schema::BY_ID, &a.input)?;
     if let Some(id) = &a.id {
         input.set("HandshakeId", Value::String(id.clone()));
@@ -220,7 +225,10 @@ async fn by_id(a: IdArgs, what: ById) -> Result<u8, CliError> {
     let printer = printer(&a.client, title)?;
     conn::endpoint(&a.client)?;
     if a.input.generate_cli_skeleton == Some(Skeleton::Output) {
-        let sample = json!({ "Handshake": shape::sample_handshake() });
+        let sample = match what {
+            ById::Watch => event_sample(),
+            ById::Get | ById::Cancel => json!({ "Handshake": shape::sample_handshake() }),
+        };
         printer.print(&sample)?;
         return Ok(exit::SUCCESS);
     }
@@ -245,6 +253,16 @@ async fn by_id(a: IdArgs, what: ById) -> Result<u8, CliError> {
     };
     printer.print(&shape::handshake_output(&h))?;
     Ok(exit::SUCCESS)
+}
+
+/// What `watch` and `watch-all` print per change, for `--generate-cli-skeleton output`.
+fn event_sample() -> Value {
+    json!({
+        "Handshake": shape::sample_handshake(),
+        "PreviousState": "PreviousState",
+        "ResumeToken": "ResumeToken",
+        "ObservedTimestamp": 0.0,
+    })
 }
 
 #[derive(Deserialize)]
@@ -288,13 +306,7 @@ async fn watch_all(a: WatchAllArgs) -> Result<u8, CliError> {
     let printer = printer(&a.client, "WatchHandshakes")?;
     conn::endpoint(&a.client)?;
     if a.input.generate_cli_skeleton == Some(Skeleton::Output) {
-        let sample = json!({
-            "Handshake": shape::sample_handshake(),
-            "PreviousState": "PreviousState",
-            "ResumeToken": "ResumeToken",
-            "ObservedTimestamp": 0.0,
-        });
-        printer.print(&sample)?;
+        printer.print(&event_sample())?;
         return Ok(exit::SUCCESS);
     }
     let conn = conn::connect(&a.client).await?;

@@ -322,6 +322,16 @@ async fn an_unreachable_endpoint_exits_255_and_a_malformed_one_253() {
     )
     .await;
     assert_eq!(run.code, 253, "{}", run.stderr);
+    let out = command(&app, &["get", "h-0000000000"])
+        .env("ORG_INVITES_OUTPUT", "xml")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(253),
+        "an unknown ORG_INVITES_OUTPUT"
+    );
 }
 
 #[tokio::test]
