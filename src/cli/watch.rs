@@ -36,16 +36,24 @@ pub fn exit_code(state: i32) -> Option<u8> {
 enum Next {
     Event(Box<pb::HandshakeEvent>),
     Ended,
-    Interrupted,
 }
 
 async fn next(stream: &mut Streaming<pb::HandshakeEvent>) -> Result<Next, tonic::Status> {
+    Ok(match stream.message().await? {
+        Some(e) => Next::Event(Box::new(e)),
+        None => Next::Ended,
+    })
+}
+
+/// Runs a watch until it returns or Ctrl-C (exit 130). One listener for the
+/// whole watch, so a Ctrl-C during a reconnection is not lost; the spinner
+/// is cleared either way.
+async fn interruptible(
+    watch: impl std::future::Future<Output = Result<u8, CliError>>,
+) -> Result<u8, CliError> {
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => Ok(Next::Interrupted),
-        msg = stream.message() => Ok(match msg? {
-            Some(e) => Next::Event(Box::new(e)),
-            None => Next::Ended,
-        }),
+        result = watch => result,
+        _ = tokio::signal::ctrl_c() => Ok(exit::INTERRUPTED),
     }
 }
 
@@ -62,6 +70,15 @@ async fn backoff(conn: &Conn, attempt: u32, why: &str) {
 /// Prints the handshake's changes until it is terminal; the exit code says
 /// which terminal state. `printed` is the state already shown (by `invite`).
 pub async fn until_terminal(
+    conn: &Conn,
+    printer: &Printer,
+    id: &str,
+    printed: Option<i32>,
+) -> Result<u8, CliError> {
+    interruptible(watch_one(conn, printer, id, printed)).await
+}
+
+async fn watch_one(
     conn: &Conn,
     printer: &Printer,
     id: &str,
@@ -110,7 +127,6 @@ pub async fn until_terminal(
                         return Ok(code);
                     }
                 }
-                Ok(Next::Interrupted) => return Ok(exit::INTERRUPTED),
                 Ok(Next::Ended) if failures < MAX_RECONNECTS => {
                     failures += 1;
                     backoff(conn, failures, "ended early").await;
@@ -138,6 +154,15 @@ pub async fn until_terminal(
 
 /// Prints every change in the organization until interrupted.
 pub async fn all(
+    conn: &Conn,
+    printer: &Printer,
+    resume_token: String,
+    states: Vec<i32>,
+) -> Result<u8, CliError> {
+    interruptible(watch_all(conn, printer, resume_token, states)).await
+}
+
+async fn watch_all(
     conn: &Conn,
     printer: &Printer,
     mut resume_token: String,
@@ -183,7 +208,6 @@ pub async fn all(
                         progress.set(&format!("{} {state}", h.id));
                     }
                 }
-                Ok(Next::Interrupted) => return Ok(exit::INTERRUPTED),
                 Ok(Next::Ended) if failures < MAX_RECONNECTS => {
                     failures += 1;
                     backoff(conn, failures, "ended").await;

@@ -501,3 +501,37 @@ async fn debug_traces_the_call_to_stderr_without_the_notes() {
     );
     assert!(!run.stderr.contains("secret plans"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn ctrl_c_ends_a_watch_with_130() {
+    let app = spawn_app().await;
+    let id = invite_id(&app, &random_account_id()).await;
+    let mut child = command(
+        &app,
+        &[
+            "watch",
+            &id,
+            "--query",
+            "Handshake.State",
+            "--output",
+            "text",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(next_line(&mut lines).await, "OPEN");
+    let pid = child.id().unwrap().to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits on SIGINT")
+        .unwrap();
+    assert_eq!(status.code(), Some(130));
+}
