@@ -535,3 +535,47 @@ async fn ctrl_c_ends_a_watch_with_130() {
         .unwrap();
     assert_eq!(status.code(), Some(130));
 }
+
+#[tokio::test]
+async fn watch_all_replays_from_a_resume_token_in_commit_order() {
+    let app = spawn_app().await;
+    let first = invite_id(&app, &random_account_id()).await;
+    let second = invite_id(&app, &random_account_id()).await;
+    let from_start = org_invites::grpc::encode_resume_token(0);
+    let query = "[Handshake.Id, ResumeToken]";
+    let watch_from = |token: &str| {
+        command(
+            &app,
+            &[
+                "watch-all",
+                "--resume-token",
+                token,
+                "--query",
+                query,
+                "--output",
+                "text",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+
+    let mut all = watch_from(&from_start);
+    let mut lines = BufReader::new(all.stdout.take().unwrap()).lines();
+    let line = next_line(&mut lines).await;
+    let (id, token) = line.split_once('\t').expect("id<TAB>token");
+    assert_eq!(id, first);
+    assert!(next_line(&mut lines)
+        .await
+        .starts_with(&format!("{second}\t")));
+    drop(all);
+
+    // From the first event's token, the second comes first.
+    let mut rest = watch_from(token);
+    let mut lines = BufReader::new(rest.stdout.take().unwrap()).lines();
+    assert!(next_line(&mut lines)
+        .await
+        .starts_with(&format!("{second}\t")));
+    drop(rest);
+}
