@@ -1,3 +1,6 @@
+# Writes the golden files the CLI tests compare with, using awscli's own
+# formatters and shorthand parser (made with awscli 1.45.11):
+#   cd src/cli/testdata && python3 awscli_golden.py
 import io, json, sys
 from awscli.formatter import TextFormatter, TableFormatter
 from awscli.table import MultiTable, Styler
@@ -20,3 +23,11 @@ open("table80.txt","w").write(table("InviteAccount", data, 80))
 open("table200.txt","w").write(table("InviteAccount", data, 200))
 open("list_table80.txt","w").write(table("ListHandshakes", lst, 80))
 open("scalar_table.txt","w").write(table("InviteAccount", "h-abc", 80))
+
+from awscli.shorthand import ShorthandParser, ShorthandParseError
+out = open("shorthand.tsv", "w")
+cases = ["Id=123456789012,Type=ACCOUNT","a=b,c","a=b,c,d=e","Id=1,,Type=ACCOUNT","Value=,Key=c","Key=a,Value=x=y z","Id = 1 , Type = A","a=[b,c],d={e=f}", "a='x,y',b=\"q\"", "a=b\\,c", "a=b ,c", "Id=1,Type=ACCOUNT,", "=a", "a=b,=c", "a=[]", "a={}", "a= b", "k=v,w,x=1,y", "a=b,c=", "a=b c,d=e"]
+for c in cases:
+    try: r = json.dumps(ShorthandParser().parse(c), sort_keys=True)
+    except ShorthandParseError as e: r = "ERR"
+    out.write(json.dumps(c) + "\t" + r + "\n")
