@@ -1,0 +1,871 @@
+//! Fan-out: many concurrent WatchHandshake streams on one replica.
+//!
+//! Starts the real server binary on a fresh database, opens `STREAMS`
+//! WatchHandshake streams on one OPEN handshake over `CONNECTIONS` HTTP/2
+//! connections, measures the server's RSS before and after (KiB per idle
+//! stream), then commits one change from this process and measures, per
+//! stream, the time from the commit returning to the stream receiving it.
+//!
+//! Needs `DATABASE_URL`; `scripts/bench.sh fanout` provides one and raises
+//! the open-file limit. Knobs (environment): `BENCH_FANOUT_STREAMS` (10000),
+//! `BENCH_FANOUT_CONNECTIONS` (100), `BENCH_FANOUT_ROUNDS` (3; each round
+//! starts a fresh server and watches a fresh handshake),
+//! `BENCH_FANOUT_OPEN_CONCURRENCY` (64 streams being opened at once),
+//! `BENCH_FANOUT_IDLE_SECS` (3: idle time before RSS is read),
+//! `ORG_INVITES_BIN` (default: the bench profile's `org-invites`).
+//! For profiling: `BENCH_FANOUT_SERVER_WRAPPER` (a command prefix for the
+//! server, e.g. `heaptrack -o /tmp/fanout`) and `BENCH_FANOUT_PERF` (a
+//! directory: `perf record` samples the server and this process from just
+//! before the commit until every stream has the change) and
+//! `BENCH_FANOUT_SERVER_LOG` (a file the server's log lines are appended to).
+use std::{
+    collections::VecDeque,
+    process::Stdio,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use org_invites::{
+    domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
+    proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    store::{Known, Store},
+};
+use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    sync::Semaphore,
+    task::JoinSet,
+};
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::{
+    health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
+};
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// One stream's open (call + first message), per attempt.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
+const OPEN_ATTEMPTS: u32 = 5;
+/// All streams of a round open within this.
+const ALL_OPEN_TIMEOUT: Duration = Duration::from_secs(600);
+/// Every stream receives the change within this of the commit.
+const CHANGE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Let the server settle (allocator, poller wake-ups) before reading RSS.
+/// (`BENCH_FANOUT_IDLE_SECS` overrides it.)
+const IDLE_SECS: u64 = 3;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is unset: run the benches with scripts/bench.sh")
+}
+
+/// `url` with its database name replaced by `name` (query string kept).
+fn url_with_database(url: &str, name: &str) -> String {
+    let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let (head, rest) = url.split_at(scheme_end);
+    let query = rest.find('?').map(|i| &rest[i..]).unwrap_or("");
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    format!("{head}{}/{name}{query}", &rest[..authority_end])
+}
+
+/// A fresh, empty database on the `DATABASE_URL` server: its name and options.
+async fn fresh_database() -> (String, PgConnectOptions) {
+    let admin: PgConnectOptions = database_url()
+        .parse()
+        .expect("DATABASE_URL is a postgres:// URL");
+    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&admin)
+        .await
+        .expect("DATABASE_URL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE");
+    conn.close().await.ok();
+    let options = admin.database(&name);
+    (name, options)
+}
+
+async fn drop_database(options: &PgConnectOptions, name: &str) {
+    let admin = options.clone().database("postgres");
+    if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+        )))
+        .execute(&mut conn)
+        .await;
+        conn.close().await.ok();
+    }
+}
+
+fn synthetic_handshake(n: usize) -> Handshake {
+    let id = HandshakeId::parse(&format!("h-bench{n:06}")).expect("valid id");
+    let now = chrono::Utc::now();
+    Handshake {
+        arn: format!(
+            "arn:aws:organizations::123456789012:handshake/o-bench00000/invite/{}",
+            id.as_str()
+        ),
+        id,
+        parties: vec![
+            Party {
+                id: "o-bench00000".into(),
+                kind: PartyType::Organization,
+            },
+            Party {
+                id: format!("{:012}", 300_000_000_000u64 + n as u64),
+                kind: PartyType::Account,
+            },
+        ],
+        state: HandshakeState::Open,
+        requested_time: Some(now),
+        expiration_time: Some(now + chrono::Duration::days(15)),
+        action: HandshakeAction::Invite,
+        resources: vec![],
+    }
+}
+
+/// The server process; killed when dropped.
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    addr: String,
+    /// The last log lines, for diagnostics.
+    tail: Arc<Mutex<VecDeque<String>>>,
+    warnings: Arc<AtomicUsize>,
+}
+
+impl Server {
+    async fn start(database_url: &str) -> Self {
+        let bin = std::env::var("ORG_INVITES_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_org-invites").to_string());
+        let wrapper = std::env::var("BENCH_FANOUT_SERVER_WRAPPER").unwrap_or_default();
+        let mut argv: Vec<String> = wrapper.split_whitespace().map(String::from).collect();
+        argv.push(bin.clone());
+        let mut child = tokio::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .env("DATABASE_URL", database_url)
+            // Nothing listens there: the poller's sweeps fail harmlessly.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin}: {e} (build it: cargo build --release)")
+            });
+        let spawned = child.id().expect("running");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let addr = tokio::time::timeout(START_TIMEOUT, async {
+            while let Some(line) = lines.next_line().await.expect("server log") {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                if v["message"] == "org-invites listening" {
+                    if let Some(addr) = v["addr"].as_str() {
+                        return addr.to_string();
+                    }
+                }
+            }
+            panic!("the server exited before listening")
+        })
+        .await
+        .expect("the server logs its address");
+        // Under a wrapper, the server is the wrapper's descendant.
+        let pid = if wrapper.is_empty() {
+            spawned
+        } else {
+            descendant_named(spawned, "org-invites").expect("the server process under the wrapper")
+        };
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        let warnings = Arc::new(AtomicUsize::new(0));
+        tokio::spawn({
+            let tail = tail.clone();
+            let warnings = warnings.clone();
+            // BENCH_FANOUT_SERVER_LOG: append every server log line to this file.
+            let mut log = std::env::var("BENCH_FANOUT_SERVER_LOG")
+                .ok()
+                .and_then(|path| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .ok()
+                });
+            async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(f) = log.as_mut() {
+                        use std::io::Write;
+                        let _ = writeln!(f, "{line}");
+                    }
+                    if line.contains("\"WARN\"") || line.contains("\"ERROR\"") {
+                        warnings.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let mut t = tail.lock().unwrap();
+                    if t.len() == 20 {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+        });
+        Self {
+            child,
+            pid,
+            addr,
+            tail,
+            warnings,
+        }
+    }
+
+    /// (VmRSS, VmHWM) in KiB.
+    fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .expect("the server is running");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    fn print_tail(&self) {
+        eprintln!("last server log lines:");
+        for l in self.tail.lock().unwrap().iter() {
+            eprintln!("  {l}");
+        }
+    }
+
+    /// SIGTERM (a wrapping profiler then writes its data), SIGKILL if it lingers.
+    async fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        if tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        }
+    }
+}
+
+/// CPU time (user + system) of every thread of `pid` so far, in ns.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Busy time of all CPUs since boot (everything but idle and iowait), in ms.
+fn machine_busy_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(cpu) = stat.lines().next() else {
+        return 0.0;
+    };
+    // user nice system idle iowait irq softirq steal ...
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let busy: u64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    // USER_HZ is 100 on Linux.
+    busy as f64 * 10.0
+}
+
+/// The parent pid and command name of `pid`.
+fn parent_and_name(pid: u32) -> Option<(u32, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat[open + 1..close].to_string();
+    let ppid = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
+    Some((ppid, name))
+}
+
+/// A process named `name` whose ancestors include `root`.
+fn descendant_named(root: u32, name: &str) -> Option<u32> {
+    // A wrapper that execs (taskset, env) leaves the server at `root` itself.
+    if parent_and_name(root).is_some_and(|(_, comm)| comm == name) {
+        return Some(root);
+    }
+    for _ in 0..100 {
+        for entry in std::fs::read_dir("/proc").ok()?.filter_map(|e| e.ok()) {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Some((_, comm)) = parent_and_name(pid) else {
+                continue;
+            };
+            if comm != name {
+                continue;
+            }
+            let mut p = pid;
+            for _ in 0..8 {
+                match parent_and_name(p) {
+                    Some((ppid, _)) if ppid == root => return Some(pid),
+                    Some((ppid, _)) if ppid > 1 => p = ppid,
+                    _ => break,
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// `perf record` on the server and this process, when BENCH_FANOUT_PERF is set.
+async fn start_perf(server_pid: u32, round: usize) -> Option<tokio::process::Child> {
+    let dir = std::env::var("BENCH_FANOUT_PERF").ok()?;
+    let out = format!("{dir}/fanout-round{round}.perf.data");
+    let child = tokio::process::Command::new("perf")
+        .args([
+            "record",
+            "-F",
+            "4999",
+            "--call-graph",
+            "dwarf,16384",
+            "-o",
+            &out,
+            "-p",
+        ])
+        .arg(format!("{server_pid},{}", std::process::id()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| eprintln!("fanout bench: perf not started: {e}"))
+        .ok()?;
+    // Let perf attach before the measured window opens.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    eprintln!("fanout bench: perf recording into {out}");
+    Some(child)
+}
+
+async fn stop_perf(perf: Option<tokio::process::Child>) {
+    let Some(mut perf) = perf else { return };
+    if let Some(pid) = perf.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(60), perf.wait()).await;
+}
+
+async fn connect(addr: &str) -> Channel {
+    Endpoint::from_shared(format!("http://{addr}"))
+        .expect("valid address")
+        .connect_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("the server accepts connections")
+}
+
+async fn wait_serving(addr: &str) {
+    let mut health = HealthClient::new(connect(addr).await);
+    tokio::time::timeout(START_TIMEOUT, async {
+        let mut stream = health
+            .watch(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health watch")
+            .into_inner();
+        while let Some(msg) = stream.message().await.expect("health stream") {
+            if msg.status == ServingStatus::Serving as i32 {
+                return;
+            }
+        }
+        panic!("health stream ended before SERVING");
+    })
+    .await
+    .expect("health SERVING in time");
+}
+
+fn state_of(event: &pb::HandshakeEvent) -> i32 {
+    event.handshake.as_ref().map(|h| h.state).unwrap_or(0)
+}
+
+/// Opens one WatchHandshake stream (retrying), reads its first message,
+/// then waits for the next one and returns when it arrived.
+async fn watcher(
+    channel: Channel,
+    id: String,
+    gate: Arc<Semaphore>,
+    opened: Arc<AtomicUsize>,
+    retries: Arc<AtomicUsize>,
+) -> Result<Instant, String> {
+    let mut client = InvitationServiceClient::new(channel);
+    let mut stream = {
+        let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let open = async {
+                let mut s = client
+                    .watch_handshake(pb::WatchHandshakeRequest { id: id.clone() })
+                    .await?
+                    .into_inner();
+                let first = s.message().await?;
+                Ok::<_, tonic::Status>((s, first))
+            };
+            let err = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
+                Ok(Ok((s, Some(first)))) => {
+                    if state_of(&first) != pb::HandshakeState::Open as i32 {
+                        return Err(format!("first message not OPEN: {}", state_of(&first)));
+                    }
+                    break s;
+                }
+                Ok(Ok((_, None))) => "stream ended before its first message".to_string(),
+                Ok(Err(status)) => format!("{:?}: {}", status.code(), status.message()),
+                Err(_) => "open timed out".to_string(),
+            };
+            if attempt >= OPEN_ATTEMPTS {
+                return Err(err);
+            }
+            retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        }
+    };
+    opened.fetch_add(1, Ordering::Release);
+    match tokio::time::timeout(ALL_OPEN_TIMEOUT + CHANGE_TIMEOUT, stream.message()).await {
+        Ok(Ok(Some(event))) => {
+            let at = Instant::now();
+            if state_of(&event) == pb::HandshakeState::Accepted as i32 {
+                Ok(at)
+            } else {
+                Err(format!("unexpected state {}", state_of(&event)))
+            }
+        }
+        Ok(Ok(None)) => Err("stream ended without the change".into()),
+        Ok(Err(status)) => Err(format!("{:?}: {}", status.code(), status.message())),
+        Err(_) => Err("no change received in time".into()),
+    }
+}
+
+struct Round {
+    streams: usize,
+    received: usize,
+    failures: Vec<String>,
+    open_retries: usize,
+    open_secs: f64,
+    rss_start_kib: u64,
+    rss_connected_kib: u64,
+    rss_open_kib: u64,
+    hwm_kib: u64,
+    commit_ms: f64,
+    /// CPU used from the commit until every stream had the change.
+    server_cpu_ms: f64,
+    bench_cpu_ms: f64,
+    /// Busy time of all CPUs in the same window (every process).
+    machine_cpu_ms: f64,
+    /// /proc/loadavg's first three fields when the round started.
+    loadavg: String,
+    /// Milliseconds from the commit returning to each stream's message, sorted.
+    latencies_ms: Vec<f64>,
+}
+
+impl Round {
+    fn kib_per_stream(&self) -> f64 {
+        (self.rss_open_kib as f64 - self.rss_start_kib as f64) / self.streams as f64
+    }
+
+    fn kib_per_stream_after_connections(&self) -> f64 {
+        (self.rss_open_kib as f64 - self.rss_connected_kib as f64) / self.streams as f64
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn round(
+    number: usize,
+    server: &Server,
+    store: &Store,
+    handshake: &Handshake,
+    streams: usize,
+    connections: usize,
+    open_concurrency: usize,
+) -> Round {
+    let loadavg = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rss_start_kib = server.memory_kib().0;
+    let mut channels = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        channels.push(connect(&server.addr).await);
+    }
+    // A channel connects lazily on first use in some tonic versions: one
+    // cheap call on each makes sure its connection exists before measuring.
+    for ch in &channels {
+        let mut h = HealthClient::new(ch.clone());
+        h.check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health check");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_connected_kib = server.memory_kib().0;
+
+    let gate = Arc::new(Semaphore::new(open_concurrency));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let retries = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    let t_open = Instant::now();
+    for i in 0..streams {
+        tasks.spawn(watcher(
+            channels[i % connections].clone(),
+            handshake.id.as_str().to_string(),
+            gate.clone(),
+            opened.clone(),
+            retries.clone(),
+        ));
+    }
+    let mut failures = Vec::new();
+    // Wait until every stream is open (or failed: finished early).
+    let all_open = tokio::time::timeout(ALL_OPEN_TIMEOUT, async {
+        let mut last_report = Instant::now();
+        loop {
+            while let Some(done) = tasks.try_join_next() {
+                failures.push(match done {
+                    Ok(Err(e)) => e,
+                    Ok(Ok(_)) => "received a change before it was committed".into(),
+                    Err(e) => format!("task failed: {e}"),
+                });
+            }
+            let n = opened.load(Ordering::Acquire);
+            if n + failures.len() >= streams {
+                return;
+            }
+            if last_report.elapsed() >= Duration::from_secs(10) {
+                eprintln!("fanout bench:   {n} streams open ...");
+                last_report = Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    if all_open.is_err() {
+        server.print_tail();
+        panic!(
+            "only {} of {streams} streams opened within {ALL_OPEN_TIMEOUT:?}",
+            opened.load(Ordering::Acquire)
+        );
+    }
+    let open_secs = t_open.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(env_or(
+        "BENCH_FANOUT_IDLE_SECS",
+        IDLE_SECS,
+    )))
+    .await;
+    let (rss_open_kib, hwm_kib) = server.memory_kib();
+
+    // The change, committed from here.
+    let perf = start_perf(server.pid, number).await;
+    let mut accepted = handshake.clone();
+    accepted.state = HandshakeState::Accepted;
+    let me = std::process::id();
+    let (server_cpu_0, bench_cpu_0, machine_0) =
+        (cpu_ns(server.pid), cpu_ns(me), machine_busy_ms());
+    let t_commit = Instant::now();
+    let (_, event) = store
+        .save_handshake(&accepted, &Known::default())
+        .await
+        .expect("commit the change");
+    let committed = Instant::now();
+    assert!(event.is_some(), "the change wrote an event");
+    let commit_ms = (committed - t_commit).as_secs_f64() * 1e3;
+
+    let mut latencies_ms = Vec::with_capacity(streams);
+    let collected = tokio::time::timeout(CHANGE_TIMEOUT, async {
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(at)) => {
+                    latencies_ms.push(at.saturating_duration_since(committed).as_secs_f64() * 1e3)
+                }
+                Ok(Err(e)) => failures.push(e),
+                Err(e) => failures.push(format!("task failed: {e}")),
+            }
+        }
+    })
+    .await;
+    let (server_cpu_1, bench_cpu_1, machine_1) =
+        (cpu_ns(server.pid), cpu_ns(me), machine_busy_ms());
+    stop_perf(perf).await;
+    if collected.is_err() {
+        failures.push(format!(
+            "{} streams had not received the change after {CHANGE_TIMEOUT:?}",
+            tasks.len()
+        ));
+        tasks.abort_all();
+    }
+    latencies_ms.sort_by(f64::total_cmp);
+    drop(channels);
+    Round {
+        streams,
+        received: latencies_ms.len(),
+        failures,
+        open_retries: retries.load(Ordering::Relaxed),
+        open_secs,
+        rss_start_kib,
+        rss_connected_kib,
+        rss_open_kib,
+        hwm_kib,
+        commit_ms,
+        server_cpu_ms: (server_cpu_1 - server_cpu_0) as f64 / 1e6,
+        bench_cpu_ms: (bench_cpu_1 - bench_cpu_0) as f64 / 1e6,
+        machine_cpu_ms: machine_1 - machine_0,
+        loadavg,
+        latencies_ms,
+    }
+}
+
+fn yes_no(ok: bool) -> &'static str {
+    if ok {
+        "yes"
+    } else {
+        "**NO**"
+    }
+}
+
+fn print_tables(rounds: &[Round], connections: usize) {
+    println!();
+    println!(
+        "### Fan-out: WatchHandshake streams on one replica ({connections} HTTP/2 connections)"
+    );
+    println!();
+    println!(
+        "| round | streams | received | open time | RSS before | RSS connected | RSS all open (idle) | \
+         KiB / stream | KiB / stream (excl. connections) | target ≤ 20 KiB | met |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|");
+    for (i, r) in rounds.iter().enumerate() {
+        println!(
+            "| {} | {} | {} | {:.1} s | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.1} | {:.1} | 20 | {} |",
+            i + 1,
+            r.streams,
+            r.received,
+            r.open_secs,
+            r.rss_start_kib as f64 / 1024.0,
+            r.rss_connected_kib as f64 / 1024.0,
+            r.rss_open_kib as f64 / 1024.0,
+            r.kib_per_stream(),
+            r.kib_per_stream_after_connections(),
+            yes_no(r.kib_per_stream() <= 20.0),
+        );
+    }
+    println!();
+    println!(
+        "Each round runs its own server process. KiB / stream = (RSS all open − RSS before) / \
+         streams; the second figure leaves out the {connections} connections' share."
+    );
+    println!();
+    println!("### Fan-out: commit → every stream has the change");
+    println!();
+    println!(
+        "| round | commit took | first | p50 | p99 | max | target p99 ≤ 100 ms | met | failures | \
+         CPU: server | CPU: bench (client) | CPU: rest of machine |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|");
+    let mut all: Vec<f64> = Vec::new();
+    for (i, r) in rounds.iter().enumerate() {
+        all.extend(&r.latencies_ms);
+        let p99 = percentile(&r.latencies_ms, 99.0);
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | 100 ms | {} | {} | \
+             {:.0} ms | {:.0} ms | {:.0} ms |",
+            i + 1,
+            r.commit_ms,
+            r.latencies_ms.first().copied().unwrap_or(f64::NAN),
+            percentile(&r.latencies_ms, 50.0),
+            p99,
+            r.latencies_ms.last().copied().unwrap_or(f64::NAN),
+            yes_no(p99 <= 100.0 && r.failures.is_empty()),
+            r.failures.len(),
+            r.server_cpu_ms,
+            r.bench_cpu_ms,
+            (r.machine_cpu_ms - r.server_cpu_ms - r.bench_cpu_ms).max(0.0),
+        );
+    }
+    if rounds.len() > 1 {
+        all.sort_by(f64::total_cmp);
+        let p99 = percentile(&all, 99.0);
+        println!(
+            "| all {} | | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | 100 ms | {} | {} | | | |",
+            all.len(),
+            all.first().copied().unwrap_or(f64::NAN),
+            percentile(&all, 50.0),
+            p99,
+            all.last().copied().unwrap_or(f64::NAN),
+            yes_no(p99 <= 100.0 && rounds.iter().all(|r| r.failures.is_empty())),
+            rounds.iter().map(|r| r.failures.len()).sum::<usize>(),
+        );
+    }
+    for (i, r) in rounds.iter().enumerate() {
+        if r.open_retries > 0 {
+            println!();
+            println!(
+                "Round {}: {} stream opens were retried.",
+                i + 1,
+                r.open_retries
+            );
+        }
+        if !r.failures.is_empty() {
+            let mut kinds: Vec<&String> = r.failures.iter().collect();
+            kinds.sort();
+            kinds.dedup();
+            println!();
+            println!(
+                "Round {}: {} failures, e.g. {:?}",
+                i + 1,
+                r.failures.len(),
+                &kinds[..kinds.len().min(3)]
+            );
+        }
+    }
+    let peak = rounds.iter().map(|r| r.hwm_kib).max().unwrap_or(0);
+    println!();
+    println!(
+        "Server peak RSS (VmHWM) at the idle point: {:.1} MiB. The CPU columns cover the window \
+         from just before the commit until the last stream had the change: CPU time of the \
+         server's and this bench's threads (/proc/<pid>/task/*/schedstat), and the rest of the \
+         machine's busy time (/proc/stat, 10 ms ticks: Postgres and anything else running). \
+         Load average at the start of each round: {}.",
+        peak as f64 / 1024.0,
+        rounds
+            .iter()
+            .map(|r| r.loadavg.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; nothing else is read from the arguments.
+    let streams: usize = env_or("BENCH_FANOUT_STREAMS", 10_000);
+    let connections: usize = env_or::<usize>("BENCH_FANOUT_CONNECTIONS", 100).max(1);
+    let rounds: usize = env_or::<usize>("BENCH_FANOUT_ROUNDS", 3).max(1);
+    let open_concurrency: usize = env_or::<usize>("BENCH_FANOUT_OPEN_CONCURRENCY", 64).max(1);
+
+    let (db_name, db) = fresh_database().await;
+    let store = Store::connect_lazy(db.clone());
+    store.migrate().await.expect("migrations");
+    let handshakes: Vec<Handshake> = (1..=rounds).map(synthetic_handshake).collect();
+    for h in &handshakes {
+        store
+            .save_handshake(h, &Known::default())
+            .await
+            .expect("insert the handshake");
+    }
+
+    let url = url_with_database(&database_url(), &db_name);
+    let mut results = Vec::new();
+    let mut warnings = 0;
+    for (i, h) in handshakes.iter().enumerate() {
+        let server = Server::start(&url).await;
+        eprintln!(
+            "fanout bench: round {}: server pid {} on {}",
+            i + 1,
+            server.pid,
+            server.addr
+        );
+        wait_serving(&server.addr).await;
+        // Let start-up work (migrations check, listener, poller) settle.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        eprintln!(
+            "fanout bench: round {}: opening {streams} streams on {} over {connections} connections",
+            i + 1,
+            h.id
+        );
+        let r = round(
+            i + 1,
+            &server,
+            &store,
+            h,
+            streams,
+            connections,
+            open_concurrency,
+        )
+        .await;
+        eprintln!(
+            "fanout bench: round {}: {:.1} KiB/stream, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, \
+             server CPU {:.0} ms, bench CPU {:.0} ms, {} failures",
+            i + 1,
+            r.kib_per_stream(),
+            percentile(&r.latencies_ms, 50.0),
+            percentile(&r.latencies_ms, 99.0),
+            r.latencies_ms.last().copied().unwrap_or(f64::NAN),
+            r.server_cpu_ms,
+            r.bench_cpu_ms,
+            r.failures.len()
+        );
+        if !r.failures.is_empty() {
+            server.print_tail();
+        }
+        results.push(r);
+        warnings += server.warnings.load(Ordering::Relaxed);
+        server.stop().await;
+    }
+    store.pool().close().await;
+    drop_database(&db, &db_name).await;
+    print_tables(&results, connections);
+    let slot = std::mem::size_of::<Result<pb::HandshakeEvent, tonic::Status>>();
+    println!();
+    println!(
+        "Fixed per-stream buffers on the server (from the types; see BENCHMARKS.md): each \
+         stream's tokio mpsc channel allocates a first block of 32 slots of \
+         Result<HandshakeEvent, Status> ({slot} B each) = {:.1} KiB whatever its bound; tonic's \
+         encoder allocates an 8 KiB buffer per response stream.",
+        (32 * slot) as f64 / 1024.0
+    );
+    println!();
+    println!(
+        "Server WARN/ERROR log lines during the run: {warnings} (expected: the poller's sweeps \
+         fail, AWS_ENDPOINT_URL points at a closed port)."
+    );
+}

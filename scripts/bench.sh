@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The benchmarks (see BENCHMARKS.md), on a throwaway Postgres.
+#   scripts/bench.sh            both: sweep, then fanout
+#   scripts/bench.sh NAME       only one (sweep or fanout)
+# Knobs are environment variables, documented at the top of each
+# benches/*.rs (e.g. BENCH_FANOUT_STREAMS=1000 scripts/bench.sh fanout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+case "${1:-all}" in
+  all) BENCHES=(sweep fanout) ;;
+  sweep | fanout) BENCHES=("$1") ;;
+  *) log "unknown bench '$1' (sweep or fanout)"; exit 2 ;;
+esac
+
+stack_up postgres
+
+# 10,000 watch streams: raise the open-file limit as far as allowed.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+log "open-file limit: $(ulimit -n)"
+
+log "building the server (release)"
+cargo build --release --locked --bin org-invites
+
+for bench in "${BENCHES[@]}"; do
+  log "bench: $bench"
+  cargo bench --locked --bench "$bench"
+done
