@@ -92,10 +92,9 @@ impl InvitationService for InvitationApi {
         let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         // Subscribe before reading, so no change falls between the two.
         let events = self.hub.subscribe();
+        // No wake-up per stream: the replica asks for faster sweeps once
+        // per interval while anyone watches (startup::wake_while_watched).
         let record = self.invitations.get(&id).await?;
-        if !record.handshake.state.is_terminal() {
-            self.invitations.wake_poller().await;
-        }
         Ok(Response::new(watch::watch_one(
             self.invitations.store().clone(),
             events,

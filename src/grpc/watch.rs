@@ -1,11 +1,12 @@
-//! The two watch streams. Each is a task feeding an mpsc channel; it stops
+//! The two watch streams. Each is a stream polled by tonic itself (no task
+//! and no channel per watcher, which keeps an idle stream small); it ends
 //! when the client goes away, after a terminal state, or at shutdown (then
 //! with UNAVAILABLE, so clients know to reconnect).
-use std::sync::Arc;
+use std::{pin::Pin, sync::Arc};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use tokio::sync::{broadcast::error::RecvError, mpsc};
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
@@ -18,14 +19,26 @@ use crate::{
     watch::Hub,
 };
 
-pub type EventStream = ReceiverStream<Result<pb::HandshakeEvent, Status>>;
-type Tx = mpsc::Sender<Result<pb::HandshakeEvent, Status>>;
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<pb::HandshakeEvent, Status>> + Send>>;
 
-/// Messages buffered per stream; beyond it the stream's task waits for the
-/// client, lags behind the hub, and catches up from Postgres.
-const STREAM_BUFFER: usize = 8;
 const REPLAY_BATCH: i64 = 500;
 const TOKEN_PREFIX: &str = "e1:";
+
+/// What woke a watch stream.
+enum Next {
+    Stop,
+    Event(Result<Arc<HandshakeEvent>, RecvError>),
+}
+
+async fn next(
+    stop: &CancellationToken,
+    events: &mut broadcast::Receiver<Arc<HandshakeEvent>>,
+) -> Next {
+    tokio::select! {
+        _ = stop.cancelled() => Next::Stop,
+        r = events.recv() => Next::Event(r),
+    }
+}
 
 pub fn encode_resume_token(event_id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{event_id}"))
@@ -74,60 +87,46 @@ fn shutting_down() -> Status {
 /// to `events`, so no change between the two is lost.
 pub fn watch_one(
     store: Store,
-    mut events: tokio::sync::broadcast::Receiver<Arc<HandshakeEvent>>,
+    mut events: broadcast::Receiver<Arc<HandshakeEvent>>,
     first: HandshakeRecord,
     stop: CancellationToken,
 ) -> EventStream {
-    let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-    tokio::spawn(async move {
+    Box::pin(async_stream::stream! {
         let id = first.handshake.id.clone();
         let mut version = first.version;
         let mut state = first.handshake.state;
-        if tx
-            .send(Ok(snapshot_to_proto(&first, HandshakeState::Unspecified)))
-            .await
-            .is_err()
-        {
-            return;
-        }
+        yield Ok(snapshot_to_proto(&first, HandshakeState::Unspecified));
+        drop(first);
         while !state.is_terminal() {
-            let next = tokio::select! {
-                _ = stop.cancelled() => { let _ = tx.send(Err(shutting_down())).await; return; }
-                _ = tx.closed() => return,
-                r = events.recv() => r,
-            };
-            let msg = match next {
-                Ok(e) if e.record.handshake.id == id && e.record.version > version => {
-                    version = e.record.version;
-                    state = e.record.handshake.state;
-                    event_to_proto(&e)
+            match next(&stop, &mut events).await {
+                Next::Stop | Next::Event(Err(RecvError::Closed)) => {
+                    yield Err(shutting_down());
+                    return;
                 }
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => match store.get(&id).await {
-                    // Too slow for the hub: the latest state from Postgres.
+                Next::Event(Ok(e)) => {
+                    if e.record.handshake.id == id && e.record.version > version {
+                        version = e.record.version;
+                        state = e.record.handshake.state;
+                        yield Ok(event_to_proto(&e));
+                    }
+                }
+                // Too slow for the hub: the latest state from Postgres.
+                Next::Event(Err(RecvError::Lagged(_))) => match store.get(&id).await {
                     Ok(Some(r)) if r.version > version && r.handshake.state != state => {
                         let previous = state;
                         version = r.version;
                         state = r.handshake.state;
-                        snapshot_to_proto(&r, previous)
+                        yield Ok(snapshot_to_proto(&r, previous));
                     }
-                    Ok(_) => continue,
+                    Ok(_) => {}
                     Err(e) => {
-                        let _ = tx.send(Err(Error::from(e).into())).await;
+                        yield Err(Error::from(e).into());
                         return;
                     }
                 },
-                Err(RecvError::Closed) => {
-                    let _ = tx.send(Err(shutting_down())).await;
-                    return;
-                }
-            };
-            if tx.send(Ok(msg)).await.is_err() {
-                return;
             }
         }
-    });
-    ReceiverStream::new(rx)
+    })
 }
 
 /// WatchHandshakes from just after `after` (from now when None): replay
@@ -140,11 +139,10 @@ pub fn watch_all(
     states: Vec<HandshakeState>,
     stop: CancellationToken,
 ) -> EventStream {
-    let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     let mut events = hub.subscribe();
     // Everything up to the hub's last broadcast happened before subscribing.
     let now = hub.last();
-    tokio::spawn(async move {
+    Box::pin(async_stream::stream! {
         let wanted =
             |e: &HandshakeEvent| states.is_empty() || states.contains(&e.record.handshake.state);
         let mut last = match after {
@@ -153,69 +151,49 @@ pub fn watch_all(
             None => match store.latest_event_id().await {
                 Ok(id) => id,
                 Err(e) => {
-                    let _ = tx.send(Err(Error::from(e).into())).await;
+                    yield Err(Error::from(e).into());
                     return;
                 }
             },
         };
-        if !replay(&store, &tx, &mut last, &wanted).await {
-            return;
-        }
+        // `catching_up`: replay from Postgres (at the start, and after lagging).
+        let mut catching_up = true;
         loop {
-            let next = tokio::select! {
-                _ = stop.cancelled() => { let _ = tx.send(Err(shutting_down())).await; return; }
-                _ = tx.closed() => return,
-                r = events.recv() => r,
-            };
-            match next {
-                Ok(e) if e.event_id <= last => {}
-                Ok(e) => {
-                    last = e.event_id;
-                    if wanted(&e) && tx.send(Ok(event_to_proto(&e))).await.is_err() {
+            if catching_up {
+                match store.events_after(last, REPLAY_BATCH).await {
+                    Ok(batch) => {
+                        catching_up = batch.len() as i64 == REPLAY_BATCH;
+                        for e in batch {
+                            last = e.event_id;
+                            if wanted(&e) {
+                                yield Ok(event_to_proto(&e));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        yield Err(Error::from(e).into());
                         return;
                     }
                 }
-                Err(RecvError::Lagged(_)) => {
-                    if !replay(&store, &tx, &mut last, &wanted).await {
-                        return;
-                    }
-                }
-                Err(RecvError::Closed) => {
-                    let _ = tx.send(Err(shutting_down())).await;
+                continue;
+            }
+            match next(&stop, &mut events).await {
+                Next::Stop | Next::Event(Err(RecvError::Closed)) => {
+                    yield Err(shutting_down());
                     return;
                 }
+                Next::Event(Ok(e)) => {
+                    if e.event_id > last {
+                        last = e.event_id;
+                        if wanted(&e) {
+                            yield Ok(event_to_proto(&e));
+                        }
+                    }
+                }
+                Next::Event(Err(RecvError::Lagged(_))) => catching_up = true,
             }
         }
-    });
-    ReceiverStream::new(rx)
-}
-
-/// Sends every stored event after `last`; false when the stream is over.
-async fn replay(
-    store: &Store,
-    tx: &Tx,
-    last: &mut i64,
-    wanted: &impl Fn(&HandshakeEvent) -> bool,
-) -> bool {
-    loop {
-        let batch = match store.events_after(*last, REPLAY_BATCH).await {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = tx.send(Err(Error::from(e).into())).await;
-                return false;
-            }
-        };
-        let done = (batch.len() as i64) < REPLAY_BATCH;
-        for e in batch {
-            *last = e.event_id;
-            if wanted(&e) && tx.send(Ok(event_to_proto(&e))).await.is_err() {
-                return false;
-            }
-        }
-        if done {
-            return true;
-        }
-    }
+    })
 }
 
 #[cfg(test)]

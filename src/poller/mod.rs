@@ -84,7 +84,7 @@ async fn lead(
         match invitations.sweep(&list_rate, &describe_rate, stop).await {
             Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
             Ok(report) => tracing::debug!(?report, "sweep"),
-            Err(e) => warn!(error = %e, "sweep failed; next one at the interval"),
+            Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
         }
         let next = if Instant::now() < watched_until {
             settings.watched_interval
@@ -105,5 +105,7 @@ async fn lead(
                 }
             }
         }
+        // Wake-ups already buffered are answered by the sweep about to run.
+        while wake.next_buffered().is_some() {}
     }
 }
