@@ -178,22 +178,63 @@ fn party_type_to_proto(t: PartyType) -> pb::HandshakePartyType {
 }
 
 fn state_from_proto(s: pb::HandshakeState) -> HandshakeState {
-    HandshakeState::from_aws(s.as_str_name().trim_start_matches("HANDSHAKE_STATE_"))
+    use pb::HandshakeState as P;
+    match s {
+        P::Unspecified => HandshakeState::Unspecified,
+        P::Requested => HandshakeState::Requested,
+        P::Open => HandshakeState::Open,
+        P::Canceled => HandshakeState::Canceled,
+        P::Accepted => HandshakeState::Accepted,
+        P::Declined => HandshakeState::Declined,
+        P::Expired => HandshakeState::Expired,
+    }
 }
 
+// Plain matches, not name lookups: these run per message per watcher.
 pub fn state_to_proto(s: HandshakeState) -> pb::HandshakeState {
-    pb::HandshakeState::from_str_name(&format!("HANDSHAKE_STATE_{}", s.as_str()))
-        .unwrap_or(pb::HandshakeState::Unspecified)
+    use pb::HandshakeState as P;
+    match s {
+        HandshakeState::Unspecified => P::Unspecified,
+        HandshakeState::Requested => P::Requested,
+        HandshakeState::Open => P::Open,
+        HandshakeState::Canceled => P::Canceled,
+        HandshakeState::Accepted => P::Accepted,
+        HandshakeState::Declined => P::Declined,
+        HandshakeState::Expired => P::Expired,
+    }
 }
 
 fn action_to_proto(a: HandshakeAction) -> pb::HandshakeAction {
-    pb::HandshakeAction::from_str_name(&format!("HANDSHAKE_ACTION_{}", a.as_str()))
-        .unwrap_or(pb::HandshakeAction::Unspecified)
+    use pb::HandshakeAction as P;
+    match a {
+        HandshakeAction::Unspecified => P::Unspecified,
+        HandshakeAction::Invite => P::Invite,
+        HandshakeAction::EnableAllFeatures => P::EnableAllFeatures,
+        HandshakeAction::ApproveAllFeatures => P::ApproveAllFeatures,
+        HandshakeAction::AddOrganizationsServiceLinkedRole => P::AddOrganizationsServiceLinkedRole,
+        HandshakeAction::TransferResponsibility => P::TransferResponsibility,
+    }
 }
 
 fn resource_type_to_proto(t: ResourceType) -> pb::HandshakeResourceType {
-    pb::HandshakeResourceType::from_str_name(&format!("HANDSHAKE_RESOURCE_TYPE_{}", t.as_str()))
-        .unwrap_or(pb::HandshakeResourceType::Unspecified)
+    use pb::HandshakeResourceType as P;
+    match t {
+        ResourceType::Unspecified => P::Unspecified,
+        ResourceType::Account => P::Account,
+        ResourceType::Organization => P::Organization,
+        ResourceType::OrganizationFeatureSet => P::OrganizationFeatureSet,
+        ResourceType::Email => P::Email,
+        ResourceType::MasterEmail => P::MasterEmail,
+        ResourceType::MasterName => P::MasterName,
+        ResourceType::Notes => P::Notes,
+        ResourceType::ParentHandshake => P::ParentHandshake,
+        ResourceType::ResponsibilityTransfer => P::ResponsibilityTransfer,
+        ResourceType::TransferStartTimestamp => P::TransferStartTimestamp,
+        ResourceType::TransferType => P::TransferType,
+        ResourceType::ManagementAccount => P::ManagementAccount,
+        ResourceType::ManagementEmail => P::ManagementEmail,
+        ResourceType::ManagementName => P::ManagementName,
+    }
 }
 
 pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
@@ -369,6 +410,40 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(fields(err), ["states[0]", "states[1]"]);
+    }
+
+    #[test]
+    fn every_enum_value_keeps_its_name_across_the_edge() {
+        use crate::domain::HandshakeState as S;
+        for s in [
+            S::Unspecified,
+            S::Requested,
+            S::Open,
+            S::Canceled,
+            S::Accepted,
+            S::Declined,
+            S::Expired,
+        ] {
+            let p = state_to_proto(s);
+            assert_eq!(p.as_str_name(), format!("HANDSHAKE_STATE_{}", s.as_str()));
+            assert_eq!(state_from_proto(p), s);
+        }
+        for raw in 0..20 {
+            let Ok(p) = pb::HandshakeResourceType::try_from(raw) else {
+                continue;
+            };
+            let name = p
+                .as_str_name()
+                .trim_start_matches("HANDSHAKE_RESOURCE_TYPE_");
+            assert_eq!(resource_type_to_proto(ResourceType::from_aws(name)), p);
+        }
+        for raw in 0..10 {
+            let Ok(p) = pb::HandshakeAction::try_from(raw) else {
+                continue;
+            };
+            let name = p.as_str_name().trim_start_matches("HANDSHAKE_ACTION_");
+            assert_eq!(action_to_proto(HandshakeAction::from_aws(name)), p);
+        }
     }
 
     #[test]
