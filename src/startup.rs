@@ -4,8 +4,8 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use sqlx::postgres::PgConnectOptions;
 use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 use tonic_health::{server::HealthReporter, ServingStatus};
 use tracing::{info, warn};
 
@@ -86,30 +86,32 @@ impl Application {
         let tasks = CancellationToken::new();
         let (ready_tx, ready) = watch::channel(false);
         let ready = DatabaseReady(ready);
-        tokio::spawn(watch_database(
-            self.store.clone(),
-            reporter.clone(),
-            ready_tx,
-            tasks.clone(),
-        ));
-        tokio::spawn(run_listener(
-            self.store.clone(),
-            self.hub.clone(),
-            ready.clone(),
-            tasks.clone(),
-        ));
-        tokio::spawn(run_poller(
-            self.invitations.clone(),
-            self.poller,
-            ready,
-            tasks.clone(),
-        ));
-        tokio::spawn(wake_while_watched(
-            self.invitations.clone(),
-            self.hub.clone(),
-            self.poller.watched_interval,
-            tasks.clone(),
-        ));
+        let background = [
+            tokio::spawn(watch_database(
+                self.store.clone(),
+                reporter.clone(),
+                ready_tx,
+                tasks.clone(),
+            )),
+            tokio::spawn(run_listener(
+                self.store.clone(),
+                self.hub.clone(),
+                ready.clone(),
+                tasks.clone(),
+            )),
+            tokio::spawn(run_poller(
+                self.invitations.clone(),
+                self.poller,
+                ready,
+                tasks.clone(),
+            )),
+            tokio::spawn(wake_while_watched(
+                self.invitations.clone(),
+                self.hub.clone(),
+                self.poller.watched_interval,
+                tasks.clone(),
+            )),
+        ];
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -142,7 +144,11 @@ impl Application {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(api)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), drained);
+            .serve_with_incoming_shutdown(
+                // Small messages to watchers go out at once, not after Nagle's delay.
+                TcpIncoming::from(self.listener).with_nodelay(Some(true)),
+                drained,
+            );
         // Long-lived streams (health Watch) would hold a graceful drain open forever.
         let drain_deadline = async {
             tasks.cancelled().await;
@@ -156,6 +162,18 @@ impl Application {
             }
         };
         tasks.cancel();
+        // Background work (a sweep in progress) finishes before run_until
+        // returns, so nothing this server started acts after it stopped.
+        if tokio::time::timeout(DRAIN_TIMEOUT, async {
+            for task in background {
+                let _ = task.await;
+            }
+        })
+        .await
+        .is_err()
+        {
+            warn!("background tasks still running at exit");
+        }
         result?;
         info!("org-invites stopped");
         Ok(())

@@ -36,6 +36,10 @@ impl Invitations {
     ) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
         let all = self.list_all_paced(list_rate, stop, &mut report).await?;
+        if stop.is_cancelled() {
+            // Shutting down: a list taken now must not judge intents later.
+            return Ok(report);
+        }
         // Intents first, so a handshake an interrupted InviteAccount made is
         // recorded with its request, target, notes and tags, not adopted bare.
         report.repaired = self.repair_with(&all).await?;

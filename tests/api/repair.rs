@@ -12,22 +12,17 @@ use tonic::Code;
 
 use crate::helpers::*;
 
-/// Writes what a process that crashed right after AWS answered leaves
-/// behind: an intent row still PENDING, and a handshake only AWS knows.
-async fn crash_after_aws_call(app: &TestApp, request_id: &str, account: &str) -> String {
-    sqlx::query(
-        "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                      attempt_time, create_time)
-         VALUES ($1, 'PENDING', 'ACCOUNT', $2, '', '[]', now() - interval '1 hour',
-                 now() - interval '1 hour')",
-    )
-    .bind(request_id)
-    .bind(account)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    let out = app
-        .aws
+/// Leaves what a process that crashed right after AWS answered leaves
+/// behind: a handshake only AWS knows, and an intent row still PENDING from
+/// an hour ago. (AWS is called first here so that a running poller cannot
+/// judge the aged intent before its handshake exists.)
+async fn crash_after_aws_call(
+    db: &sqlx::PgPool,
+    aws: &Fakecloud,
+    request_id: &str,
+    account: &str,
+) -> String {
+    let out = aws
         .management_client()
         .invite_account_to_organization()
         .target(
@@ -40,6 +35,17 @@ async fn crash_after_aws_call(app: &TestApp, request_id: &str, account: &str) ->
         .send()
         .await
         .expect("the call that made it to AWS");
+    sqlx::query(
+        "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
+                                      attempt_time, create_time)
+         VALUES ($1, 'PENDING', 'ACCOUNT', $2, '', '[]', now() - interval '1 hour',
+                 now() - interval '1 hour')",
+    )
+    .bind(request_id)
+    .bind(account)
+    .execute(db)
+    .await
+    .unwrap();
     out.handshake().unwrap().id().unwrap().to_string()
 }
 
@@ -65,7 +71,7 @@ async fn a_retry_after_a_crash_returns_the_handshake_aws_made_and_sends_nothing_
     let app = spawn_app().await;
     let account = random_account_id();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let aws_id = crash_after_aws_call(&app, &request_id, &account).await;
+    let aws_id = crash_after_aws_call(&app.db, &app.aws, &request_id, &account).await;
 
     // The poller may be repairing it at this very moment (ABORTED: retry).
     let req = pb::InviteAccountRequest {
@@ -89,10 +95,11 @@ async fn a_restarted_server_records_what_a_crashed_one_sent() {
     let first = spawn_app().await;
     let account = random_account_id();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let aws_id = crash_after_aws_call(&first, &request_id, &account).await;
     let db = first.db_options.clone();
     let fakecloud = first.aws.clone();
     first.stop().await;
+    let pool = sqlx::PgPool::connect_with(db.clone()).await.unwrap();
+    let aws_id = crash_after_aws_call(&pool, &fakecloud, &request_id, &account).await;
 
     // The restart's start-up sweep finds and records it, with no client call.
     let app = spawn_app_with(
