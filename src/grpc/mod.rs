@@ -4,6 +4,6 @@ mod server;
 pub mod status;
 mod watch;
 
-pub use watch::{decode_resume_token, encode_resume_token};
+pub use watch::{decode_resume_token, encode_resume_token, watch_one};
 
 pub use server::InvitationApi;

@@ -27,7 +27,12 @@ impl Default for Hub {
 
 impl Hub {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(CAPACITY);
+        Self::with_capacity(CAPACITY)
+    }
+
+    /// A hub that buffers `capacity` changes before a watcher counts as lagging.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity);
         Self {
             tx,
             last: Arc::new(AtomicI64::new(-1)),
@@ -43,7 +48,8 @@ impl Hub {
     }
 
     /// Broadcasts `event` unless it was already (events arrive in id order).
-    pub(super) fn publish(&self, event: HandshakeEvent) {
+    /// The change listener calls this; tests may too.
+    pub fn publish(&self, event: HandshakeEvent) {
         if event.event_id <= self.last.load(Ordering::Acquire) {
             return;
         }

@@ -317,3 +317,63 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
+    use org_invites::{
+        domain::{HandshakeEvent, HandshakeState},
+        store::{Known, Store},
+        watch::Hub,
+    };
+    use tokio_stream::StreamExt as _;
+
+    let store = Store::connect_lazy(fresh_database().await);
+    store.migrate().await.unwrap();
+    let fake = org_invites::aws::fake::FakeOrganizations::new();
+    let id = fake.add_open(&random_account_id());
+    let mut aws = org_invites::aws::Organizations::describe_handshake(&fake, &id)
+        .await
+        .unwrap();
+    let (first, _) = store.save_handshake(&aws, &Known::default()).await.unwrap();
+
+    // A hub that holds one change: two changes before the watcher reads
+    // make it lag.
+    let hub = Hub::with_capacity(1);
+    let mut stream = org_invites::grpc::watch_one(
+        store.clone(),
+        hub.subscribe(),
+        first.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let snapshot = stream.next().await.unwrap().unwrap();
+    assert_eq!(
+        snapshot.handshake.unwrap().state,
+        pb::HandshakeState::Open as i32
+    );
+
+    aws.state = HandshakeState::Accepted;
+    let (_, accepted) = store.save_handshake(&aws, &Known::default()).await.unwrap();
+    let accepted: HandshakeEvent = accepted.expect("a state change is an event");
+    // The change, then stale news that pushes it out of the one-slot buffer:
+    // only Postgres still has the change for this watcher.
+    let mut stale = accepted.clone();
+    stale.event_id += 1_000;
+    stale.record.version = 0;
+    hub.publish(accepted);
+    hub.publish(stale);
+
+    let caught_up = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the lagging watcher hears")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        caught_up.handshake.unwrap().state,
+        pb::HandshakeState::Accepted as i32
+    );
+    assert_eq!(caught_up.previous_state, pb::HandshakeState::Open as i32);
+    assert!(
+        stream.next().await.is_none(),
+        "the terminal state ends the stream"
+    );
+}
