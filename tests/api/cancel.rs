@@ -9,13 +9,7 @@ async fn cancel_closes_the_handshake_in_aws_and_in_postgres() {
     let app = spawn_app().await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
-    let canceled = app
-        .client
-        .clone()
-        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
-        .await
-        .unwrap()
-        .into_inner();
+    let canceled = app.cancel(&h.id).await;
     assert_eq!(canceled.state, pb::HandshakeState::Canceled as i32);
     // What only this service knows survives the update.
     assert_eq!(canceled.target, h.target);

@@ -326,6 +326,26 @@ impl TestApp {
         Ok(resp.into_inner().handshake.expect("handshake in response"))
     }
 
+    /// Cancels `id` through the service, which must succeed.
+    pub async fn cancel(&self, id: &str) -> pb::Handshake {
+        self.client
+            .clone()
+            .cancel_handshake(pb::CancelHandshakeRequest { id: id.into() })
+            .await
+            .expect("cancel succeeds")
+            .into_inner()
+    }
+
+    /// Opens WatchHandshake on `id`, which must start.
+    pub async fn watch(&self, id: &str) -> tonic::Streaming<pb::HandshakeEvent> {
+        self.client
+            .clone()
+            .watch_handshake(pb::WatchHandshakeRequest { id: id.into() })
+            .await
+            .expect("watch starts")
+            .into_inner()
+    }
+
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(h) = self.handle.take() {
@@ -352,6 +372,20 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// The next message of a watch stream, failing the test if none comes in 30 s.
+pub async fn next_event(
+    stream: &mut tonic::Streaming<pb::HandshakeEvent>,
+) -> Option<pb::HandshakeEvent> {
+    tokio::time::timeout(Duration::from_secs(30), stream.message())
+        .await
+        .expect("a message within 30 s")
+        .expect("stream OK")
+}
+
+pub fn state_of(e: &pb::HandshakeEvent) -> pb::HandshakeState {
+    pb::HandshakeState::try_from(e.handshake.as_ref().unwrap().state).unwrap()
 }
 
 pub fn account_target(id: &str) -> Option<pb::HandshakeParty> {

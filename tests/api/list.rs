@@ -102,11 +102,7 @@ async fn list_filters_by_state_and_by_target() {
     let (a, b) = (random_account_id(), random_account_id());
     let ha = app.invite(invite_account(&a)).await.unwrap();
     let hb = app.invite(invite_account(&b)).await.unwrap();
-    app.client
-        .clone()
-        .cancel_handshake(pb::CancelHandshakeRequest { id: hb.id.clone() })
-        .await
-        .unwrap();
+    app.cancel(&hb.id).await;
 
     let open = list(
         &app,

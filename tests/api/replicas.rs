@@ -37,28 +37,14 @@ async fn wait_for_holder(app: &TestApp, not: Option<&str>) -> String {
 async fn accept_and_see_it(watcher: &TestApp, inviter: &TestApp) {
     let account = random_account_id();
     let h = inviter.invite(invite_account(&account)).await.unwrap();
-    let mut stream = watcher
-        .client
-        .clone()
-        .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
-        .await
-        .unwrap()
-        .into_inner();
-    let first = stream.message().await.unwrap().unwrap();
-    assert_eq!(
-        first.handshake.unwrap().state,
-        pb::HandshakeState::Open as i32
-    );
+    let mut stream = watcher.watch(&h.id).await;
+    let first = next_event(&mut stream).await.expect("the current state");
+    assert_eq!(state_of(&first), pb::HandshakeState::Open);
     inviter.aws.accept(&account, &h.id).await;
-    let change = tokio::time::timeout(Duration::from_secs(30), stream.message())
+    let change = next_event(&mut stream)
         .await
-        .expect("the change reaches the other replica")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        change.handshake.unwrap().state,
-        pb::HandshakeState::Accepted as i32
-    );
+        .expect("the change reaches the other replica");
+    assert_eq!(state_of(&change), pb::HandshakeState::Accepted);
 }
 
 #[tokio::test]
@@ -112,18 +98,9 @@ async fn a_replica_that_lost_postgres_catches_its_watchers_up_after_reconnecting
     .await;
     let account = random_account_id();
     let h = a.invite(invite_account(&account)).await.unwrap();
-    let mut stream = a
-        .client
-        .clone()
-        .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
-        .await
-        .unwrap()
-        .into_inner();
-    let first = stream.message().await.unwrap().unwrap();
-    assert_eq!(
-        first.handshake.unwrap().state,
-        pb::HandshakeState::Open as i32
-    );
+    let mut stream = a.watch(&h.id).await;
+    let first = next_event(&mut stream).await.expect("the current state");
+    assert_eq!(state_of(&first), pb::HandshakeState::Open);
 
     // A loses Postgres (its LISTEN connection too); B records the accept.
     proxy.cut();
@@ -145,13 +122,8 @@ async fn a_replica_that_lost_postgres_catches_its_watchers_up_after_reconnecting
     .expect("replica B records the accept");
 
     proxy.restore();
-    let change = tokio::time::timeout(Duration::from_secs(30), stream.message())
+    let change = next_event(&mut stream)
         .await
-        .expect("A re-reads what it missed")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        change.handshake.unwrap().state,
-        pb::HandshakeState::Accepted as i32
-    );
+        .expect("A re-reads what it missed");
+    assert_eq!(state_of(&change), pb::HandshakeState::Accepted);
 }

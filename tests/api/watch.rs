@@ -2,52 +2,31 @@
 //! account accepts or declines, and watchers see it.
 use std::time::Duration;
 
-use tonic::{Code, Streaming};
+use tonic::Code;
 
 use crate::helpers::*;
 use org_invites::proto::v1 as pb;
-
-/// The next message, failing the test if none comes in 30 s.
-async fn next(stream: &mut Streaming<pb::HandshakeEvent>) -> Option<pb::HandshakeEvent> {
-    tokio::time::timeout(Duration::from_secs(30), stream.message())
-        .await
-        .expect("a message within 30 s")
-        .expect("stream OK")
-}
-
-fn state_of(e: &pb::HandshakeEvent) -> pb::HandshakeState {
-    pb::HandshakeState::try_from(e.handshake.as_ref().unwrap().state).unwrap()
-}
-
-async fn watch(app: &TestApp, id: &str) -> Streaming<pb::HandshakeEvent> {
-    app.client
-        .clone()
-        .watch_handshake(pb::WatchHandshakeRequest { id: id.into() })
-        .await
-        .expect("watch starts")
-        .into_inner()
-}
 
 #[tokio::test]
 async fn a_watcher_sees_open_then_accepted_and_the_stream_ends() {
     let app = spawn_app().await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
-    let mut stream = watch(&app, &h.id).await;
+    let mut stream = app.watch(&h.id).await;
 
-    let first = next(&mut stream).await.expect("the current state");
+    let first = next_event(&mut stream).await.expect("the current state");
     assert_eq!(state_of(&first), pb::HandshakeState::Open);
     assert_eq!(first.event_id, 0);
 
     app.aws.accept(&account, &h.id).await;
 
-    let change = next(&mut stream).await.expect("the change");
+    let change = next_event(&mut stream).await.expect("the change");
     assert_eq!(state_of(&change), pb::HandshakeState::Accepted);
     assert_eq!(change.previous_state, pb::HandshakeState::Open as i32);
     assert!(change.event_id > 0);
     assert!(!change.resume_token.is_empty());
     assert!(
-        next(&mut stream).await.is_none(),
+        next_event(&mut stream).await.is_none(),
         "the stream ends after ACCEPTED"
     );
 
@@ -73,17 +52,17 @@ async fn a_watcher_sees_a_decline() {
     let app = spawn_app().await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
-    let mut stream = watch(&app, &h.id).await;
+    let mut stream = app.watch(&h.id).await;
     assert_eq!(
-        state_of(&next(&mut stream).await.unwrap()),
+        state_of(&next_event(&mut stream).await.unwrap()),
         pb::HandshakeState::Open
     );
     app.aws.decline(&account, &h.id).await;
     assert_eq!(
-        state_of(&next(&mut stream).await.unwrap()),
+        state_of(&next_event(&mut stream).await.unwrap()),
         pb::HandshakeState::Declined
     );
-    assert!(next(&mut stream).await.is_none());
+    assert!(next_event(&mut stream).await.is_none());
 }
 
 #[tokio::test]
@@ -93,19 +72,15 @@ async fn a_watcher_sees_a_cancel_made_through_the_service() {
         .invite(invite_account(&random_account_id()))
         .await
         .unwrap();
-    let mut stream = watch(&app, &h.id).await;
+    let mut stream = app.watch(&h.id).await;
     assert_eq!(
-        state_of(&next(&mut stream).await.unwrap()),
+        state_of(&next_event(&mut stream).await.unwrap()),
         pb::HandshakeState::Open
     );
-    app.client
-        .clone()
-        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
-        .await
-        .unwrap();
-    let change = next(&mut stream).await.unwrap();
+    app.cancel(&h.id).await;
+    let change = next_event(&mut stream).await.unwrap();
     assert_eq!(state_of(&change), pb::HandshakeState::Canceled);
-    assert!(next(&mut stream).await.is_none());
+    assert!(next_event(&mut stream).await.is_none());
 }
 
 #[tokio::test]
@@ -115,17 +90,13 @@ async fn watching_a_closed_handshake_gives_one_message_and_ends() {
         .invite(invite_account(&random_account_id()))
         .await
         .unwrap();
-    app.client
-        .clone()
-        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
-        .await
-        .unwrap();
-    let mut stream = watch(&app, &h.id).await;
+    app.cancel(&h.id).await;
+    let mut stream = app.watch(&h.id).await;
     assert_eq!(
-        state_of(&next(&mut stream).await.unwrap()),
+        state_of(&next_event(&mut stream).await.unwrap()),
         pb::HandshakeState::Canceled
     );
-    assert!(next(&mut stream).await.is_none());
+    assert!(next_event(&mut stream).await.is_none());
 }
 
 #[tokio::test]
@@ -178,10 +149,10 @@ async fn the_org_wide_watch_announces_handshakes_made_elsewhere_and_resumes() {
         .await
         .unwrap();
 
-    let first = next(&mut all).await.unwrap();
+    let first = next_event(&mut all).await.unwrap();
     assert_eq!(first.handshake.as_ref().unwrap().id, ours.id);
     assert_eq!(first.previous_state, pb::HandshakeState::Unspecified as i32);
-    let second = next(&mut all).await.unwrap();
+    let second = next_event(&mut all).await.unwrap();
     let adopted = second.handshake.as_ref().unwrap();
     assert_eq!(
         adopted.target.as_ref().unwrap().id,
@@ -202,7 +173,7 @@ async fn the_org_wide_watch_announces_handshakes_made_elsewhere_and_resumes() {
         .await
         .unwrap()
         .into_inner();
-    let replayed = next(&mut resumed).await.unwrap();
+    let replayed = next_event(&mut resumed).await.unwrap();
     assert_eq!(replayed.event_id, second.event_id);
     assert_eq!(replayed.handshake, second.handshake);
 
@@ -217,14 +188,8 @@ async fn the_org_wide_watch_announces_handshakes_made_elsewhere_and_resumes() {
         .await
         .unwrap()
         .into_inner();
-    app.client
-        .clone()
-        .cancel_handshake(pb::CancelHandshakeRequest {
-            id: ours.id.clone(),
-        })
-        .await
-        .unwrap();
-    let only = next(&mut canceled).await.unwrap();
+    app.cancel(&ours.id).await;
+    let only = next_event(&mut canceled).await.unwrap();
     assert_eq!(only.handshake.as_ref().unwrap().id, ours.id);
     assert_eq!(state_of(&only), pb::HandshakeState::Canceled);
 }
@@ -260,8 +225,8 @@ async fn shutdown_ends_open_streams_with_unavailable() {
         .invite(invite_account(&random_account_id()))
         .await
         .unwrap();
-    let mut stream = watch(&app, &h.id).await;
-    next(&mut stream).await.unwrap();
+    let mut stream = app.watch(&h.id).await;
+    next_event(&mut stream).await.unwrap();
     let stopping = tokio::spawn(app.stop());
     let err = tokio::time::timeout(Duration::from_secs(30), stream.message())
         .await
@@ -300,16 +265,16 @@ async fn an_invitation_expiring_in_aws_reaches_the_watcher() {
         .invite(invite_account(&random_account_id()))
         .await
         .unwrap();
-    let mut stream = watch(&app, &h.id).await;
+    let mut stream = app.watch(&h.id).await;
     assert_eq!(
-        state_of(&next(&mut stream).await.unwrap()),
+        state_of(&next_event(&mut stream).await.unwrap()),
         pb::HandshakeState::Open
     );
 
     std::fs::write(&clock, "+16d\n").unwrap();
-    let change = next(&mut stream).await.unwrap();
+    let change = next_event(&mut stream).await.unwrap();
     assert_eq!(state_of(&change), pb::HandshakeState::Expired);
-    assert!(next(&mut stream).await.is_none());
+    assert!(next_event(&mut stream).await.is_none());
 }
 
 fn tempdir() -> std::path::PathBuf {
