@@ -18,6 +18,9 @@
 //! directory: `perf record` samples the server and this process from just
 //! before the commit until every stream has the change) and
 //! `BENCH_FANOUT_SERVER_LOG` (a file the server's log lines are appended to).
+mod common;
+
+use common::{database_url, drop_database, fresh_database};
 use std::{
     collections::VecDeque,
     process::Stdio,
@@ -33,7 +36,6 @@ use org_invites::{
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     store::{Known, Store},
 };
-use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     sync::Semaphore,
@@ -63,11 +65,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL is unset: run the benches with scripts/bench.sh")
-}
-
 /// `url` with its database name replaced by `name` (query string kept).
 fn url_with_database(url: &str, name: &str) -> String {
     let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
@@ -75,36 +72,6 @@ fn url_with_database(url: &str, name: &str) -> String {
     let query = rest.find('?').map(|i| &rest[i..]).unwrap_or("");
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     format!("{head}{}/{name}{query}", &rest[..authority_end])
-}
-
-/// A fresh, empty database on the `DATABASE_URL` server: its name and options.
-async fn fresh_database() -> (String, PgConnectOptions) {
-    let admin: PgConnectOptions = database_url()
-        .parse()
-        .expect("DATABASE_URL is a postgres:// URL");
-    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = PgConnection::connect_with(&admin)
-        .await
-        .expect("DATABASE_URL reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .execute(&mut conn)
-        .await
-        .expect("CREATE DATABASE");
-    conn.close().await.ok();
-    let options = admin.database(&name);
-    (name, options)
-}
-
-async fn drop_database(options: &PgConnectOptions, name: &str) {
-    let admin = options.clone().database("postgres");
-    if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
-        )))
-        .execute(&mut conn)
-        .await;
-        conn.close().await.ok();
-    }
 }
 
 fn synthetic_handshake(n: usize) -> Handshake {
@@ -792,7 +759,8 @@ async fn main() {
     let rounds: usize = env_or::<usize>("BENCH_FANOUT_ROUNDS", 3).max(1);
     let open_concurrency: usize = env_or::<usize>("BENCH_FANOUT_OPEN_CONCURRENCY", 64).max(1);
 
-    let (db_name, db) = fresh_database().await;
+    let db = fresh_database().await;
+    let db_name = db.get_database().expect("a database name").to_string();
     let store = Store::connect_lazy(db.clone());
     store.migrate().await.expect("migrations");
     let handshakes: Vec<Handshake> = (1..=rounds).map(synthetic_handshake).collect();
@@ -852,7 +820,7 @@ async fn main() {
         server.stop().await;
     }
     store.pool().close().await;
-    drop_database(&db, &db_name).await;
+    drop_database(&db).await;
     print_tables(&results, connections);
     let slot = std::mem::size_of::<Result<pb::HandshakeEvent, tonic::Status>>();
     println!();

@@ -11,6 +11,9 @@
 //! after this long and the rest is extrapolated from the measured rate),
 //! `BENCH_SWEEP_CLOSED` (default 0: closed handshakes AWS also lists, as it
 //! does for 30 days after they close).
+mod common;
+
+use common::{drop_database, fresh_database};
 use std::{
     sync::{atomic::Ordering, Arc},
     time::{Duration, Instant},
@@ -23,7 +26,6 @@ use org_invites::{
     service::{Invitations, SweepReport},
     store::Store,
 };
-use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
 use tokio_util::sync::CancellationToken;
 
 /// The real sweep's bound on one sweep (generous: 1000 handshakes take ~9 s).
@@ -45,39 +47,6 @@ fn sizes() -> Vec<usize> {
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect()
-}
-
-/// A fresh, empty database on the `DATABASE_URL` server.
-async fn fresh_database() -> PgConnectOptions {
-    let url = std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL is unset: run the benches with scripts/bench.sh");
-    let admin: PgConnectOptions = url.parse().expect("DATABASE_URL is a postgres:// URL");
-    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = PgConnection::connect_with(&admin)
-        .await
-        .expect("DATABASE_URL reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .execute(&mut conn)
-        .await
-        .expect("CREATE DATABASE");
-    conn.close().await.ok();
-    admin.database(&name)
-}
-
-/// Drops a bench database (best effort: the Postgres is throwaway anyway).
-async fn drop_database(options: &PgConnectOptions) {
-    let Some(name) = options.get_database().map(str::to_string) else {
-        return;
-    };
-    let admin = options.clone().database("postgres");
-    if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
-        )))
-        .execute(&mut conn)
-        .await;
-        conn.close().await.ok();
-    }
 }
 
 fn account_id(i: usize) -> String {
