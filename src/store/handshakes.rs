@@ -150,6 +150,11 @@ impl Store {
     }
 }
 
+/// A terminal state is final in AWS: a sweep that listed the handshake before
+/// it closed must not move it back to OPEN.
+const STALE: &str = "(handshakes.state IN ('ACCEPTED', 'DECLINED', 'CANCELED', 'EXPIRED') \
+     AND EXCLUDED.state IS DISTINCT FROM handshakes.state)";
+
 /// Whether an upsert brings news from AWS.
 const CHANGED: &str = "(handshakes.state, handshakes.parties, handshakes.resources, \
      handshakes.expiration_time) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.parties, \
@@ -191,7 +196,7 @@ pub(super) async fn upsert(
          ON CONFLICT (id) DO UPDATE SET
              arn = EXCLUDED.arn,
              parties = EXCLUDED.parties,
-             state = EXCLUDED.state,
+             state = CASE WHEN {STALE} THEN handshakes.state ELSE EXCLUDED.state END,
              requested_time = EXCLUDED.requested_time,
              expiration_time = EXCLUDED.expiration_time,
              action = EXCLUDED.action,
@@ -201,8 +206,10 @@ pub(super) async fn upsert(
              notes = CASE WHEN handshakes.notes = '' THEN EXCLUDED.notes ELSE handshakes.notes END,
              tags = CASE WHEN handshakes.tags = '[]'::jsonb THEN EXCLUDED.tags ELSE handshakes.tags END,
              request_id = COALESCE(handshakes.request_id, EXCLUDED.request_id),
-             version = handshakes.version + CASE WHEN {CHANGED} THEN 1 ELSE 0 END,
-             update_time = CASE WHEN {CHANGED} THEN now() ELSE handshakes.update_time END
+             version = handshakes.version
+                 + CASE WHEN NOT {STALE} AND {CHANGED} THEN 1 ELSE 0 END,
+             update_time = CASE WHEN NOT {STALE} AND {CHANGED} THEN now()
+                                ELSE handshakes.update_time END
          RETURNING {HANDSHAKE_COLUMNS}, (SELECT state FROM old) AS previous_state"
     )))
     .bind(h.id.as_str())

@@ -112,3 +112,24 @@ async fn pending_handshakes_the_list_no_longer_shows_are_described() {
     let states: Vec<HandshakeState> = record.history.iter().map(|s| s.state).collect();
     assert_eq!(states, [HandshakeState::Open, HandshakeState::Expired]);
 }
+
+#[tokio::test]
+async fn a_stale_list_never_reopens_a_closed_handshake() {
+    let fake = Arc::new(FakeOrganizations::new());
+    let id = fake.add_open(&random_account_id());
+    let invitations = invitations_over(fake.clone()).await;
+    let open = org_invites::aws::Organizations::describe_handshake(fake.as_ref(), &id)
+        .await
+        .unwrap();
+    let store = invitations.store();
+    let known = org_invites::store::Known::default();
+    store.save_handshake(&open, &known).await.unwrap();
+    let mut canceled = open.clone();
+    canceled.state = HandshakeState::Canceled;
+    store.save_handshake(&canceled, &known).await.unwrap();
+
+    // A sweep that listed the handshake before it was cancelled.
+    let (record, event) = store.save_handshake(&open, &known).await.unwrap();
+    assert_eq!(record.handshake.state, HandshakeState::Canceled);
+    assert!(event.is_none(), "no change announced");
+}
