@@ -121,6 +121,7 @@ impl Server {
         let mut child = tokio::process::Command::new(&argv[0])
             .args(&argv[1..])
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--insecure-no-auth")
             .env("DATABASE_URL", database_url)
             // Nothing listens there: the poller's sweeps fail harmlessly.
             .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")

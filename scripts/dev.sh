@@ -33,7 +33,13 @@ cat >&2 <<TXT
   Ctrl-C stops the service, Postgres and fakecloud.
 
 TXT
-./target/debug/org-invites serve --listen "$LISTEN" &
+# Extra arguments go to `serve` (e.g. --auth-tokens-file, --tls-cert-file);
+# without any, authentication is off for local experiments.
+SERVE_ARGS=("$@")
+if [ ${#SERVE_ARGS[@]} -eq 0 ] && [ -z "${ORG_INVITES_AUTH_TOKENS_FILE:-}" ]; then
+  SERVE_ARGS=(--insecure-no-auth)
+fi
+./target/debug/org-invites serve --listen "$LISTEN" "${SERVE_ARGS[@]}" &
 SERVICE_PID=$!
 trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; rm -f "$ENV_FILE"; stack_down' EXIT
 wait $SERVICE_PID

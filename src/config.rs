@@ -66,6 +66,17 @@ pub struct ServeArgs {
     /// operation timeout (30s).
     #[arg(long, env = "ORG_INVITES_INVITE_GRACE", default_value = "60s", value_parser = parse_duration)]
     pub invite_grace: Duration,
+    /// Who may call: one `ROLE NAME CREDENTIAL` per line, ROLE reader,
+    /// inviter or admin; CREDENTIAL the SHA-256 hex of a bearer token
+    /// (`printf %s "$TOKEN" | sha256sum`) or cn:NAME / san:NAME of a client
+    /// certificate. Re-read when it changes. Without it (and without
+    /// --insecure-no-auth) every RPC but health and reflection is refused.
+    #[arg(long, env = "ORG_INVITES_AUTH_TOKENS_FILE")]
+    pub auth_tokens_file: Option<std::path::PathBuf>,
+    /// Turn authentication off: anyone who reaches the port may invite
+    /// accounts. For local development only; the server warns at start.
+    #[arg(long, env = "ORG_INVITES_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
 }
 
 /// `250ms`, `30s`, `5m`, `1h`; a bare number is seconds.

@@ -1,5 +1,6 @@
 //! org-invites: invite AWS accounts into an AWS Organization over gRPC and
 //! keep a lasting record of every invitation in Postgres.
+pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod config;

@@ -10,6 +10,7 @@ use tonic_health::{server::HealthReporter, ServingStatus};
 use tracing::{info, warn};
 
 use crate::{
+    auth::{AuthLayer, AuthSettings, Authenticator},
     aws::{Organizations, SdkOrganizations},
     config::{DatabaseArgs, ServeArgs},
     grpc::InvitationApi,
@@ -49,6 +50,8 @@ pub struct Application {
     invitations: Invitations,
     hub: Hub,
     poller: PollerSettings,
+    auth: Authenticator,
+    auth_file: Option<std::path::PathBuf>,
 }
 
 pub struct Settings {
@@ -56,10 +59,12 @@ pub struct Settings {
     pub database: PgConnectOptions,
     pub poller: PollerSettings,
     pub invite_grace: Duration,
+    pub auth: AuthSettings,
 }
 
 impl Application {
     pub async fn build(settings: Settings, aws: Arc<dyn Organizations>) -> Result<Self, BoxError> {
+        let auth = Authenticator::load(&settings.auth)?;
         let listener = TcpListener::bind(settings.listen).await?;
         let store = Store::connect_lazy(settings.database);
         let invitations = Invitations::new(store.clone(), aws, settings.invite_grace);
@@ -69,6 +74,8 @@ impl Application {
             invitations,
             hub: Hub::new(),
             poller: settings.poller,
+            auth,
+            auth_file: settings.auth.identities_file,
         })
     }
 
@@ -86,7 +93,7 @@ impl Application {
         let tasks = CancellationToken::new();
         let (ready_tx, ready) = watch::channel(false);
         let ready = DatabaseReady(ready);
-        let background = [
+        let mut background = vec![
             tokio::spawn(watch_database(
                 self.store.clone(),
                 reporter.clone(),
@@ -112,6 +119,11 @@ impl Application {
                 tasks.clone(),
             )),
         ];
+        if let Some(path) = self.auth_file.clone() {
+            background.push(tokio::spawn(
+                self.auth.clone().watch_file(path, tasks.clone()),
+            ));
+        }
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -140,6 +152,7 @@ impl Application {
         };
         info!(addr = %self.local_addr(), "org-invites listening");
         let server = tonic::transport::Server::builder()
+            .layer(AuthLayer::new(self.auth.clone()))
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -270,6 +283,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             watched_interval: args.watched_poll_interval,
         },
         invite_grace: args.invite_grace,
+        auth: AuthSettings {
+            identities_file: args.auth_tokens_file,
+            insecure_no_auth: args.insecure_no_auth,
+        },
     };
     let aws = Arc::new(SdkOrganizations::from_env().await);
     let app = Application::build(settings, aws).await?;

@@ -25,6 +25,8 @@ pub struct Invitation {
     pub target: InviteTarget,
     pub notes: Notes,
     pub tags: Tags,
+    /// The caller's identity: recorded as `requested_by`, never sent to AWS.
+    pub requested_by: Option<String>,
 }
 
 #[async_trait]

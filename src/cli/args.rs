@@ -52,6 +52,29 @@ pub struct ClientOptions {
     /// changes for as long as it takes.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub cli_read_timeout: u64,
+    /// Bearer token sent with every call (the server's identities file
+    /// holds its SHA-256). Never printed, not even by --debug.
+    #[arg(long, env = "ORG_INVITES_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// PEM CA certificate(s) that sign the server's certificate (https://).
+    #[arg(long, env = "ORG_INVITES_CA_FILE", value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// PEM client certificate for mTLS (with --client-key).
+    #[arg(
+        long,
+        env = "ORG_INVITES_CLIENT_CERT",
+        value_name = "PEM",
+        requires = "client_key"
+    )]
+    pub client_cert: Option<std::path::PathBuf>,
+    /// PEM private key of --client-cert.
+    #[arg(
+        long,
+        env = "ORG_INVITES_CLIENT_KEY",
+        value_name = "PEM",
+        requires = "client_cert"
+    )]
+    pub client_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

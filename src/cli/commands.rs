@@ -334,6 +334,10 @@ pub mod tests {
             debug: false,
             cli_connect_timeout: 60,
             cli_read_timeout: 60,
+            token: None,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
         }
     }
 

@@ -3,14 +3,62 @@
 use std::{fmt::Debug, future::Future, time::Duration};
 
 use tonic::{
-    transport::{Channel, Endpoint},
-    Response, Status,
+    metadata::AsciiMetadataValue,
+    service::{interceptor::InterceptedService, Interceptor},
+    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
+    Request, Response, Status,
 };
 
 use super::{args::ClientOptions, exit::CliError};
 use crate::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
 
-pub type Client = InvitationServiceClient<Channel>;
+pub type Client = InvitationServiceClient<InterceptedService<Channel, Bearer>>;
+
+/// Adds `authorization: Bearer ...` to every call when a token is set.
+#[derive(Clone)]
+pub struct Bearer(Option<AsciiMetadataValue>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+fn bearer(opts: &ClientOptions) -> Result<Bearer, CliError> {
+    let Some(token) = &opts.token else {
+        return Ok(Bearer(None));
+    };
+    let mut value: AsciiMetadataValue =
+        format!("Bearer {}", token.trim()).parse().map_err(|_| {
+            CliError::Config(
+                "the token (--token or ORG_INVITES_TOKEN) must be printable ASCII".into(),
+            )
+        })?;
+    value.set_sensitive(true);
+    Ok(Bearer(Some(value)))
+}
+
+/// TLS settings for an https:// endpoint: the CA to trust and, for mTLS,
+/// this client's certificate.
+fn tls(opts: &ClientOptions) -> Result<ClientTlsConfig, CliError> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))
+    };
+    let mut tls = ClientTlsConfig::new();
+    if let Some(ca) = &opts.ca_file {
+        tls = tls.ca_certificate(Certificate::from_pem(read(ca)?));
+    }
+    if let (Some(cert), Some(key)) = (&opts.client_cert, &opts.client_key) {
+        tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
+    }
+    Ok(tls)
+}
 
 pub struct Conn {
     client: Client,
@@ -33,10 +81,13 @@ pub fn endpoint(opts: &ClientOptions) -> Result<Endpoint, CliError> {
         ))
     };
     let e = Endpoint::from_shared(opts.endpoint.clone()).map_err(|e| bad(e.to_string()))?;
-    match e.uri().scheme_str() {
-        Some("http") | Some("https") => {}
+    let e = match e.uri().scheme_str() {
+        Some("http") => e,
+        Some("https") => e
+            .tls_config(tls(opts)?)
+            .map_err(|err| bad(err.to_string()))?,
         _ => return Err(bad("it must start with http:// or https://".into())),
-    }
+    };
     Ok(match seconds(opts.cli_connect_timeout) {
         Some(t) => e.connect_timeout(t),
         None => e,
@@ -55,7 +106,7 @@ pub async fn connect(opts: &ClientOptions) -> Result<Conn, CliError> {
     })?;
     trace(opts.debug, format_args!("connected to {}", opts.endpoint));
     Ok(Conn {
-        client: InvitationServiceClient::new(channel),
+        client: InvitationServiceClient::with_interceptor(channel, bearer(opts)?),
         endpoint: opts.endpoint.clone(),
         read_timeout: seconds(opts.cli_read_timeout),
         debug: opts.debug,

@@ -185,6 +185,12 @@ pub struct HandshakeRecord {
     pub notes: Notes,
     pub tags: Tags,
     pub request_id: Option<String>,
+    /// Who asked for it (the caller's identity), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// Who cancelled it through this service, when anyone did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canceled_by: Option<String>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     /// Bumped on every change AWS reports: newer versions are newer news.

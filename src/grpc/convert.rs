@@ -52,6 +52,7 @@ pub fn parse_invite(
                 target,
                 notes,
                 tags,
+                requested_by: None,
             },
         )),
         _ => Err(v),
@@ -283,6 +284,8 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
         create_time: Some(timestamp(r.create_time)),
         update_time: Some(timestamp(r.update_time)),
         request_id: r.request_id.clone().unwrap_or_default(),
+        requested_by: r.requested_by.clone().unwrap_or_default(),
+        canceled_by: r.canceled_by.clone().unwrap_or_default(),
         state_history: r
             .history
             .iter()

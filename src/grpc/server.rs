@@ -8,6 +8,7 @@ use super::{
     watch::{self, EventStream},
 };
 use crate::{
+    auth::Identity,
     domain::{FieldViolation, Violations},
     proto::v1::{self as pb, invitation_service_server::InvitationService},
     service::{Error, Invitations},
@@ -39,8 +40,10 @@ impl InvitationService for InvitationApi {
         &self,
         request: Request<pb::InviteAccountRequest>,
     ) -> Result<Response<pb::InviteAccountResponse>, Status> {
-        let (request_id, invitation) =
+        let requested_by = caller(&request);
+        let (request_id, mut invitation) =
             convert::parse_invite(request.into_inner()).map_err(Error::Invalid)?;
+        invitation.requested_by = requested_by;
         let record = self.invitations.invite(request_id, invitation).await?;
         Ok(Response::new(pb::InviteAccountResponse {
             handshake: Some(convert::handshake_to_proto(&record)),
@@ -78,7 +81,7 @@ impl InvitationService for InvitationApi {
         request: Request<pb::CancelHandshakeRequest>,
     ) -> Result<Response<pb::Handshake>, Status> {
         let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
-        let record = self.invitations.cancel(&id).await?;
+        let record = self.invitations.cancel(&id, caller(&request)).await?;
         Ok(Response::new(convert::handshake_to_proto(&record)))
     }
 
@@ -132,6 +135,14 @@ impl InvitationService for InvitationApi {
             self.stop.clone(),
         )))
     }
+}
+
+/// The authenticated caller's name; None when authentication is off.
+fn caller<T>(request: &Request<T>) -> Option<String> {
+    request
+        .extensions()
+        .get::<Identity>()
+        .map(|i| i.name.clone())
 }
 
 impl InvitationApi {

@@ -58,9 +58,16 @@ impl Invitations {
 
     /// Cancels in AWS, then records what AWS answered. A handshake this
     /// service did not know yet (made elsewhere) is adopted on the way.
-    pub async fn cancel(&self, id: &HandshakeId) -> Result<HandshakeRecord, Error> {
+    pub async fn cancel(
+        &self,
+        id: &HandshakeId,
+        canceled_by: Option<String>,
+    ) -> Result<HandshakeRecord, Error> {
         let handshake = self.aws.cancel_handshake(id).await?;
-        let known = Known::from_aws(&handshake);
+        let known = Known {
+            canceled_by,
+            ..Known::from_aws(&handshake)
+        };
         let (record, _event) = self.store.save_handshake(&handshake, &known).await?;
         self.wake_poller().await;
         Ok(record)

@@ -22,6 +22,8 @@ pub struct Known {
     pub notes: Notes,
     pub tags: Tags,
     pub request_id: Option<String>,
+    pub requested_by: Option<String>,
+    pub canceled_by: Option<String>,
 }
 
 impl Known {
@@ -36,6 +38,8 @@ impl Known {
                 .unwrap_or_default(),
             tags: Tags::default(),
             request_id: None,
+            requested_by: None,
+            canceled_by: None,
         }
     }
 }
@@ -191,8 +195,9 @@ pub(super) async fn upsert(
     } = sqlx::query_as(AssertSqlSafe(format!(
         "WITH old AS (SELECT state FROM handshakes WHERE id = $1)
          INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
-                                 action, resources, target_type, target_id, notes, tags, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                 action, resources, target_type, target_id, notes, tags, request_id,
+                                 requested_by, canceled_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (id) DO UPDATE SET
              arn = EXCLUDED.arn,
              parties = EXCLUDED.parties,
@@ -206,6 +211,8 @@ pub(super) async fn upsert(
              notes = CASE WHEN handshakes.notes = '' THEN EXCLUDED.notes ELSE handshakes.notes END,
              tags = CASE WHEN handshakes.tags = '[]'::jsonb THEN EXCLUDED.tags ELSE handshakes.tags END,
              request_id = COALESCE(handshakes.request_id, EXCLUDED.request_id),
+             requested_by = COALESCE(handshakes.requested_by, EXCLUDED.requested_by),
+             canceled_by = COALESCE(handshakes.canceled_by, EXCLUDED.canceled_by),
              version = handshakes.version
                  + CASE WHEN NOT {STALE} AND {CHANGED} THEN 1 ELSE 0 END,
              update_time = CASE WHEN NOT {STALE} AND {CHANGED} THEN now()
@@ -225,6 +232,8 @@ pub(super) async fn upsert(
     .bind(known.notes.as_str())
     .bind(Json(&known.tags))
     .bind(known.request_id.as_deref())
+    .bind(known.requested_by.as_deref())
+    .bind(known.canceled_by.as_deref())
     .fetch_one(&mut *tx)
     .await?;
     let record = HandshakeRecord::try_from(row)?;

@@ -47,6 +47,7 @@ struct IntentRow {
     notes: String,
     tags: Json<Tags>,
     handshake_id: Option<String>,
+    requested_by: Option<String>,
     stale: bool,
     create_time: DateTime<Utc>,
 }
@@ -69,6 +70,7 @@ impl IntentRow {
                 target,
                 notes: Notes::parse(&self.notes).map_err(|_| corrupt("notes"))?,
                 tags: self.tags.0,
+                requested_by: self.requested_by,
             },
             create_time: self.create_time,
         })
@@ -76,7 +78,7 @@ impl IntentRow {
 }
 
 const INTENT_COLUMNS: &str =
-    "request_id, status, target_type, target_id, notes, tags, handshake_id, create_time";
+    "request_id, status, target_type, target_id, notes, tags, handshake_id, create_time, requested_by";
 
 /// True when nobody can still be sending: `$2` is the grace in seconds.
 const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
@@ -93,8 +95,9 @@ impl Store {
     ) -> Result<BeginInvite, StoreError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags)
-             VALUES ($1, 'PENDING', $2, $3, $4, $5)
+            "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
+                                          requested_by)
+             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6)
              ON CONFLICT (request_id) DO NOTHING",
         )
         .bind(request_id.as_str())
@@ -102,6 +105,7 @@ impl Store {
         .bind(inv.target.id())
         .bind(inv.notes.as_str())
         .bind(Json(&inv.tags))
+        .bind(inv.requested_by.as_deref())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -153,6 +157,8 @@ impl Store {
             notes: inv.notes.clone(),
             tags: inv.tags.clone(),
             request_id: Some(request_id.as_str().to_string()),
+            requested_by: inv.requested_by.clone(),
+            canceled_by: None,
         };
         let mut tx = self.pool.begin().await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;

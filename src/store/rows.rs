@@ -11,7 +11,7 @@ use crate::domain::{
 /// The column list every handshake read selects, in `HandshakeRow` order.
 pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
      action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time, \
-     version";
+     version, requested_by, canceled_by";
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
@@ -31,6 +31,8 @@ pub struct HandshakeRow {
     create_time: DateTime<Utc>,
     update_time: DateTime<Utc>,
     version: i64,
+    requested_by: Option<String>,
+    canceled_by: Option<String>,
 }
 
 impl TryFrom<HandshakeRow> for HandshakeRecord {
@@ -69,6 +71,8 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             notes: Notes::parse(&r.notes).unwrap_or_default(),
             tags: r.tags.0,
             request_id: r.request_id,
+            requested_by: r.requested_by,
+            canceled_by: r.canceled_by,
             create_time: r.create_time,
             update_time: r.update_time,
             version: r.version,

@@ -579,3 +579,40 @@ async fn watch_all_replays_from_a_resume_token_in_commit_order() {
         .starts_with(&format!("{second}\t")));
     drop(rest);
 }
+
+#[tokio::test]
+async fn the_token_authenticates_the_cli_and_never_shows_in_its_trace() {
+    let app = spawn_secured(Some(identities_file())).await;
+    let target = format!("Id={},Type=ACCOUNT", random_account_id());
+    let refused = cli(&app, &["invite", "--target", &target]).await;
+    assert_eq!(refused.code, 254, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Unauthenticated"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(app.intent_rows().await, 0);
+
+    let out = command(&app, &["invite", "--target", &target, "--debug"])
+        .env("ORG_INVITES_TOKEN", "inviter-token")
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("inviter-token"), "{stderr}");
+    let id = serde_json::from_str::<Value>(&stdout).unwrap()["Handshake"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by: Option<String> =
+        sqlx::query_scalar("SELECT requested_by FROM handshakes WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(by.as_deref(), Some("account-factory"));
+}

@@ -1,8 +1,9 @@
 //! `spawn_app()` and friends: every test gets its own database and server.
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
 use org_invites::{
+    auth::{token_line, AuthSettings, Role},
     aws::{Organizations, SdkOrganizations},
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
@@ -216,6 +217,8 @@ pub struct AppOptions {
     pub invite_grace: Duration,
     pub poller: PollerSettings,
     pub wait_serving: bool,
+    /// Authentication; off (--insecure-no-auth) unless a test is about it.
+    pub auth: AuthSettings,
 }
 
 impl Default for AppOptions {
@@ -230,8 +233,39 @@ impl Default for AppOptions {
                 watched_interval: Duration::from_millis(500),
             },
             wait_serving: true,
+            auth: AuthSettings {
+                identities_file: None,
+                insecure_no_auth: true,
+            },
         }
     }
+}
+
+/// An identities file with a reader (`reader-token`, dashboards) and an
+/// inviter (`inviter-token`, account-factory).
+pub fn identities_file() -> PathBuf {
+    let path = std::env::temp_dir().join(format!("identities-{}", uuid::Uuid::new_v4()));
+    let text = format!(
+        "# test identities\n{}\n{}\n",
+        token_line(Role::Reader, "dashboards", "reader-token"),
+        token_line(Role::Inviter, "account-factory", "inviter-token"),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub async fn spawn_secured(file: Option<PathBuf>) -> TestApp {
+    spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            auth: AuthSettings {
+                identities_file: file,
+                insecure_no_auth: false,
+            },
+            ..AppOptions::default()
+        },
+    )
+    .await
 }
 
 /// A fresh, empty database, migrated by the app that uses it.
@@ -262,6 +296,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         database: opts.database.unwrap_or_else(|| db_options.clone()),
         poller: opts.poller,
         invite_grace: opts.invite_grace,
+        auth: opts.auth,
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await

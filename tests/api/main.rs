@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, a fresh database each, the
 //! real SDK against fakecloud. Run through `scripts/test.sh`, which starts
 //! Postgres and fakecloud and exports their addresses.
+mod auth;
 mod binary;
 mod cancel;
 mod cli;
