@@ -66,6 +66,15 @@ pub struct ServeArgs {
     /// operation timeout (30s).
     #[arg(long, env = "ORG_INVITES_INVITE_GRACE", default_value = "60s", value_parser = parse_duration)]
     pub invite_grace: Duration,
+    /// Invitations allowed per --invite-quota-window (AWS: 20 a day per
+    /// organization). Past it InviteAccount fails fast with RESOURCE_EXHAUSTED
+    /// instead of spending an AWS call.
+    #[arg(long, env = "ORG_INVITES_INVITE_QUOTA", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub invite_quota: u32,
+    /// The window --invite-quota counts over.
+    #[arg(long, env = "ORG_INVITES_INVITE_QUOTA_WINDOW", default_value = "24h", value_parser = parse_duration)]
+    pub invite_quota_window: Duration,
     /// Who may call: one `ROLE NAME CREDENTIAL` per line, ROLE reader,
     /// inviter or admin; CREDENTIAL the SHA-256 hex of a bearer token
     /// (`printf %s "$TOKEN" | sha256sum`) or cn:NAME / san:NAME of a client

@@ -13,6 +13,7 @@ use crate::{
     auth::{AuthLayer, AuthSettings, Authenticator},
     aws::{Organizations, SdkOrganizations},
     config::{DatabaseArgs, ServeArgs},
+    domain::InviteQuota,
     grpc::InvitationApi,
     poller::{run_poller, PollerSettings},
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
@@ -60,6 +61,7 @@ pub struct Settings {
     pub poller: PollerSettings,
     pub invite_grace: Duration,
     pub auth: AuthSettings,
+    pub quota: InviteQuota,
 }
 
 impl Application {
@@ -67,7 +69,8 @@ impl Application {
         let auth = Authenticator::load(&settings.auth)?;
         let listener = TcpListener::bind(settings.listen).await?;
         let store = Store::connect_lazy(settings.database);
-        let invitations = Invitations::new(store.clone(), aws, settings.invite_grace);
+        let invitations =
+            Invitations::new(store.clone(), aws, settings.invite_grace).with_quota(settings.quota);
         Ok(Self {
             listener,
             store,
@@ -283,6 +286,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             watched_interval: args.watched_poll_interval,
         },
         invite_grace: args.invite_grace,
+        quota: InviteQuota {
+            limit: args.invite_quota,
+            window: args.invite_quota_window,
+        },
         auth: AuthSettings {
             identities_file: args.auth_tokens_file,
             insecure_no_auth: args.insecure_no_auth,

@@ -4,6 +4,7 @@ mod email;
 mod handshake;
 mod handshake_id;
 mod notes;
+mod quota;
 mod request_id;
 mod tags;
 mod target;
@@ -17,6 +18,7 @@ pub use handshake::{
 };
 pub use handshake_id::HandshakeId;
 pub use notes::Notes;
+pub use quota::{InviteQuota, QuotaUse};
 pub use request_id::RequestId;
 pub use tags::{Tag, Tags};
 pub use target::InviteTarget;

@@ -106,6 +106,14 @@ impl InvitationService for InvitationApi {
         )))
     }
 
+    #[instrument(skip_all, name = "GetInvitationQuota")]
+    async fn get_invitation_quota(
+        &self,
+        _request: Request<pb::GetInvitationQuotaRequest>,
+    ) -> Result<Response<pb::InvitationQuota>, Status> {
+        Ok(Response::new(self.quota().await?))
+    }
+
     type WatchHandshakesStream = EventStream;
 
     #[instrument(skip_all, name = "WatchHandshakes")]
@@ -146,6 +154,18 @@ fn caller<T>(request: &Request<T>) -> Option<String> {
 }
 
 impl InvitationApi {
+    /// GetInvitationQuota, here because the trait method delegates.
+    async fn quota(&self) -> Result<pb::InvitationQuota, Status> {
+        let q = self.invitations.quota().await?;
+        Ok(pb::InvitationQuota {
+            limit: i32::try_from(q.limit).unwrap_or(i32::MAX),
+            used: i32::try_from(q.used).unwrap_or(i32::MAX),
+            remaining: i32::try_from(q.remaining()).unwrap_or(i32::MAX),
+            window: prost_types::Duration::try_from(q.window).ok(),
+            next_slot_time: q.next_slot_time.map(convert::timestamp),
+        })
+    }
+
     /// A resume token must point into the events this database still keeps.
     async fn check_resume_point(&self, after: i64) -> Result<(), Status> {
         let store = self.invitations.store();

@@ -9,7 +9,7 @@ use tracing::error;
 
 use crate::{
     aws::{AwsError, AwsErrorKind},
-    domain::Violations,
+    domain::{QuotaUse, Violations},
     service::Error,
 };
 
@@ -49,6 +49,7 @@ impl From<Error> for Status {
                 Some(THROTTLE_RETRY),
             ),
             Error::Aws(aws) => aws_status(&aws),
+            Error::QuotaExhausted(q) => quota_status(&q),
             Error::NotRecorded(inner) => {
                 error!(error = ?inner, "invitation sent but not recorded");
                 service_status(
@@ -96,6 +97,41 @@ fn service_status(code: Code, message: String, reason: &str, retry: Option<Durat
         details.set_retry_info(retry);
     }
     Status::with_error_details(code, message, details)
+}
+
+/// RESOURCE_EXHAUSTED before any AWS call: QuotaFailure says which quota,
+/// RetryInfo when its oldest invitation leaves the window.
+fn quota_status(q: &QuotaUse) -> Status {
+    let hours = q.window.as_secs_f64() / 3600.0;
+    let description = format!(
+        "{} of {} invitations sent in the last {hours} h; the next may be sent {}",
+        q.used,
+        q.limit,
+        q.next_slot_time
+            .map(|t| format!(
+                "at {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ))
+            .unwrap_or_else(|| "when an attempt in flight fails".into()),
+    );
+    let mut details = ErrorDetails::with_error_info(
+        "DAILY_INVITATION_QUOTA_EXHAUSTED",
+        SERVICE_DOMAIN,
+        HashMap::from([
+            ("limit".to_string(), q.limit.to_string()),
+            ("used".to_string(), q.used.to_string()),
+        ]),
+    );
+    details.add_quota_failure_violation("organization:InviteAccountToOrganization", &description);
+    let retry = q.retry_after();
+    if !retry.is_zero() {
+        details.set_retry_info(Some(retry));
+    }
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!("daily invitation quota exhausted: {description}"),
+        details,
+    )
 }
 
 /// The AWS error → gRPC code table.

@@ -3,7 +3,7 @@ use thiserror::Error;
 
 use crate::{
     aws::AwsError,
-    domain::{HandshakeId, Violations},
+    domain::{HandshakeId, QuotaUse, Violations},
     store::StoreError,
 };
 
@@ -23,6 +23,8 @@ pub enum Error {
     /// intent row makes sure it will be.
     #[error("the invitation may have been sent but is not recorded yet")]
     NotRecorded(#[source] Box<Error>),
+    #[error("the daily invitation quota is used up")]
+    QuotaExhausted(QuotaUse),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -27,13 +27,14 @@ impl Invitations {
         let mut resuming = None;
         match self
             .store
-            .begin_invite(&request_id, &inv, self.grace)
+            .begin_invite(&request_id, &inv, self.grace, self.quota)
             .await?
         {
             BeginInvite::Started => {}
             BeginInvite::AlreadySent(record) => return Ok(record),
             BeginInvite::InProgress => return Err(Error::InProgress),
             BeginInvite::Mismatch => return Err(Error::RequestIdReused),
+            BeginInvite::QuotaExhausted(q) => return Err(Error::QuotaExhausted(q)),
             BeginInvite::Unresolved(unresolved) => {
                 if let Some(h) = self.find_sent(&unresolved).await? {
                     return self.record(&request_id, &inv, h).await;

@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     aws::Organizations,
-    domain::{HandshakeId, HandshakeRecord},
+    domain::{HandshakeId, HandshakeRecord, InviteQuota, QuotaUse},
     store::{Known, ListCursor, ListQuery, Store},
 };
 
@@ -23,11 +23,27 @@ pub struct Invitations {
     /// How long an InviteAccount attempt may be in flight on any replica
     /// before its intent is treated as abandoned and looked up in AWS.
     grace: Duration,
+    quota: InviteQuota,
 }
 
 impl Invitations {
     pub fn new(store: Store, aws: Arc<dyn Organizations>, grace: Duration) -> Self {
-        Self { store, aws, grace }
+        Self {
+            store,
+            aws,
+            grace,
+            quota: InviteQuota::default(),
+        }
+    }
+
+    /// The daily invitation quota to enforce (default: AWS's 20 in 24 h).
+    pub fn with_quota(self, quota: InviteQuota) -> Self {
+        Self { quota, ..self }
+    }
+
+    /// How much of the daily quota is used.
+    pub async fn quota(&self) -> Result<QuotaUse, Error> {
+        Ok(self.store.invite_quota(self.quota).await?)
     }
 
     pub fn store(&self) -> &Store {

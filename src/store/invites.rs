@@ -5,11 +5,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow};
 
-use super::{handshakes::Known, Store, StoreError};
+use super::{
+    handshakes::Known,
+    quota::{quota_use, QUOTA_LOCK},
+    Store, StoreError,
+};
 use crate::{
     aws::Invitation,
     domain::{
-        Handshake, HandshakeId, HandshakeRecord, InviteTarget, Notes, PartyType, RequestId, Tags,
+        Handshake, HandshakeId, HandshakeRecord, InviteQuota, InviteTarget, Notes, PartyType,
+        QuotaUse, RequestId, Tags,
     },
 };
 
@@ -27,6 +32,8 @@ pub enum BeginInvite {
     /// An earlier attempt may have reached AWS: this call now owns it and
     /// must look the handshake up before sending anything.
     Unresolved(UnresolvedInvite),
+    /// Sending now would pass the daily quota; nothing was written.
+    QuotaExhausted(QuotaUse),
 }
 
 /// An intent whose earlier attempt ended without a known outcome.
@@ -86,14 +93,22 @@ const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
 
 impl Store {
     /// Claims `request_id` for one attempt, or says why this call must not send.
-    /// `grace` is how long a PENDING attempt may be in flight elsewhere.
+    /// `grace` is how long a PENDING attempt may be in flight elsewhere; a
+    /// new attempt must also fit in `quota`.
     pub async fn begin_invite(
         &self,
         request_id: &RequestId,
         inv: &Invitation,
         grace: Duration,
+        quota: InviteQuota,
     ) -> Result<BeginInvite, StoreError> {
         let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(QUOTA_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        // Counted before this call's own intent exists.
+        let quota_use = quota_use(&mut tx, quota).await?;
         let inserted = sqlx::query(
             "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
                                           requested_by)
@@ -110,6 +125,10 @@ impl Store {
         .await?
         .rows_affected();
         if inserted == 1 {
+            if quota_use.exhausted() {
+                // Dropping the transaction removes the intent row again.
+                return Ok(BeginInvite::QuotaExhausted(quota_use));
+            }
             tx.commit().await?;
             return Ok(BeginInvite::Started);
         }
@@ -137,6 +156,7 @@ impl Store {
                 return Ok(BeginInvite::AlreadySent(record));
             }
             "PENDING" if !row.stale => return Ok(BeginInvite::InProgress),
+            "FAILED" if quota_use.exhausted() => return Ok(BeginInvite::QuotaExhausted(quota_use)),
             "FAILED" => BeginInvite::Started,
             _ => BeginInvite::Unresolved(row.into_unresolved()?),
         };

@@ -3,6 +3,7 @@ mod error;
 mod events;
 mod handshakes;
 mod invites;
+mod quota;
 mod rows;
 
 pub use error::StoreError;

@@ -5,6 +5,7 @@ use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
 use org_invites::{
     auth::{token_line, AuthSettings, Role},
     aws::{Organizations, SdkOrganizations},
+    domain::InviteQuota,
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     startup::{Application, Settings},
@@ -219,6 +220,8 @@ pub struct AppOptions {
     pub wait_serving: bool,
     /// Authentication; off (--insecure-no-auth) unless a test is about it.
     pub auth: AuthSettings,
+    /// The daily invitation quota; high enough for any test not about it.
+    pub quota: InviteQuota,
 }
 
 impl Default for AppOptions {
@@ -236,6 +239,10 @@ impl Default for AppOptions {
             auth: AuthSettings {
                 identities_file: None,
                 insecure_no_auth: true,
+            },
+            quota: InviteQuota {
+                limit: 1000,
+                window: Duration::from_secs(24 * 3600),
             },
         }
     }
@@ -297,6 +304,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         poller: opts.poller,
         invite_grace: opts.invite_grace,
         auth: opts.auth,
+        quota: opts.quota,
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await

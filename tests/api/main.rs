@@ -10,6 +10,7 @@ mod helpers;
 mod invite;
 mod list;
 mod poller;
+mod quota;
 mod repair;
 mod replicas;
 mod watch;

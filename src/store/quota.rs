@@ -1,0 +1,44 @@
+//! Counting the invitations in the quota window, from what Postgres knows:
+//! every INVITE handshake AWS says was requested in the window (ours and
+//! adopted ones), plus our attempts still in flight that may have reached AWS.
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use super::{Store, StoreError};
+use crate::domain::{InviteQuota, QuotaUse};
+
+/// Serialises the count-then-claim of concurrent InviteAccount calls on
+/// every replica, so two calls cannot both take the last slot.
+pub(super) const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
+
+pub(super) async fn quota_use(
+    conn: &mut PgConnection,
+    quota: InviteQuota,
+) -> Result<QuotaUse, StoreError> {
+    let (used, oldest, now): (i64, Option<DateTime<Utc>>, DateTime<Utc>) = sqlx::query_as(
+        "WITH counted AS (
+             SELECT requested_time AS t FROM handshakes
+             WHERE action = 'INVITE' AND requested_time > now() - make_interval(secs => $1)
+             UNION ALL
+             SELECT attempt_time FROM invite_requests
+             WHERE status IN ('PENDING', 'UNKNOWN') AND handshake_id IS NULL
+               AND attempt_time > now() - make_interval(secs => $1))
+         SELECT count(*), min(t), now() FROM counted",
+    )
+    .bind(quota.window.as_secs_f64())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(QuotaUse::new(
+        quota,
+        u32::try_from(used).unwrap_or(u32::MAX),
+        oldest,
+        now,
+    ))
+}
+
+impl Store {
+    pub async fn invite_quota(&self, quota: InviteQuota) -> Result<QuotaUse, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        quota_use(&mut conn, quota).await
+    }
+}

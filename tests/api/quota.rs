@@ -1,0 +1,138 @@
+//! The daily invitation quota: counted from Postgres, enforced before AWS.
+use std::time::Duration;
+
+use org_invites::{domain::InviteQuota, proto::v1 as pb};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::helpers::*;
+
+async fn spawn_with_quota(limit: u32) -> TestApp {
+    spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            quota: InviteQuota {
+                limit,
+                window: Duration::from_secs(24 * 3600),
+            },
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
+async fn quota(app: &TestApp) -> pb::InvitationQuota {
+    app.client
+        .clone()
+        .get_invitation_quota(pb::GetInvitationQuotaRequest {})
+        .await
+        .expect("GetInvitationQuota")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn past_the_quota_invite_fails_fast_with_quota_failure_and_no_aws_call() {
+    let app = spawn_with_quota(2).await;
+    let fresh = quota(&app).await;
+    assert_eq!((fresh.limit, fresh.used, fresh.remaining), (2, 0, 2));
+    assert_eq!(fresh.window.unwrap().seconds, 24 * 3600);
+    assert!(fresh.next_slot_time.is_none());
+
+    let mut first = invite_account(&random_account_id());
+    first.request_id = "quota-first".into();
+    let h1 = app.invite(first.clone()).await.expect("first invite");
+    app.invite(invite_account(&random_account_id()))
+        .await
+        .expect("second invite");
+    let full = quota(&app).await;
+    assert_eq!((full.used, full.remaining), (2, 0));
+    assert_eq!(
+        full.next_slot_time.unwrap().seconds,
+        h1.requested_time.unwrap().seconds + 24 * 3600,
+        "a slot frees when the oldest invitation leaves the window"
+    );
+
+    let third = random_account_id();
+    let err = app.invite(invite_account(&third)).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    let violations = err
+        .get_details_quota_failure()
+        .expect("QuotaFailure")
+        .violations;
+    assert_eq!(violations.len(), 1);
+    assert!(
+        violations[0].description.contains("2 of 2"),
+        "{}",
+        violations[0].description
+    );
+    let retry = err
+        .get_details_retry_info()
+        .and_then(|r| r.retry_delay)
+        .expect("RetryInfo");
+    assert!(
+        retry > Duration::from_secs(23 * 3600) && retry <= Duration::from_secs(24 * 3600),
+        "{retry:?}"
+    );
+    let info = err.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(info.reason, "DAILY_INVITATION_QUOTA_EXHAUSTED");
+    assert_eq!(app.intent_rows().await, 2, "the refused call wrote nothing");
+    assert!(
+        app.aws.handshakes_for(&third).await.is_empty(),
+        "nothing reached AWS"
+    );
+
+    // A retry of a call that was sent is answered from Postgres, quota or not.
+    let again = app
+        .invite(first)
+        .await
+        .expect("an idempotent retry still answers");
+    assert_eq!(again.id, h1.id);
+}
+
+#[tokio::test]
+async fn concurrent_invites_never_take_more_than_the_quota() {
+    let app = spawn_with_quota(3).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let mut client = app.client.clone();
+        calls.spawn(async move {
+            client
+                .invite_account(invite_account(&random_account_id()))
+                .await
+        });
+    }
+    let results = calls.join_all().await;
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(e) if e.code() == Code::ResourceExhausted))
+        .count();
+    assert_eq!((sent, refused), (3, 3), "{results:?}");
+    assert_eq!(quota(&app).await.used, 3);
+}
+
+#[tokio::test]
+async fn invitations_sent_outside_the_service_count_once_adopted() {
+    let app = spawn_with_quota(5).await;
+    let account = random_account_id();
+    app.aws
+        .management_client()
+        .invite_account_to_organization()
+        .target(
+            aws_sdk_organizations::types::HandshakeParty::builder()
+                .id(&account)
+                .r#type(aws_sdk_organizations::types::HandshakePartyType::Account)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("an invitation from the console");
+    // The poller adopts it within an interval; wait for that, then count.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.handshake_rows().await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never adopted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(quota(&app).await.used, 1);
+}
