@@ -20,9 +20,8 @@ use std::{
 };
 
 use org_invites::{
-    aws::{fake::FakeOrganizations, AwsErrorKind, Organizations},
+    aws::{fake::FakeOrganizations, AwsErrorKind, BudgetSettings, Budgeted, Organizations},
     domain::{HandshakeId, HandshakeState},
-    poller::TokenBucket,
     service::{Invitations, SweepReport},
     store::Store,
 };
@@ -95,12 +94,7 @@ struct Naive {
 /// The naive alternative: Describe every tracked handshake, paced at
 /// AWS's Describe rate. Stops after `budget` and extrapolates the rest
 /// from the measured rate after the free burst.
-async fn naive_sweep(
-    fake: &FakeOrganizations,
-    ids: &[HandshakeId],
-    budget: Option<Duration>,
-) -> Naive {
-    let rate = TokenBucket::describe_handshake();
+async fn naive_sweep(aws: &Budgeted, ids: &[HandshakeId], budget: Option<Duration>) -> Naive {
     let start = Instant::now();
     let mut done = 0;
     let mut throttled = 0;
@@ -111,8 +105,7 @@ async fn naive_sweep(
             break;
         }
         loop {
-            rate.acquire().await;
-            match fake.describe_handshake(id).await {
+            match aws.describe_handshake(id).await {
                 Ok(_) => break,
                 Err(e) if e.kind == AwsErrorKind::TooManyRequests => throttled += 1,
                 Err(e) => panic!("naive describe failed: {e}"),
@@ -157,21 +150,21 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
     let db = fresh_database().await;
     let store = Store::connect_lazy(db.clone());
     store.migrate().await.expect("migrations");
-    let invitations = Invitations::new(store.clone(), fake.clone(), Duration::from_secs(60));
-    // One pair of buckets for the run, as the poller keeps them between sweeps.
-    let list_rate = TokenBucket::list_handshakes();
-    let describe_rate = TokenBucket::describe_handshake();
+    // Paced by the shared AWS request budget at AWS's rates, as the server is.
+    let aws = Arc::new(Budgeted::new(
+        fake.clone(),
+        store.clone(),
+        BudgetSettings::default(),
+    ));
+    let invitations = Invitations::new(store.clone(), aws.clone(), Duration::from_secs(60));
     let stop = CancellationToken::new();
 
     // Sweep 1 adopts all N.
     let t = Instant::now();
-    let adopt_report = tokio::time::timeout(
-        SWEEP_TIMEOUT,
-        invitations.sweep(&list_rate, &describe_rate, &stop),
-    )
-    .await
-    .expect("first sweep within the timeout")
-    .expect("first sweep");
+    let adopt_report = tokio::time::timeout(SWEEP_TIMEOUT, invitations.sweep(&stop))
+        .await
+        .expect("first sweep within the timeout")
+        .expect("first sweep");
     let adopt_secs = t.elapsed().as_secs_f64();
     assert_eq!(
         adopt_report.changes,
@@ -186,13 +179,10 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
     let before = calls(&fake);
     let wall_start = chrono::Utc::now();
     let t = Instant::now();
-    let report = tokio::time::timeout(
-        SWEEP_TIMEOUT,
-        invitations.sweep(&list_rate, &describe_rate, &stop),
-    )
-    .await
-    .expect("second sweep within the timeout")
-    .expect("second sweep");
+    let report = tokio::time::timeout(SWEEP_TIMEOUT, invitations.sweep(&stop))
+        .await
+        .expect("second sweep within the timeout")
+        .expect("second sweep");
     let sweep_secs = t.elapsed().as_secs_f64();
     let after = calls(&fake);
     let record = invitations.get(&changed).await.expect("changed handshake");
@@ -213,7 +203,7 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
 
     // The naive sweep over the same N handshakes, same fake.
     tokio::time::sleep(REFILL).await;
-    let naive = naive_sweep(&fake, &ids, naive_budget).await;
+    let naive = naive_sweep(&aws, &ids, naive_budget).await;
 
     store.pool().close().await;
     drop_database(&db).await;

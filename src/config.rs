@@ -66,6 +66,23 @@ pub struct ServeArgs {
     /// operation timeout (30s).
     #[arg(long, env = "ORG_INVITES_INVITE_GRACE", default_value = "60s", value_parser = parse_duration)]
     pub invite_grace: Duration,
+    /// Override AWS's published request rate for an operation, as
+    /// OPERATION=PER_SECOND/BURST (repeat, or comma-separate in the
+    /// environment). Defaults: InviteAccountToOrganization=3/5,
+    /// DescribeHandshake=1/2, ListHandshakesForOrganization=5/8,
+    /// CancelHandshake=2/3. The budget is shared by every replica through
+    /// Postgres, so give each replica the same values.
+    #[arg(
+        long = "aws-rate",
+        env = "ORG_INVITES_AWS_RATES",
+        value_delimiter = ',',
+        value_name = "OPERATION=RATE/BURST"
+    )]
+    pub aws_rates: Vec<String>,
+    /// How long a call waits for its turn in the AWS request budget before
+    /// it fails with RESOURCE_EXHAUSTED and RetryInfo.
+    #[arg(long, env = "ORG_INVITES_AWS_MAX_WAIT", default_value = "5s", value_parser = parse_duration)]
+    pub aws_max_wait: Duration,
     /// Invitations allowed per --invite-quota-window (AWS: 20 a day per
     /// organization). Past it InviteAccount fails fast with RESOURCE_EXHAUSTED
     /// instead of spending an AWS call.

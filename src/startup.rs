@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use crate::{
     auth::{AuthLayer, AuthSettings, Authenticator},
-    aws::{Organizations, SdkOrganizations},
+    aws::{BudgetSettings, Budgeted, Organizations, SdkOrganizations},
     config::{DatabaseArgs, ServeArgs},
     domain::InviteQuota,
     grpc::InvitationApi,
@@ -62,6 +62,7 @@ pub struct Settings {
     pub invite_grace: Duration,
     pub auth: AuthSettings,
     pub quota: InviteQuota,
+    pub budget: BudgetSettings,
 }
 
 impl Application {
@@ -69,6 +70,8 @@ impl Application {
         let auth = Authenticator::load(&settings.auth)?;
         let listener = TcpListener::bind(settings.listen).await?;
         let store = Store::connect_lazy(settings.database);
+        // Every AWS call, from RPCs and the poller alike, spends the shared budget.
+        let aws = Arc::new(Budgeted::new(aws, store.clone(), settings.budget));
         let invitations =
             Invitations::new(store.clone(), aws, settings.invite_grace).with_quota(settings.quota);
         Ok(Self {
@@ -286,6 +289,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             watched_interval: args.watched_poll_interval,
         },
         invite_grace: args.invite_grace,
+        budget: BudgetSettings {
+            max_wait: args.aws_max_wait,
+            ..BudgetSettings::default()
+        }
+        .with_overrides(&args.aws_rates)?,
         quota: InviteQuota {
             limit: args.invite_quota,
             window: args.invite_quota_window,

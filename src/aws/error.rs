@@ -19,6 +19,9 @@ pub enum AwsErrorKind {
     /// AWS answered 5xx (`ServiceException` or otherwise).
     Service,
     TooManyRequests,
+    /// This service's own request budget refused the call before it was
+    /// sent: AWS would have throttled it (see `retry_after`).
+    BudgetExhausted,
     /// No answer in time, or the connection failed mid-request.
     Timeout,
     /// The endpoint could not be reached at all: the request never left.
@@ -35,6 +38,8 @@ pub struct AwsError {
     pub reason: Option<String>,
     /// AWS's message; never contains request values this service sends.
     pub message: String,
+    /// When a retry may succeed, if known.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl AwsError {
@@ -44,6 +49,7 @@ impl AwsError {
             code: code.to_string(),
             reason,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -53,6 +59,7 @@ impl AwsError {
             code: code.to_string(),
             reason: None,
             message: message.into(),
+            retry_after: None,
         }
     }
 

@@ -64,6 +64,10 @@ struct State {
     handshakes: BTreeMap<String, Handshake>,
     list_limit: Option<Limit>,
     describe_limit: Option<Limit>,
+    invite_limit: Option<Limit>,
+    cancel_limit: Option<Limit>,
+    /// When each InviteAccountToOrganization call arrived.
+    invite_times: Vec<Instant>,
     /// Empty pages served before each real page (AWS may do this).
     empty_pages_before: usize,
     /// Ids List leaves out (Describe still finds them).
@@ -91,6 +95,9 @@ impl FakeOrganizations {
                 handshakes: BTreeMap::new(),
                 list_limit: None,
                 describe_limit: None,
+                invite_limit: None,
+                cancel_limit: None,
+                invite_times: Vec::new(),
                 empty_pages_before: 0,
                 hidden: Default::default(),
                 fail_next: 0,
@@ -100,14 +107,28 @@ impl FakeOrganizations {
         }
     }
 
-    /// Throttles List and Describe at AWS's published rates (5/s burst 8, 1/s burst 2).
+    /// Throttles every operation at AWS's published rates (List 5/s burst
+    /// 8, Describe 1/2, Invite 3/5, Cancel 2/3).
     pub fn with_aws_rates(self) -> Self {
         {
             let mut s = self.state.lock().unwrap();
             s.list_limit = Some(Limit::new(5.0, 8.0));
             s.describe_limit = Some(Limit::new(1.0, 2.0));
+            s.invite_limit = Some(Limit::new(3.0, 5.0));
+            s.cancel_limit = Some(Limit::new(2.0, 3.0));
         }
         self
+    }
+
+    /// Throttles InviteAccountToOrganization at `per_second`, burst `burst`.
+    pub fn with_invite_rate(self, per_second: f64, burst: f64) -> Self {
+        self.state.lock().unwrap().invite_limit = Some(Limit::new(per_second, burst));
+        self
+    }
+
+    /// When each InviteAccountToOrganization call arrived, in order.
+    pub fn invite_times(&self) -> Vec<Instant> {
+        self.state.lock().unwrap().invite_times.clone()
     }
 
     /// Throttles List at `per_second`, burst `burst` (tighter than AWS, to
@@ -210,6 +231,12 @@ impl Organizations for FakeOrganizations {
     async fn invite_account(&self, inv: &Invitation) -> Result<Handshake, AwsError> {
         self.calls.invite.fetch_add(1, Ordering::Relaxed);
         let mut s = self.state.lock().unwrap();
+        s.invite_times.push(Instant::now());
+        if let Some(limit) = s.invite_limit.as_mut() {
+            if !limit.allow() {
+                return Err(self.throttled());
+            }
+        }
         self.fault(&mut s)?;
         let duplicate = s.handshakes.values().any(|h| {
             h.state == HandshakeState::Open
@@ -246,6 +273,11 @@ impl Organizations for FakeOrganizations {
     async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
         self.calls.cancel.fetch_add(1, Ordering::Relaxed);
         let mut s = self.state.lock().unwrap();
+        if let Some(limit) = s.cancel_limit.as_mut() {
+            if !limit.allow() {
+                return Err(self.throttled());
+            }
+        }
         self.fault(&mut s)?;
         let h = s.handshakes.get_mut(id.as_str()).ok_or_else(|| {
             AwsError::new("HandshakeNotFoundException", None, "no such handshake")

@@ -1,13 +1,15 @@
 //! The AWS Organizations operations this service uses, behind a thin trait so
 //! tests can fake throttling and faults; `sdk` is the real implementation.
+pub mod budget;
 mod error;
 pub mod fake;
 mod sdk;
 
 use async_trait::async_trait;
 
+pub use budget::{BudgetSettings, Budgeted, Rate};
 pub use error::{AwsError, AwsErrorKind};
-pub use sdk::{timeouts, SdkOrganizations};
+pub use sdk::{retries, timeouts, SdkOrganizations};
 
 use crate::domain::{Handshake, HandshakeId, InviteTarget, Notes, Tags};
 

@@ -2,12 +2,23 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::{timeout::TimeoutConfig, BehaviorVersion, Region};
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region};
 use aws_sdk_organizations::{
     error::{ProvideErrorMetadata, SdkError},
     types as sdk, Client,
 };
+use aws_smithy_runtime_api::{
+    box_error::BoxError,
+    client::{
+        interceptors::{context::BeforeTransmitInterceptorContextRef, Intercept},
+        orchestrator::Metadata,
+        retries::RequestAttempts,
+        runtime_components::RuntimeComponents,
+    },
+};
+use aws_smithy_types::config_bag::ConfigBag;
 use chrono::{DateTime, Utc};
+use tracing::warn;
 
 use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
 use crate::domain::{
@@ -35,9 +46,47 @@ impl SdkOrganizations {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(region)
             .timeout_config(timeouts())
+            .retry_config(retries())
             .load()
             .await;
-        Self::new(Client::new(&config))
+        let config = aws_sdk_organizations::config::Builder::from(&config)
+            .interceptor(LogRetries)
+            .build();
+        Self::new(Client::from_conf(config))
+    }
+}
+
+/// Explicit retries: the SDK retries throttling, 5xx and transient network
+/// errors, at most 3 attempts in all, with jittered backoff; except
+/// InviteAccountToOrganization, which is never retried blindly.
+pub fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(5))
+}
+
+/// Logs each retry the SDK makes, so throttling or a flaky endpoint shows.
+#[derive(Debug)]
+struct LogRetries;
+
+impl Intercept for LogRetries {
+    fn name(&self) -> &'static str {
+        "LogRetries"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        if attempt > 1 {
+            let operation = cfg.load::<Metadata>().map_or("unknown", |m| m.name());
+            warn!(operation, attempt, "retrying an AWS call");
+        }
+        Ok(())
     }
 }
 
@@ -76,7 +125,18 @@ impl Organizations for SdkOrganizations {
                 })?;
             call = call.tags(tag);
         }
-        let out = call.send().await.map_err(from_sdk)?;
+        // Never retried by the SDK: a retry after an unanswered attempt could
+        // meet our own handshake as a duplicate. The caller looks the outcome
+        // up instead (the intent row), then decides.
+        let out = call
+            .customize()
+            .config_override(
+                aws_sdk_organizations::config::Builder::default()
+                    .retry_config(RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(from_sdk)?;
         from_handshake(out.handshake())
     }
 
@@ -147,11 +207,14 @@ where
             }
             e
         }
-        SdkError::TimeoutError(_) => AwsError::with_kind(
-            AwsErrorKind::Timeout,
-            "Timeout",
-            "no answer from AWS Organizations in time",
-        ),
+        SdkError::TimeoutError(_) => {
+            warn!("an AWS call timed out (connect 3s, attempt 10s, operation 30s)");
+            AwsError::with_kind(
+                AwsErrorKind::Timeout,
+                "Timeout",
+                "no answer from AWS Organizations in time",
+            )
+        }
         SdkError::DispatchFailure(d) if d.is_timeout() || d.is_io() => AwsError::with_kind(
             AwsErrorKind::Timeout,
             "DispatchFailure",

@@ -48,6 +48,13 @@ impl From<Error> for Status {
                 "REQUEST_IN_PROGRESS",
                 Some(THROTTLE_RETRY),
             ),
+            // Refused here, never sent: this service's reason, not AWS's.
+            Error::Aws(aws) if aws.kind == AwsErrorKind::BudgetExhausted => service_status(
+                Code::ResourceExhausted,
+                aws.message.clone(),
+                "AWS_REQUEST_BUDGET_EXHAUSTED",
+                aws_code(&aws).1,
+            ),
             Error::Aws(aws) => aws_status(&aws),
             Error::QuotaExhausted(q) => quota_status(&q),
             Error::NotRecorded(inner) => {
@@ -146,6 +153,10 @@ pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
         HandshakeConstraintViolation | ConstraintViolation => (Code::FailedPrecondition, None),
         AccessDenied => (Code::PermissionDenied, None),
         TooManyRequests => (Code::ResourceExhausted, Some(THROTTLE_RETRY)),
+        BudgetExhausted => (
+            Code::ResourceExhausted,
+            e.retry_after.or(Some(THROTTLE_RETRY)),
+        ),
         Service | Timeout | Unreachable => (Code::Unavailable, None),
         HandshakeNotFound => (Code::NotFound, None),
         InvalidHandshakeTransition | HandshakeAlreadyInState => (Code::FailedPrecondition, None),

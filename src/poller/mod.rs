@@ -2,9 +2,6 @@
 //! dedicated connection) sweeps AWS and records every change; if it dies,
 //! its connection closes, the lock frees, and another replica takes over
 //! within one interval.
-mod rate;
-
-pub use rate::TokenBucket;
 
 use std::time::Duration;
 
@@ -74,14 +71,12 @@ async fn lead(
 ) -> Result<(), sqlx::Error> {
     let mut wake = PgListener::connect_with(invitations.store().pool()).await?;
     wake.listen(WAKE_CHANNEL).await?;
-    let list_rate = TokenBucket::list_handshakes();
-    let describe_rate = TokenBucket::describe_handshake();
     let mut watched_until = Instant::now();
     loop {
         // Still the leader? The lock is gone if its connection is.
         sqlx::query("SELECT 1").execute(&mut lock).await?;
         let started = Instant::now();
-        match invitations.sweep(&list_rate, &describe_rate, stop).await {
+        match invitations.sweep(stop).await {
             Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
             Ok(report) => tracing::debug!(?report, "sweep"),
             Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),

@@ -10,7 +10,6 @@ use super::{Error, Invitations};
 use crate::{
     aws::{AwsError, AwsErrorKind, HandshakePage},
     domain::Handshake,
-    poller::TokenBucket,
     store::Known,
 };
 
@@ -28,14 +27,11 @@ pub struct SweepReport {
 }
 
 impl Invitations {
-    pub async fn sweep(
-        &self,
-        list_rate: &TokenBucket,
-        describe_rate: &TokenBucket,
-        stop: &CancellationToken,
-    ) -> Result<SweepReport, Error> {
+    /// One pass over AWS. Pacing comes from the AWS request budget the
+    /// `Organizations` given to `Invitations` draws from (aws::Budgeted).
+    pub async fn sweep(&self, stop: &CancellationToken) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
-        let all = self.list_all_paced(list_rate, stop, &mut report).await?;
+        let all = self.list_all_paced(stop, &mut report).await?;
         if stop.is_cancelled() {
             // Shutting down: a list taken now must not judge intents later.
             return Ok(report);
@@ -55,7 +51,6 @@ impl Invitations {
                 continue;
             }
             let described = retry_throttled(stop, &mut report, || async {
-                describe_rate.acquire().await;
                 self.aws.describe_handshake(&id).await
             })
             .await;
@@ -84,7 +79,6 @@ impl Invitations {
     /// pages, waiting out throttling rather than giving up.
     async fn list_all_paced(
         &self,
-        rate: &TokenBucket,
         stop: &CancellationToken,
         report: &mut SweepReport,
     ) -> Result<Vec<Handshake>, Error> {
@@ -92,7 +86,6 @@ impl Invitations {
         let mut token: Option<String> = None;
         loop {
             let page: HandshakePage = retry_throttled(stop, report, || async {
-                rate.acquire().await;
                 self.aws.list_invite_handshakes(token.clone()).await
             })
             .await?;
@@ -120,6 +113,15 @@ where
     let mut wait = BACKOFF_START;
     loop {
         match f().await {
+            // The shared budget says when the next turn is: wait that long.
+            Err(e) if e.kind == AwsErrorKind::BudgetExhausted => {
+                report.throttled += 1;
+                let wait = e.retry_after.unwrap_or(BACKOFF_START);
+                tokio::select! {
+                    _ = stop.cancelled() => return Err(e.into()),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
             Err(e) if e.kind == AwsErrorKind::TooManyRequests => {
                 report.throttled += 1;
                 debug!(

@@ -1,4 +1,5 @@
 //! Postgres, through one concrete store type. SQL lives here and nowhere else.
+mod budget;
 mod error;
 mod events;
 mod handshakes;

@@ -4,7 +4,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
 use org_invites::{
     auth::{token_line, AuthSettings, Role},
-    aws::{Organizations, SdkOrganizations},
+    aws::{BudgetSettings, Organizations, SdkOrganizations},
     domain::InviteQuota,
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
@@ -222,6 +222,8 @@ pub struct AppOptions {
     pub auth: AuthSettings,
     /// The daily invitation quota; high enough for any test not about it.
     pub quota: InviteQuota,
+    /// The AWS request budget (AWS's rates unless a test changes them).
+    pub budget: BudgetSettings,
 }
 
 impl Default for AppOptions {
@@ -244,6 +246,7 @@ impl Default for AppOptions {
                 limit: 1000,
                 window: Duration::from_secs(24 * 3600),
             },
+            budget: BudgetSettings::default(),
         }
     }
 }
@@ -305,6 +308,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         invite_grace: opts.invite_grace,
         auth: opts.auth,
         quota: opts.quota,
+        budget: opts.budget,
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await

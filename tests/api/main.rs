@@ -3,6 +3,7 @@
 //! Postgres and fakecloud and exports their addresses.
 mod auth;
 mod binary;
+mod budget;
 mod cancel;
 mod cli;
 mod health;

@@ -3,9 +3,8 @@
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration};
 
 use org_invites::{
-    aws::fake::FakeOrganizations,
+    aws::{fake::FakeOrganizations, BudgetSettings, Budgeted},
     domain::HandshakeState,
-    poller::TokenBucket,
     service::{Invitations, SweepReport},
     store::Store,
 };
@@ -16,17 +15,17 @@ use crate::helpers::*;
 async fn invitations_over(fake: Arc<FakeOrganizations>) -> Invitations {
     let store = Store::connect_lazy(fresh_database().await);
     store.migrate().await.unwrap();
-    Invitations::new(store, fake, Duration::from_secs(60))
+    // Paced by the shared budget at AWS's rates, as the server does.
+    let aws = Arc::new(Budgeted::new(
+        fake,
+        store.clone(),
+        BudgetSettings::default(),
+    ));
+    Invitations::new(store, aws, Duration::from_secs(60))
 }
 
 async fn sweep(invitations: &Invitations) -> Result<SweepReport, org_invites::service::Error> {
-    invitations
-        .sweep(
-            &TokenBucket::list_handshakes(),
-            &TokenBucket::describe_handshake(),
-            &CancellationToken::new(),
-        )
-        .await
+    invitations.sweep(&CancellationToken::new()).await
 }
 
 async fn stored(invitations: &Invitations) -> i64 {
@@ -132,4 +131,67 @@ async fn a_stale_list_never_reopens_a_closed_handshake() {
     let (record, event) = store.save_handshake(&open, &known).await.unwrap();
     assert_eq!(record.handshake.state, HandshakeState::Canceled);
     assert!(event.is_none(), "no change announced");
+}
+
+/// The SDK's retries are set explicitly: a 5xx is tried 3 times in all,
+/// except an invitation's.
+#[tokio::test]
+async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
+    use org_invites::aws::{retries, timeouts, AwsErrorKind, Organizations, SdkOrganizations};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = requests.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                // One request per connection is enough for the SDK.
+                if s.read(&mut buf).await.unwrap_or(0) > 0 {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let body = r#"{"__type":"ServiceException","message":"boom"}"#;
+                    let reply = format!(
+                        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/x-amz-json-1.1\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = s.write_all(reply.as_bytes()).await;
+                }
+            });
+        }
+    });
+    let conf = aws_sdk_organizations::Config::builder()
+        .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+        .region(aws_sdk_organizations::config::Region::new("us-east-1"))
+        .endpoint_url(format!("http://{addr}"))
+        .credentials_provider(aws_sdk_organizations::config::Credentials::new(
+            "k", "s", None, None, "t",
+        ))
+        .timeout_config(timeouts())
+        .retry_config(retries())
+        .build();
+    let aws = SdkOrganizations::new(aws_sdk_organizations::Client::from_conf(conf));
+    let id = org_invites::domain::HandshakeId::parse("h-abcdefgh").unwrap();
+    let err = aws.describe_handshake(&id).await.unwrap_err();
+    assert_eq!(err.kind, AwsErrorKind::Service, "{err}");
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
+
+    // InviteAccountToOrganization is never retried blindly: the intent row
+    // looks its outcome up instead.
+    let invitation = org_invites::aws::Invitation {
+        target: org_invites::domain::InviteTarget::parse(
+            org_invites::domain::PartyType::Account,
+            "111122223333",
+        )
+        .unwrap(),
+        notes: Default::default(),
+        tags: Default::default(),
+        requested_by: None,
+    };
+    let err = aws.invite_account(&invitation).await.unwrap_err();
+    assert!(err.outcome_unknown(), "{err}");
+    assert_eq!(requests.load(Ordering::SeqCst), 4, "one attempt only");
 }

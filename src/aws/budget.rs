@@ -1,0 +1,231 @@
+//! The AWS request budget: every call waits for its operation's turn at
+//! AWS's published rate, shared by the RPCs and the poller on every replica
+//! through one Postgres row per operation (GCRA), so the service itself
+//! never triggers throttling. A call whose turn is further off than
+//! `max_wait` is refused at once with the time to retry.
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use tracing::debug;
+
+use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
+use crate::{
+    domain::{Handshake, HandshakeId},
+    store::Store,
+};
+
+pub const INVITE: &str = "InviteAccountToOrganization";
+pub const DESCRIBE: &str = "DescribeHandshake";
+pub const LIST: &str = "ListHandshakesForOrganization";
+pub const CANCEL: &str = "CancelHandshake";
+pub const OPERATIONS: [&str; 4] = [INVITE, DESCRIBE, LIST, CANCEL];
+
+/// Requests per second and how many may go at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+impl Rate {
+    /// `3/5`: 3 a second, bursts of 5.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a rate like 3/5 (per second / burst)");
+        let (rate, burst) = s.split_once('/').ok_or_else(bad)?;
+        let per_second: f64 = rate.trim().parse().map_err(|_| bad())?;
+        let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
+        if !(per_second > 0.0 && per_second.is_finite()) || burst == 0 {
+            return Err(format!("{s:?}: the rate and the burst must be above 0"));
+        }
+        Ok(Self { per_second, burst })
+    }
+
+    fn interval(self) -> f64 {
+        1.0 / self.per_second
+    }
+
+    /// How far ahead of now the schedule may run and still admit a request now.
+    fn tolerance(self) -> f64 {
+        f64::from(self.burst - 1) * self.interval()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSettings {
+    pub rates: HashMap<&'static str, Rate>,
+    /// The longest a call waits for its turn before it is refused.
+    pub max_wait: Duration,
+}
+
+impl Default for BudgetSettings {
+    /// AWS's published rates for the Organizations API.
+    fn default() -> Self {
+        let r = |per_second, burst| Rate { per_second, burst };
+        Self {
+            rates: HashMap::from([
+                (INVITE, r(3.0, 5)),
+                (DESCRIBE, r(1.0, 2)),
+                (LIST, r(5.0, 8)),
+                (CANCEL, r(2.0, 3)),
+            ]),
+            max_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+impl BudgetSettings {
+    /// Applies `OPERATION=RATE/BURST` overrides.
+    pub fn with_overrides(mut self, overrides: &[String]) -> Result<Self, String> {
+        for o in overrides {
+            let (op, rate) = o
+                .split_once('=')
+                .ok_or_else(|| format!("{o:?} is not OPERATION=RATE/BURST"))?;
+            let op = OPERATIONS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(op.trim()))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown operation {op:?} (one of {})",
+                        OPERATIONS.join(", ")
+                    )
+                })?;
+            self.rates.insert(op, Rate::parse(rate)?);
+        }
+        Ok(self)
+    }
+}
+
+/// An `Organizations` that spends the shared budget before each call.
+pub struct Budgeted {
+    inner: Arc<dyn Organizations>,
+    store: Store,
+    settings: BudgetSettings,
+}
+
+impl Budgeted {
+    pub fn new(inner: Arc<dyn Organizations>, store: Store, settings: BudgetSettings) -> Self {
+        Self {
+            inner,
+            store,
+            settings,
+        }
+    }
+
+    /// Takes `operation`'s next turn and waits for it, or refuses when it
+    /// is more than `max_wait` away.
+    async fn take_turn(&self, operation: &'static str) -> Result<(), AwsError> {
+        let Some(rate) = self.settings.rates.get(operation).copied() else {
+            return Ok(());
+        };
+        let limit = rate.tolerance() + self.settings.max_wait.as_secs_f64();
+        let ahead = self
+            .store
+            .take_aws_turn(operation, rate.interval(), limit)
+            .await
+            .map_err(|e| {
+                AwsError::with_kind(
+                    AwsErrorKind::Unreachable,
+                    "RequestBudgetUnavailable",
+                    format!("the request budget in Postgres could not be read: {e}"),
+                )
+            })?;
+        let wait = (ahead.ahead_secs - rate.tolerance()).max(0.0);
+        if !ahead.admitted {
+            let mut e = AwsError::with_kind(
+                AwsErrorKind::BudgetExhausted,
+                "RequestBudgetExhausted",
+                format!(
+                    "{operation} is limited to {}/s (burst {}) for the account; the next turn is {wait:.1}s away",
+                    rate.per_second, rate.burst
+                ),
+            );
+            e.retry_after = Some(Duration::from_secs_f64(wait));
+            return Err(e);
+        }
+        if wait > 0.0 {
+            debug!(
+                operation,
+                wait_ms = (wait * 1000.0) as u64,
+                "waiting for the AWS request budget"
+            );
+            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Organizations for Budgeted {
+    async fn invite_account(&self, invitation: &Invitation) -> Result<Handshake, AwsError> {
+        self.take_turn(INVITE).await?;
+        self.inner.invite_account(invitation).await
+    }
+
+    async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.take_turn(DESCRIBE).await?;
+        self.inner.describe_handshake(id).await
+    }
+
+    async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        self.take_turn(CANCEL).await?;
+        self.inner.cancel_handshake(id).await
+    }
+
+    async fn list_invite_handshakes(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<HandshakePage, AwsError> {
+        self.take_turn(LIST).await?;
+        self.inner.list_invite_handshakes(next_token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_override_the_aws_defaults() {
+        assert_eq!(
+            Rate::parse("3/5"),
+            Ok(Rate {
+                per_second: 3.0,
+                burst: 5
+            })
+        );
+        assert_eq!(Rate::parse("0.5/1").unwrap().per_second, 0.5);
+        for bad in ["3", "x/5", "3/0", "0/5", "-1/2"] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
+        let s = BudgetSettings::default()
+            .with_overrides(&["describehandshake=2/4".into()])
+            .unwrap();
+        assert_eq!(
+            s.rates[DESCRIBE],
+            Rate {
+                per_second: 2.0,
+                burst: 4
+            }
+        );
+        assert_eq!(
+            s.rates[INVITE],
+            Rate {
+                per_second: 3.0,
+                burst: 5
+            }
+        );
+        assert!(BudgetSettings::default()
+            .with_overrides(&["Nope=1/1".into()])
+            .is_err());
+    }
+
+    #[test]
+    fn a_burst_goes_at_once_and_the_next_waits_one_interval() {
+        let r = Rate {
+            per_second: 2.0,
+            burst: 3,
+        };
+        assert_eq!(r.tolerance(), 1.0);
+        assert_eq!(r.interval(), 0.5);
+    }
+}

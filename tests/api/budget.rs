@@ -1,0 +1,160 @@
+//! The AWS request budget: shared by every replica through Postgres, it
+//! keeps the service inside AWS's rates, and refuses what would wait too long.
+use std::{
+    collections::HashMap,
+    sync::{atomic::Ordering, Arc},
+    time::Duration,
+};
+
+use org_invites::aws::{budget::INVITE, fake::FakeOrganizations, BudgetSettings, Rate};
+use tokio::{task::JoinSet, time::Instant};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::helpers::*;
+
+fn budget(per_second: f64, burst: u32, max_wait: Duration) -> BudgetSettings {
+    let mut rates = BudgetSettings::default().rates;
+    rates.insert(INVITE, Rate { per_second, burst });
+    BudgetSettings { rates, max_wait }
+}
+
+async fn replica(
+    db: &sqlx::postgres::PgConnectOptions,
+    fake: &Arc<FakeOrganizations>,
+    b: BudgetSettings,
+) -> TestApp {
+    spawn_app_with(
+        db.clone(),
+        AppOptions {
+            aws: Some(fake.clone()),
+            budget: b,
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
+/// The most calls that fall in any one-second window.
+fn busiest_second(times: &[std::time::Instant]) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| t.duration_since(times[i]) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_burst_of_50_invites_over_two_replicas_stays_inside_the_aws_rate() {
+    // AWS's shape scaled up so the test takes seconds. The budget keeps one
+    // token of the burst spare for the jitter between taking a turn and the
+    // call reaching AWS, as a deployment near the limit should.
+    let fake = Arc::new(FakeOrganizations::new().with_invite_rate(10.0, 5.0));
+    let db = fresh_database().await;
+    let b = budget(10.0, 4, Duration::from_secs(30));
+    let (a, b) = (
+        replica(&db, &fake, b.clone()).await,
+        replica(&db, &fake, b).await,
+    );
+    let started = Instant::now();
+    let mut calls = JoinSet::new();
+    for i in 0..50 {
+        let mut client = if i % 2 == 0 {
+            a.client.clone()
+        } else {
+            b.client.clone()
+        };
+        calls.spawn(async move {
+            client
+                .invite_account(invite_account(&random_account_id()))
+                .await
+        });
+    }
+    let results = calls.join_all().await;
+    let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "every invite waits its turn: {failed:?}");
+    assert_eq!(
+        fake.calls.throttled.load(Ordering::Relaxed),
+        0,
+        "AWS never throttled"
+    );
+    let times = fake.invite_times();
+    assert_eq!(times.len(), 50);
+    assert!(
+        busiest_second(&times) <= 14,
+        "burst 4 + 10/s: {}",
+        busiest_second(&times)
+    );
+    // 46 calls past the burst at 10/s cannot take less than 4.6 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(4500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_call_that_would_wait_too_long_is_refused_with_retry_info_and_not_sent() {
+    let fake = Arc::new(FakeOrganizations::new().with_invite_rate(2.0, 3.0));
+    let app = replica(
+        &fresh_database().await,
+        &fake,
+        budget(2.0, 2, Duration::from_secs(1)),
+    )
+    .await;
+    let mut calls = JoinSet::new();
+    for _ in 0..12 {
+        let mut client = app.client.clone();
+        calls.spawn(async move {
+            client
+                .invite_account(invite_account(&random_account_id()))
+                .await
+        });
+    }
+    let results = calls.join_all().await;
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        sent >= 2 && !refused.is_empty(),
+        "sent {sent}, refused {}",
+        refused.len()
+    );
+    for e in &refused {
+        assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+        assert_eq!(
+            e.get_details_error_info().unwrap().reason,
+            "AWS_REQUEST_BUDGET_EXHAUSTED"
+        );
+        let retry = e
+            .get_details_retry_info()
+            .and_then(|r| r.retry_delay)
+            .expect("RetryInfo");
+        assert!(
+            retry > Duration::ZERO && retry < Duration::from_secs(10),
+            "{retry:?}"
+        );
+    }
+    assert_eq!(
+        fake.calls.invite.load(Ordering::Relaxed),
+        sent,
+        "refused calls never reached AWS"
+    );
+    assert_eq!(fake.calls.throttled.load(Ordering::Relaxed), 0);
+    let statuses: HashMap<String, i64> =
+        sqlx::query_as("SELECT status, count(*) FROM invite_requests GROUP BY status")
+            .fetch_all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert_eq!(
+        statuses.get("PENDING"),
+        None,
+        "no intent left in flight: {statuses:?}"
+    );
+    assert_eq!(statuses.get("SENT").copied(), Some(sent as i64));
+}
