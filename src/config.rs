@@ -99,6 +99,29 @@ pub struct ServeArgs {
     /// --insecure-no-auth) every RPC but health and reflection is refused.
     #[arg(long, env = "ORG_INVITES_AUTH_TOKENS_FILE")]
     pub auth_tokens_file: Option<std::path::PathBuf>,
+    /// PEM certificate chain for TLS on the gRPC port (with --tls-key-file).
+    /// Re-read on SIGHUP and when it changes; open streams carry on.
+    #[arg(long, env = "ORG_INVITES_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<std::path::PathBuf>,
+    /// PEM private key of --tls-cert-file.
+    #[arg(long, env = "ORG_INVITES_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<std::path::PathBuf>,
+    /// PEM CA certificates that sign client certificates (mTLS). Clients
+    /// then authenticate with a certificate named in --auth-tokens-file
+    /// (cn:NAME or san:NAME), or with a bearer token.
+    #[arg(
+        long,
+        env = "ORG_INVITES_TLS_CLIENT_CA_FILE",
+        requires = "tls_cert_file"
+    )]
+    pub tls_client_ca_file: Option<std::path::PathBuf>,
+    /// Refuse TLS handshakes without a valid client certificate.
+    #[arg(
+        long,
+        env = "ORG_INVITES_TLS_REQUIRE_CLIENT_CERT",
+        requires = "tls_client_ca_file"
+    )]
+    pub tls_require_client_cert: bool,
     /// Turn authentication off: anyone who reaches the port may invite
     /// accounts. For local development only; the server warns at start.
     #[arg(long, env = "ORG_INVITES_INSECURE_NO_AUTH")]

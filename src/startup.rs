@@ -1,6 +1,6 @@
 //! Building and running the server: bind, health, reflection, background
 //! tasks, and one cancellation token for shutdown.
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 
 use sqlx::postgres::PgConnectOptions;
 use tokio::{net::TcpListener, sync::watch};
@@ -19,6 +19,7 @@ use crate::{
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
     service::Invitations,
     store::Store,
+    tls::{Tls, TlsSettings},
     watch::{run_listener, Hub},
 };
 
@@ -53,6 +54,7 @@ pub struct Application {
     poller: PollerSettings,
     auth: Authenticator,
     auth_file: Option<std::path::PathBuf>,
+    tls: Option<Tls>,
 }
 
 pub struct Settings {
@@ -63,11 +65,14 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub quota: InviteQuota,
     pub budget: BudgetSettings,
+    /// TLS on the gRPC port; plaintext when None.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Application {
     pub async fn build(settings: Settings, aws: Arc<dyn Organizations>) -> Result<Self, BoxError> {
         let auth = Authenticator::load(&settings.auth)?;
+        let tls = settings.tls.map(Tls::load).transpose()?;
         let listener = TcpListener::bind(settings.listen).await?;
         let store = Store::connect_lazy(settings.database);
         // Every AWS call, from RPCs and the poller alike, spends the shared budget.
@@ -82,6 +87,7 @@ impl Application {
             poller: settings.poller,
             auth,
             auth_file: settings.auth.identities_file,
+            tls,
         })
     }
 
@@ -125,6 +131,9 @@ impl Application {
                 tasks.clone(),
             )),
         ];
+        if let Some(tls) = self.tls.clone() {
+            background.push(tokio::spawn(tls.watch(tasks.clone())));
+        }
         if let Some(path) = self.auth_file.clone() {
             background.push(tokio::spawn(
                 self.auth.clone().watch_file(path, tasks.clone()),
@@ -156,18 +165,25 @@ impl Application {
                 set_health(&reporter, ServingStatus::NotServing).await;
             }
         };
-        info!(addr = %self.local_addr(), "org-invites listening");
-        let server = tonic::transport::Server::builder()
+        info!(addr = %self.local_addr(), tls = self.tls.is_some(), "org-invites listening");
+        let router = tonic::transport::Server::builder()
             .layer(AuthLayer::new(self.auth.clone()))
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(api)
-            .serve_with_incoming_shutdown(
-                // Small messages to watchers go out at once, not after Nagle's delay.
-                TcpIncoming::from(self.listener).with_nodelay(Some(true)),
-                drained,
-            );
+            .add_service(api);
+        let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+            match self.tls {
+                Some(tls) => Box::pin(router.serve_with_incoming_shutdown(
+                    tls.incoming(self.listener, tasks.clone()),
+                    drained,
+                )),
+                None => Box::pin(router.serve_with_incoming_shutdown(
+                    // Small messages to watchers go out at once, not after Nagle's delay.
+                    TcpIncoming::from(self.listener).with_nodelay(Some(true)),
+                    drained,
+                )),
+            };
         // Long-lived streams (health Watch) would hold a graceful drain open forever.
         let drain_deadline = async {
             tasks.cancelled().await;
@@ -294,6 +310,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             ..BudgetSettings::default()
         }
         .with_overrides(&args.aws_rates)?,
+        tls: match (args.tls_cert_file, args.tls_key_file) {
+            (Some(cert_file), Some(key_file)) => Some(TlsSettings {
+                cert_file,
+                key_file,
+                client_ca_file: args.tls_client_ca_file,
+                require_client_cert: args.tls_require_client_cert,
+            }),
+            _ => None,
+        },
         quota: InviteQuota {
             limit: args.invite_quota,
             window: args.invite_quota_window,

@@ -16,7 +16,7 @@ use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 use crate::helpers::*;
 
 #[derive(Clone)]
-pub struct Token(Option<String>);
+pub struct Token(pub Option<String>);
 
 impl Interceptor for Token {
     fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {

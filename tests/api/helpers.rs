@@ -9,6 +9,7 @@ use org_invites::{
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     startup::{Application, Settings},
+    tls::TlsSettings,
 };
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::{
@@ -224,6 +225,9 @@ pub struct AppOptions {
     pub quota: InviteQuota,
     /// The AWS request budget (AWS's rates unless a test changes them).
     pub budget: BudgetSettings,
+    /// TLS on the gRPC port; the helper's own clients then cannot connect,
+    /// so set `wait_serving: false` and connect with TLS in the test.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for AppOptions {
@@ -247,6 +251,7 @@ impl Default for AppOptions {
                 window: Duration::from_secs(24 * 3600),
             },
             budget: BudgetSettings::default(),
+            tls: None,
         }
     }
 }
@@ -309,6 +314,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         auth: opts.auth,
         quota: opts.quota,
         budget: opts.budget,
+        tls: opts.tls,
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await
@@ -319,11 +325,11 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         let shutdown = shutdown.clone();
         async move { app.run_until(shutdown).await.expect("server runs") }
     });
+    // Lazy: the port is bound already, and a TLS server would refuse a
+    // plaintext handshake here.
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
-        .connect()
-        .await
-        .expect("server accepts connections");
+        .connect_lazy();
     let mut test_app = TestApp {
         addr,
         aws,

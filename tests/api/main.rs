@@ -14,4 +14,5 @@ mod poller;
 mod quota;
 mod repair;
 mod replicas;
+mod tls;
 mod watch;

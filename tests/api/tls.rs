@@ -1,0 +1,340 @@
+//! TLS on the gRPC port: server certificate, client certificates (mTLS)
+//! mapped to identities, and reload without dropping open streams.
+use std::{path::Path, path::PathBuf, time::Duration};
+
+use org_invites::{
+    auth::{token_line, AuthSettings, Role},
+    proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    tls::TlsSettings,
+};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use tonic::{
+    transport::{Certificate, Channel, ClientTlsConfig, Identity},
+    Code,
+};
+use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+
+use crate::{auth::Token, helpers::*};
+
+/// A CA that signs a server certificate for 127.0.0.1 and client certificates.
+struct Pki {
+    dir: PathBuf,
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+}
+
+impl Pki {
+    fn new(dir: &Path, name: &str) -> Self {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, format!("{name} test CA"));
+        let ca = params.self_signed(&ca_key).unwrap();
+        std::fs::write(dir.join(format!("{name}-ca.pem")), ca.pem()).unwrap();
+        Self {
+            dir: dir.to_path_buf(),
+            ca,
+            ca_key,
+        }
+    }
+
+    fn ca_pem(&self) -> String {
+        self.ca.pem()
+    }
+
+    /// Writes `<file>.pem` and `<file>.key` for a leaf with these names.
+    fn leaf(&self, file: &str, cn: &str, sans: &[&str]) -> (PathBuf, PathBuf) {
+        let key = KeyPair::generate().unwrap();
+        let mut params =
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        let cert = params.signed_by(&key, &self.ca, &self.ca_key).unwrap();
+        let (c, k) = (
+            self.dir.join(format!("{file}.pem")),
+            self.dir.join(format!("{file}.key")),
+        );
+        std::fs::write(&c, cert.pem()).unwrap();
+        std::fs::write(&k, key.serialize_pem()).unwrap();
+        (c, k)
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tls-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn spawn_tls(dir: &Path, pki: &Pki, require_client_cert: bool) -> TestApp {
+    let (cert_file, key_file) = pki.leaf("server", "org-invites", &["localhost", "127.0.0.1"]);
+    let identities = dir.join("identities");
+    std::fs::write(
+        &identities,
+        format!(
+            "{}\ninviter deployer cn:deployer.example\nreader dashboard san:spiffe://example/dashboard\n",
+            token_line(Role::Reader, "dashboards", "reader-token")
+        ),
+    )
+    .unwrap();
+    spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            auth: AuthSettings {
+                identities_file: Some(identities),
+                insecure_no_auth: false,
+            },
+            tls: Some(TlsSettings {
+                cert_file,
+                key_file,
+                client_ca_file: Some(dir.join("clients-ca.pem")),
+                require_client_cert,
+            }),
+            wait_serving: false,
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
+/// Waits until the server reports SERVING (migrations ran), over TLS.
+async fn wait_serving(ch: Channel) {
+    let mut stream = HealthClient::new(ch)
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health watch over TLS")
+        .into_inner();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(msg) = stream.message().await.expect("health stream") {
+            if msg.status == 1 {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("SERVING within 30 s");
+}
+
+async fn channel(
+    app: &TestApp,
+    ca_pem: &str,
+    client: Option<(&Path, &Path)>,
+) -> Result<Channel, tonic::transport::Error> {
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca_pem))
+        .domain_name("localhost");
+    if let Some((cert, key)) = client {
+        tls = tls.identity(Identity::from_pem(
+            std::fs::read(cert).unwrap(),
+            std::fs::read(key).unwrap(),
+        ));
+    }
+    Channel::from_shared(format!("https://127.0.0.1:{}", app.addr.port()))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+}
+
+fn client(ch: Channel, token: Option<&str>) -> crate::auth::AuthedClient {
+    InvitationServiceClient::with_interceptor(ch, Token(token.map(str::to_string)))
+}
+
+#[tokio::test]
+async fn tls_serves_tokens_and_client_certificates_and_refuses_plaintext() {
+    let dir = temp_dir();
+    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
+    let app = spawn_tls(&dir, &servers, false).await;
+    let ch = channel(&app, &servers.ca_pem(), None)
+        .await
+        .expect("TLS handshake without a client cert");
+    wait_serving(ch.clone()).await;
+    let status = HealthClient::new(ch.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health over TLS");
+    assert!(status.into_inner().status >= 1);
+    client(ch.clone(), Some("reader-token"))
+        .list_handshakes(pb::ListHandshakesRequest::default())
+        .await
+        .expect("a token over TLS");
+    let err = client(ch, None)
+        .list_handshakes(pb::ListHandshakesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+
+    // A client certificate whose CN is on the allow-list is that identity.
+    let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
+    let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+        .await
+        .expect("mTLS handshake");
+    let h = client(ch, None)
+        .invite_account(invite_account(&random_account_id()))
+        .await
+        .expect("the deployer certificate may invite")
+        .into_inner()
+        .handshake
+        .unwrap();
+    assert_eq!(h.requested_by, "deployer");
+    // By SAN, with the reader role.
+    let (cert, key) = clients.leaf("dash", "someone", &["spiffe://example/dashboard"]);
+    let mut dash = client(
+        channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+            .await
+            .unwrap(),
+        None,
+    );
+    dash.list_handshakes(pb::ListHandshakesRequest::default())
+        .await
+        .expect("the SAN identity reads");
+    let err = dash
+        .invite_account(invite_account(&random_account_id()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // Signed by the CA but not on the list.
+    let (cert, key) = clients.leaf("stranger", "stranger.example", &[]);
+    let err = client(
+        channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+            .await
+            .unwrap(),
+        None,
+    )
+    .list_handshakes(pb::ListHandshakesRequest::default())
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+
+    // Plaintext gRPC to a TLS port fails.
+    let plain = Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .connect()
+        .await;
+    let refused = match plain {
+        Err(_) => true,
+        Ok(ch) => HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a plaintext call must not succeed");
+}
+
+#[tokio::test]
+async fn a_required_client_certificate_is_checked_in_the_tls_handshake() {
+    let dir = temp_dir();
+    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
+    let app = spawn_tls(&dir, &servers, true).await;
+    let without = match channel(&app, &servers.ca_pem(), None).await {
+        Err(_) => true,
+        Ok(ch) => HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_err(),
+    };
+    assert!(without, "no client certificate, no connection");
+    let rogue = Pki::new(&dir, "rogue");
+    let (cert, key) = rogue.leaf("rogue-deployer", "deployer.example", &[]);
+    let rogue_refused = match channel(&app, &servers.ca_pem(), Some((&cert, &key))).await {
+        Err(_) => true,
+        Ok(ch) => HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_err(),
+    };
+    assert!(rogue_refused, "a certificate from another CA is refused");
+    let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
+    let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+        .await
+        .expect("with the client certificate");
+    wait_serving(ch.clone()).await;
+    client(ch, None)
+        .list_handshakes(pb::ListHandshakesRequest::default())
+        .await
+        .expect("mTLS identity");
+}
+
+#[tokio::test]
+async fn a_new_certificate_is_served_without_dropping_open_streams() {
+    let dir = temp_dir();
+    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
+    let app = spawn_tls(&dir, &servers, false).await;
+    let old = channel(&app, &servers.ca_pem(), None).await.unwrap();
+    wait_serving(old.clone()).await;
+    let mut reader = client(old.clone(), Some("reader-token"));
+    // Open a stream on the old certificate's connection.
+    let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
+    let mut deployer = client(
+        channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+            .await
+            .unwrap(),
+        None,
+    );
+    let h = deployer
+        .invite_account(invite_account(&random_account_id()))
+        .await
+        .unwrap()
+        .into_inner()
+        .handshake
+        .unwrap();
+    let mut events = reader
+        .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        state_of(&next_event(&mut events).await.unwrap()),
+        pb::HandshakeState::Open
+    );
+
+    // Rotate to a certificate from a new CA: files change, the server reloads.
+    let renewed = Pki::new(&dir, "renewed");
+    let (c, k) = renewed.leaf("server-next", "org-invites", &["localhost", "127.0.0.1"]);
+    std::fs::copy(&k, dir.join("server.key")).unwrap();
+    std::fs::copy(&c, dir.join("server.pem")).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let fresh = loop {
+        if let Ok(ch) = channel(&app, &renewed.ca_pem(), None).await {
+            if HealthClient::new(ch.clone())
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .is_ok()
+            {
+                break ch;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new certificate was never served"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The stream opened before the reload still delivers.
+    deployer
+        .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
+        .await
+        .expect("cancel");
+    let last = next_event(&mut events)
+        .await
+        .expect("the old stream is still open");
+    assert_eq!(state_of(&last), pb::HandshakeState::Canceled);
+    client(fresh, Some("reader-token"))
+        .get_handshake(pb::GetHandshakeRequest { id: h.id })
+        .await
+        .expect("the new connection works");
+}
