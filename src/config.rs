@@ -122,6 +122,33 @@ pub struct ServeArgs {
         requires = "tls_client_ca_file"
     )]
     pub tls_require_client_cert: bool,
+    /// Largest request message accepted, in bytes (the largest valid
+    /// InviteAccount is about 80 KiB).
+    #[arg(long, env = "ORG_INVITES_MAX_REQUEST_BYTES", default_value_t = 256 * 1024)]
+    pub max_request_bytes: usize,
+    /// Calls (HTTP/2 streams) one connection may have open at once.
+    #[arg(
+        long,
+        env = "ORG_INVITES_MAX_STREAMS_PER_CONNECTION",
+        default_value_t = 1000
+    )]
+    pub max_streams_per_connection: u32,
+    /// Watch streams one authenticated identity may have open at once.
+    #[arg(
+        long,
+        env = "ORG_INVITES_MAX_STREAMS_PER_IDENTITY",
+        default_value_t = 100
+    )]
+    pub max_streams_per_identity: usize,
+    /// How often an HTTP/2 PING checks that a quiet client is still there.
+    #[arg(long, env = "ORG_INVITES_KEEPALIVE_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub keepalive_interval: Duration,
+    /// How long a PING may go unanswered before the connection is closed.
+    #[arg(long, env = "ORG_INVITES_KEEPALIVE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub keepalive_timeout: Duration,
+    /// A connection with no call in flight for this long is closed; 0 never.
+    #[arg(long, env = "ORG_INVITES_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
     /// Turn authentication off: anyone who reaches the port may invite
     /// accounts. For local development only; the server warns at start.
     #[arg(long, env = "ORG_INVITES_INSECURE_NO_AUTH")]

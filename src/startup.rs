@@ -5,7 +5,6 @@ use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 use sqlx::postgres::PgConnectOptions;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::{server::HealthReporter, ServingStatus};
 use tracing::{info, warn};
 
@@ -13,8 +12,10 @@ use crate::{
     auth::{AuthLayer, AuthSettings, Authenticator},
     aws::{BudgetSettings, Budgeted, Organizations, SdkOrganizations},
     config::{DatabaseArgs, ServeArgs},
+    conn,
     domain::InviteQuota,
     grpc::InvitationApi,
+    limits::{Limits, LimitsLayer},
     poller::{run_poller, PollerSettings},
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
     service::Invitations,
@@ -55,6 +56,7 @@ pub struct Application {
     auth: Authenticator,
     auth_file: Option<std::path::PathBuf>,
     tls: Option<Tls>,
+    limits: Limits,
 }
 
 pub struct Settings {
@@ -67,6 +69,7 @@ pub struct Settings {
     pub budget: BudgetSettings,
     /// TLS on the gRPC port; plaintext when None.
     pub tls: Option<TlsSettings>,
+    pub limits: Limits,
 }
 
 impl Application {
@@ -88,6 +91,7 @@ impl Application {
             auth,
             auth_file: settings.auth.identities_file,
             tls,
+            limits: settings.limits,
         })
     }
 
@@ -154,7 +158,8 @@ impl Application {
             self.invitations.clone(),
             self.hub.clone(),
             tasks.clone(),
-        ));
+        ))
+        .max_decoding_message_size(self.limits.max_request_bytes);
         let drained = {
             let reporter = reporter.clone();
             let tasks = tasks.clone();
@@ -166,8 +171,14 @@ impl Application {
             }
         };
         info!(addr = %self.local_addr(), tls = self.tls.is_some(), "org-invites listening");
+        let limits = self.limits;
         let router = tonic::transport::Server::builder()
+            .max_concurrent_streams(limits.max_streams_per_connection)
+            .http2_keepalive_interval(Some(limits.keepalive_interval))
+            .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+            // Outermost first: the limits layer needs the identity auth found.
             .layer(AuthLayer::new(self.auth.clone()))
+            .layer(LimitsLayer::new(limits))
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -175,12 +186,16 @@ impl Application {
         let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
             match self.tls {
                 Some(tls) => Box::pin(router.serve_with_incoming_shutdown(
-                    tls.incoming(self.listener, tasks.clone()),
+                    tls.incoming(self.listener, limits.idle_timeout, tasks.clone()),
                     drained,
                 )),
                 None => Box::pin(router.serve_with_incoming_shutdown(
-                    // Small messages to watchers go out at once, not after Nagle's delay.
-                    TcpIncoming::from(self.listener).with_nodelay(Some(true)),
+                    conn::incoming(
+                        self.listener,
+                        limits.idle_timeout,
+                        tasks.clone(),
+                        |c| async { Some(c) },
+                    ),
                     drained,
                 )),
             };
@@ -318,6 +333,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
                 require_client_cert: args.tls_require_client_cert,
             }),
             _ => None,
+        },
+        limits: Limits {
+            max_request_bytes: args.max_request_bytes,
+            max_streams_per_connection: args.max_streams_per_connection,
+            max_streams_per_identity: args.max_streams_per_identity,
+            keepalive_interval: args.keepalive_interval,
+            keepalive_timeout: args.keepalive_timeout,
+            idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
         },
         quota: InviteQuota {
             limit: args.invite_quota,

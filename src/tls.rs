@@ -19,7 +19,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::{server::TlsStream, TlsAcceptor};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::Connected;
 use tracing::{debug, error, info};
+
+use crate::conn::{self, Conn};
 
 /// How often the files are compared with what is loaded.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
@@ -120,36 +123,26 @@ impl Tls {
     pub fn incoming(
         self,
         listener: TcpListener,
+        idle_timeout: Option<Duration>,
         stop: CancellationToken,
-    ) -> ReceiverStream<io::Result<TlsStream<TcpStream>>> {
-        let (tx, rx) = tokio::sync::mpsc::channel(64);
-        tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tx.closed() => return,
-                    accepted = listener.accept() => match accepted {
-                        Ok(a) => a,
-                        Err(e) => {
-                            debug!(error = %e, "accept failed");
-                            continue;
-                        }
-                    },
-                };
-                let _ = tcp.set_nodelay(true);
-                let (acceptor, tx) = (self.acceptor(), tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(stream)) => {
-                            let _ = tx.send(Ok(stream)).await;
-                        }
-                        Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => debug!(%peer, "TLS handshake timed out"),
+    ) -> ReceiverStream<io::Result<TlsStream<Conn<TcpStream>>>> {
+        conn::incoming(listener, idle_timeout, stop, move |tcp| {
+            let acceptor = self.acceptor();
+            async move {
+                let peer = tcp.connect_info().remote_addr;
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => Some(stream),
+                    Ok(Err(e)) => {
+                        debug!(?peer, error = %e, "TLS handshake failed");
+                        None
                     }
-                });
+                    Err(_) => {
+                        debug!(?peer, "TLS handshake timed out");
+                        None
+                    }
+                }
             }
-        });
-        ReceiverStream::new(rx)
+        })
     }
 }
 

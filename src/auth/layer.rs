@@ -7,16 +7,13 @@ use std::{
 };
 
 use http::{Request, Response};
-use tonic::{
-    body::Body,
-    transport::server::{TcpConnectInfo, TlsConnectInfo},
-    Status,
-};
+use tonic::{body::Body, transport::server::TlsConnectInfo, Status};
 use tower::{Layer, Service};
 use tracing::warn;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use super::{required_role, Authenticator};
+use crate::conn::ConnInfo;
 
 #[derive(Clone)]
 pub struct AuthLayer {
@@ -94,7 +91,7 @@ impl<S> AuthService<S> {
         };
         let names = req
             .extensions()
-            .get::<TlsConnectInfo<TcpConnectInfo>>()
+            .get::<TlsConnectInfo<ConnInfo>>()
             .and_then(|info| info.peer_certs())
             .and_then(|certs| certs.first().map(|c| certificate_names(c.as_ref())));
         let names = names

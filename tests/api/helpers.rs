@@ -6,6 +6,7 @@ use org_invites::{
     auth::{token_line, AuthSettings, Role},
     aws::{BudgetSettings, Organizations, SdkOrganizations},
     domain::InviteQuota,
+    limits::Limits,
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     startup::{Application, Settings},
@@ -228,6 +229,7 @@ pub struct AppOptions {
     /// TLS on the gRPC port; the helper's own clients then cannot connect,
     /// so set `wait_serving: false` and connect with TLS in the test.
     pub tls: Option<TlsSettings>,
+    pub limits: Limits,
 }
 
 impl Default for AppOptions {
@@ -252,6 +254,7 @@ impl Default for AppOptions {
             },
             budget: BudgetSettings::default(),
             tls: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -315,6 +318,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         quota: opts.quota,
         budget: opts.budget,
         tls: opts.tls,
+        limits: opts.limits,
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await

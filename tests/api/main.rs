@@ -9,6 +9,7 @@ mod cli;
 mod health;
 mod helpers;
 mod invite;
+mod limits;
 mod list;
 mod poller;
 mod quota;
