@@ -28,6 +28,8 @@ cat >&2 <<TXT
     grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/WatchHandshake
     grpcurl -plaintext -d '{}' $LISTEN orginvites.v1.InvitationService/WatchHandshakes
     grpcurl -plaintext -d '{"id":"h-..."}' $LISTEN orginvites.v1.InvitationService/CancelHandshake
+  (Started with --tls-cert-file: use grpcurl -cacert CERT instead of -plaintext;
+   with --auth-tokens-file: add -H 'authorization: Bearer TOKEN'.)
   Act as the invited account (accept or decline) in fakecloud:
     scripts/member.sh accept h-... 111122223333
   Ctrl-C stops the service, Postgres and fakecloud.

@@ -235,3 +235,23 @@ mod tests {
         assert!(Role::Reader < Role::Inviter && Role::Inviter < Role::Admin);
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    /// The README's production example must stay a valid file.
+    #[test]
+    fn the_shipped_example_parses_and_maps_its_tokens() {
+        let text = include_str!("../../deploy/identities.example");
+        let ids = Identities::parse(text).unwrap();
+        assert_eq!(
+            ids.by_token("reader-example-token").unwrap().role,
+            Role::Reader
+        );
+        assert_eq!(
+            ids.by_token("inviter-example-token").unwrap().role,
+            Role::Inviter
+        );
+    }
+}

@@ -338,3 +338,71 @@ async fn a_new_certificate_is_served_without_dropping_open_streams() {
         .await
         .expect("the new connection works");
 }
+
+#[tokio::test]
+async fn the_cli_speaks_https_with_a_ca_file_a_token_and_a_client_certificate() {
+    let dir = temp_dir();
+    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
+    let app = spawn_tls(&dir, &servers, false).await;
+    wait_serving(channel(&app, &servers.ca_pem(), None).await.unwrap()).await;
+    let endpoint = format!("https://localhost:{}", app.addr.port());
+    let ca = dir.join("servers-ca.pem");
+    let run = |args: Vec<String>| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_org-invites"))
+            .args(&args)
+            .env_remove("ORG_INVITES_TOKEN")
+            .output()
+            .await
+            .unwrap()
+    };
+    let base = |cmd: &str| {
+        vec![
+            cmd.to_string(),
+            "--endpoint".into(),
+            endpoint.clone(),
+            "--ca-file".into(),
+            ca.display().to_string(),
+        ]
+    };
+
+    let mut args = base("list");
+    args.extend(["--token".into(), "reader-token".into()]);
+    let out = run(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Handshakes"));
+
+    let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
+    let mut args = base("invite");
+    args.extend([
+        "--target".into(),
+        format!("Id={},Type=ACCOUNT", random_account_id()),
+        "--client-cert".into(),
+        cert.display().to_string(),
+        "--client-key".into(),
+        key.display().to_string(),
+    ]);
+    let out = run(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"State\": \"OPEN\""));
+
+    // Without the CA the server's certificate is not trusted.
+    let out = run(vec![
+        "list".into(),
+        "--endpoint".into(),
+        endpoint.clone(),
+        "--token".into(),
+        "reader-token".into(),
+    ])
+    .await;
+    assert_ne!(out.status.code(), Some(0));
+}
