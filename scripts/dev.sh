@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 LISTEN=${ORG_INVITES_LISTEN:-127.0.0.1:50051}
+# The status page and /metrics; `serve` reads it from the environment.
+export ORG_INVITES_METRICS_LISTEN=${ORG_INVITES_METRICS_LISTEN:-127.0.0.1:9464}
 stack_up
 ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q\n' "$AWS_ENDPOINT_URL" "$DATABASE_URL" >"$ENV_FILE"
@@ -18,6 +20,7 @@ fi
 cat >&2 <<TXT
 
   org-invites on $LISTEN   (Postgres: $DATABASE_URL, AWS: $AWS_ENDPOINT_URL)
+  Status page: http://$ORG_INVITES_METRICS_LISTEN/    Metrics: curl $ORG_INVITES_METRICS_LISTEN/metrics
   Try, in another shell:
     grpcurl -plaintext $LISTEN list
     grpcurl -plaintext $LISTEN grpc.health.v1.Health/Check

@@ -138,6 +138,22 @@ ensure_faketime() {
   export FAKETIME_LIB
 }
 
+# Debian's Chromium and playwright-core (npm, into the cache) for the status
+# page's browser test; playwright downloads no browser of its own.
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium chromium-driver
+  fi
+  local dir="$CACHE_DIR/browser"
+  if [ ! -f "$dir/node_modules/playwright-core/index.mjs" ]; then
+    log "installing playwright-core (npm) into $dir"
+    mkdir -p "$dir"
+    npm install --silent --prefix "$dir" playwright-core@1 >/dev/null
+  fi
+  export CHROMIUM_BIN=/usr/bin/chromium
+  export PLAYWRIGHT_CORE_DIR="$dir/node_modules/playwright-core"
+}
+
 # `stack_up` starts Postgres and fakecloud; `stack_up postgres` only Postgres
 # (the integration tests start a fakecloud of their own per test).
 stack_up() {

@@ -18,10 +18,13 @@ fi
 "$BUF_DIR/node_modules/.bin/buf" lint
 
 ensure_faketime
+ensure_browser
 stack_up postgres
 export ORG_INVITES_TEST_DATABASE_URL="$DATABASE_URL"
 export ORG_INVITES_TEST_FAKECLOUD_BIN="$FAKECLOUD_BIN"
 export ORG_INVITES_TEST_FAKETIME_LIB="$FAKETIME_LIB"
+export ORG_INVITES_TEST_CHROMIUM="$CHROMIUM_BIN"
+export ORG_INVITES_TEST_PLAYWRIGHT_CORE="$PLAYWRIGHT_CORE_DIR"
 
 log "clippy"
 cargo clippy --all-targets --locked -- -D warnings
@@ -29,3 +32,4 @@ cargo clippy --all-targets --locked -- -D warnings
 log "tests"
 # Benches are not tests: they run with scripts/bench.sh.
 cargo test --locked --lib --bins --tests -- "$@"
+log "the status page's screenshot: target/browser/status-page.png"

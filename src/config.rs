@@ -122,6 +122,20 @@ pub struct ServeArgs {
         requires = "tls_client_ca_file"
     )]
     pub tls_require_client_cert: bool,
+    /// Where the status page (`/`) and Prometheus metrics (`/metrics`) are
+    /// served, e.g. 127.0.0.1:9464. They need no credentials: bind an
+    /// internal address. Not served when unset.
+    #[arg(long = "metrics-listen", env = "ORG_INVITES_METRICS_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+    /// Browser origins (e.g. https://dash.example.com) allowed to call the
+    /// gRPC port with gRPC-Web; comma-separated in the environment. Calls
+    /// still need credentials like any client.
+    #[arg(
+        long = "cors-allowed-origin",
+        env = "ORG_INVITES_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_allowed_origins: Vec<String>,
     /// Largest request message accepted, in bytes (the largest valid
     /// InviteAccount is about 80 KiB).
     #[arg(long, env = "ORG_INVITES_MAX_REQUEST_BYTES", default_value_t = 256 * 1024)]

@@ -2,10 +2,13 @@
 //! tasks, and one cancellation token for shutdown.
 use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 
+use http::{HeaderName, HeaderValue, Method};
 use sqlx::postgres::PgConnectOptions;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_util::sync::CancellationToken;
 use tonic_health::{server::HealthReporter, ServingStatus};
+use tonic_web::GrpcWebLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::{info, warn};
 
 use crate::{
@@ -15,7 +18,9 @@ use crate::{
     conn,
     domain::InviteQuota,
     grpc::InvitationApi,
+    http::HttpState,
     limits::{Limits, LimitsLayer},
+    metrics::{Measured, Metrics, RpcMetricsLayer, SourceLabel},
     poller::{run_poller, PollerSettings},
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
     service::Invitations,
@@ -57,6 +62,9 @@ pub struct Application {
     auth_file: Option<std::path::PathBuf>,
     tls: Option<Tls>,
     limits: Limits,
+    http_listener: Option<TcpListener>,
+    cors: Option<CorsLayer>,
+    metrics: Metrics,
 }
 
 pub struct Settings {
@@ -70,6 +78,11 @@ pub struct Settings {
     /// TLS on the gRPC port; plaintext when None.
     pub tls: Option<TlsSettings>,
     pub limits: Limits,
+    /// Where the status page and /metrics listen; not served when None.
+    pub http_listen: Option<SocketAddr>,
+    /// Browser origins allowed to call the gRPC port with gRPC-Web.
+    pub cors_origins: Vec<String>,
+    pub metrics: Metrics,
 }
 
 impl Application {
@@ -78,10 +91,21 @@ impl Application {
         let tls = settings.tls.map(Tls::load).transpose()?;
         let listener = TcpListener::bind(settings.listen).await?;
         let store = Store::connect_lazy(settings.database);
-        // Every AWS call, from RPCs and the poller alike, spends the shared budget.
-        let aws = Arc::new(Budgeted::new(aws, store.clone(), settings.budget));
-        let invitations =
-            Invitations::new(store.clone(), aws, settings.invite_grace).with_quota(settings.quota);
+        let metrics = settings.metrics;
+        // Every AWS call, from RPCs and the poller alike, spends the shared
+        // budget; what reaches AWS is counted and timed.
+        let aws = Arc::new(Measured::new(aws, metrics.clone()));
+        let aws = Arc::new(
+            Budgeted::new(aws, store.clone(), settings.budget).with_metrics(metrics.clone()),
+        );
+        let invitations = Invitations::new(store.clone(), aws, settings.invite_grace)
+            .with_quota(settings.quota)
+            .with_metrics(metrics.clone());
+        let http_listener = match settings.http_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        let cors = cors_layer(&settings.cors_origins)?;
         Ok(Self {
             listener,
             store,
@@ -92,7 +116,17 @@ impl Application {
             auth_file: settings.auth.identities_file,
             tls,
             limits: settings.limits,
+            http_listener,
+            cors,
+            metrics,
         })
+    }
+
+    /// Where the status page and /metrics are served, if anywhere.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -138,6 +172,18 @@ impl Application {
         if let Some(tls) = self.tls.clone() {
             background.push(tokio::spawn(tls.watch(tasks.clone())));
         }
+        let listen_addr = self.local_addr();
+        if let Some(listener) = self.http_listener {
+            background.push(tokio::spawn(crate::http::serve(
+                listener,
+                HttpState {
+                    store: self.store.clone(),
+                    hub: self.hub.clone(),
+                    metrics: self.metrics.clone(),
+                    stop: tasks.clone(),
+                },
+            )));
+        }
         if let Some(path) = self.auth_file.clone() {
             background.push(tokio::spawn(
                 self.auth.clone().watch_file(path, tasks.clone()),
@@ -170,13 +216,20 @@ impl Application {
                 set_health(&reporter, ServingStatus::NotServing).await;
             }
         };
-        info!(addr = %self.local_addr(), tls = self.tls.is_some(), "org-invites listening");
+        info!(addr = %listen_addr, tls = self.tls.is_some(), "org-invites listening");
         let limits = self.limits;
         let router = tonic::transport::Server::builder()
             .max_concurrent_streams(limits.max_streams_per_connection)
             .http2_keepalive_interval(Some(limits.keepalive_interval))
             .http2_keepalive_timeout(Some(limits.keepalive_timeout))
-            // Outermost first: the limits layer needs the identity auth found.
+            // gRPC-Web from browsers arrives over HTTP/1.1.
+            .accept_http1(true)
+            // Outermost first: CORS answers preflights itself; gRPC-Web is
+            // translated to gRPC before anything counts or checks it; the
+            // limits layer needs the identity auth found.
+            .layer(tower::util::option_layer(self.cors.clone()))
+            .layer(GrpcWebLayer::new())
+            .layer(RpcMetricsLayer::new(self.metrics.clone()))
             .layer(AuthLayer::new(self.auth.clone()))
             .layer(LimitsLayer::new(limits))
             .add_service(health)
@@ -334,6 +387,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             }),
             _ => None,
         },
+        http_listen: args.http_listen,
+        cors_origins: args.cors_allowed_origins,
+        metrics: Metrics::new(),
         limits: Limits {
             max_request_bytes: args.max_request_bytes,
             max_streams_per_connection: args.max_streams_per_connection,
@@ -351,7 +407,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
             insecure_no_auth: args.insecure_no_auth,
         },
     };
-    let aws = Arc::new(SdkOrganizations::from_env().await);
+    let sdk_retries = settings
+        .metrics
+        .aws_retries
+        .get_or_create(&SourceLabel {
+            source: "sdk".into(),
+        })
+        .clone();
+    let aws = Arc::new(SdkOrganizations::from_env(Some(sdk_retries)).await);
     let app = Application::build(settings, aws).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn({
@@ -385,4 +448,35 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// CORS for gRPC-Web callers from these origins; None (same-origin only)
+/// when the list is empty.
+fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, BoxError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|o| {
+            HeaderValue::from_str(o.trim())
+                .map_err(|_| -> BoxError { format!("{o:?} is not a valid CORS origin").into() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let headers = [
+        "authorization",
+        "content-type",
+        "x-grpc-web",
+        "x-user-agent",
+        "grpc-timeout",
+    ];
+    let exposed = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::POST, Method::OPTIONS])
+            .allow_headers(headers.map(HeaderName::from_static))
+            .expose_headers(exposed.map(HeaderName::from_static))
+            .max_age(Duration::from_secs(600)),
+    ))
 }

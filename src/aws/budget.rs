@@ -11,6 +11,7 @@ use tracing::debug;
 use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
 use crate::{
     domain::{Handshake, HandshakeId},
+    metrics::{Metrics, OperationLabel},
     store::Store,
 };
 
@@ -100,6 +101,7 @@ pub struct Budgeted {
     inner: Arc<dyn Organizations>,
     store: Store,
     settings: BudgetSettings,
+    metrics: Metrics,
 }
 
 impl Budgeted {
@@ -108,7 +110,13 @@ impl Budgeted {
             inner,
             store,
             settings,
+            metrics: Metrics::new(),
         }
+    }
+
+    /// Counts refusals in these metrics.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
     }
 
     /// Takes `operation`'s next turn and waits for it, or refuses when it
@@ -131,6 +139,12 @@ impl Budgeted {
             })?;
         let wait = (ahead.ahead_secs - rate.tolerance()).max(0.0);
         if !ahead.admitted {
+            self.metrics
+                .aws_budget_refusals
+                .get_or_create(&OperationLabel {
+                    operation: operation.into(),
+                })
+                .inc();
             let mut e = AwsError::with_kind(
                 AwsErrorKind::BudgetExhausted,
                 "RequestBudgetExhausted",

@@ -18,6 +18,7 @@ use aws_smithy_runtime_api::{
 };
 use aws_smithy_types::config_bag::ConfigBag;
 use chrono::{DateTime, Utc};
+use prometheus_client::metrics::counter::Counter;
 use tracing::warn;
 
 use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
@@ -40,7 +41,8 @@ impl SdkOrganizations {
 
     /// A client from aws-config's standard chain (env, profiles, endpoint
     /// overrides such as `AWS_ENDPOINT_URL`), in us-east-1 unless set.
-    pub async fn from_env() -> Self {
+    /// `retries` counts the SDK's retries (`org_invites_aws_retries_total{source="sdk"}`).
+    pub async fn from_env(retry_counter: Option<Counter>) -> Self {
         let region = aws_config::meta::region::RegionProviderChain::default_provider()
             .or_else(Region::new("us-east-1"));
         let config = aws_config::defaults(BehaviorVersion::latest())
@@ -50,7 +52,7 @@ impl SdkOrganizations {
             .load()
             .await;
         let config = aws_sdk_organizations::config::Builder::from(&config)
-            .interceptor(LogRetries)
+            .interceptor(LogRetries(retry_counter))
             .build();
         Self::new(Client::from_conf(config))
     }
@@ -68,7 +70,7 @@ pub fn retries() -> RetryConfig {
 
 /// Logs each retry the SDK makes, so throttling or a flaky endpoint shows.
 #[derive(Debug)]
-struct LogRetries;
+struct LogRetries(Option<Counter>);
 
 impl Intercept for LogRetries {
     fn name(&self) -> &'static str {
@@ -85,6 +87,9 @@ impl Intercept for LogRetries {
         if attempt > 1 {
             let operation = cfg.load::<Metadata>().map_or("unknown", |m| m.name());
             warn!(operation, attempt, "retrying an AWS call");
+            if let Some(c) = &self.0 {
+                c.inc();
+            }
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 pub mod convert;
 mod server;
 pub mod status;
-mod watch;
+pub mod watch;
 
 pub use watch::{decode_resume_token, encode_resume_token, watch_one};
 

@@ -10,6 +10,7 @@ use super::{
 use crate::{
     auth::Identity,
     domain::{FieldViolation, Violations},
+    metrics::StreamGauge,
     proto::v1::{self as pb, invitation_service_server::InvitationService},
     service::{Error, Invitations},
     watch::Hub,
@@ -98,11 +99,17 @@ impl InvitationService for InvitationApi {
         // No wake-up per stream: the replica asks for faster sweeps once
         // per interval while anyone watches (startup::wake_while_watched).
         let record = self.invitations.get(&id).await?;
-        Ok(Response::new(watch::watch_one(
+        let metrics = self.invitations.metrics();
+        let stream = watch::watch_one(
             self.invitations.store().clone(),
             events,
             record,
             self.stop.clone(),
+            metrics.event_delivery_seconds.clone(),
+        );
+        Ok(Response::new(counted(
+            stream,
+            metrics.watch_stream("WatchHandshake"),
         )))
     }
 
@@ -135,14 +142,28 @@ impl InvitationService for InvitationApi {
         if let Some(after) = after {
             self.check_resume_point(after).await?;
         }
-        Ok(Response::new(watch::watch_all(
+        let metrics = self.invitations.metrics();
+        let stream = watch::watch_all(
             self.invitations.store().clone(),
             self.hub.clone(),
             after,
             states,
             self.stop.clone(),
+            metrics.event_delivery_seconds.clone(),
+        );
+        Ok(Response::new(counted(
+            stream,
+            metrics.watch_stream("WatchHandshakes"),
         )))
     }
+}
+
+/// The stream, counted in `org_invites_watch_streams` until it is dropped.
+fn counted(stream: EventStream, gauge: StreamGauge) -> EventStream {
+    Box::pin(tokio_stream::StreamExt::map(stream, move |item| {
+        let _open = &gauge;
+        item
+    }))
 }
 
 /// The authenticated caller's name; None when authentication is off.

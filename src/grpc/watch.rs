@@ -5,6 +5,7 @@
 use std::{pin::Pin, sync::Arc};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use prometheus_client::metrics::histogram::Histogram;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
@@ -79,6 +80,12 @@ fn snapshot_to_proto(r: &HandshakeRecord, previous: HandshakeState) -> pb::Hands
     }
 }
 
+/// Live deliveries only: a replayed event is history, not latency.
+fn observe_delivery(delivery: &Histogram, e: &HandshakeEvent) {
+    let since = chrono::Utc::now() - e.observe_time;
+    delivery.observe(since.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+}
+
 fn shutting_down() -> Status {
     Status::unavailable("server shutting down; reconnect to continue watching")
 }
@@ -90,6 +97,7 @@ pub fn watch_one(
     mut events: broadcast::Receiver<Arc<HandshakeEvent>>,
     first: HandshakeRecord,
     stop: CancellationToken,
+    delivery: Histogram,
 ) -> EventStream {
     Box::pin(async_stream::stream! {
         let id = first.handshake.id.clone();
@@ -107,6 +115,7 @@ pub fn watch_one(
                     if e.record.handshake.id == id && e.record.version > version {
                         version = e.record.version;
                         state = e.record.handshake.state;
+                        observe_delivery(&delivery, &e);
                         yield Ok(event_to_proto(&e));
                     }
                 }
@@ -138,6 +147,7 @@ pub fn watch_all(
     after: Option<i64>,
     states: Vec<HandshakeState>,
     stop: CancellationToken,
+    delivery: Histogram,
 ) -> EventStream {
     let mut events = hub.subscribe();
     // Everything up to the hub's last broadcast happened before subscribing.
@@ -186,6 +196,7 @@ pub fn watch_all(
                     if e.event_id > last {
                         last = e.event_id;
                         if wanted(&e) {
+                            observe_delivery(&delivery, &e);
                             yield Ok(event_to_proto(&e));
                         }
                     }

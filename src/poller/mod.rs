@@ -10,7 +10,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::{service::Invitations, startup::DatabaseReady, store::WAKE_CHANNEL};
+use crate::{
+    metrics::{Metrics, OutcomeLabel, SourceLabel},
+    service::Invitations,
+    startup::DatabaseReady,
+    store::WAKE_CHANNEL,
+};
 
 /// The advisory lock whose holder polls.
 pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
@@ -38,7 +43,10 @@ pub async fn run_poller(
         match try_lead(&invitations).await {
             Ok(Some(lock)) => {
                 info!("this replica now polls AWS");
-                if let Err(e) = lead(&invitations, settings, lock, &stop).await {
+                invitations.metrics().poller_leader.set(1);
+                let led = lead(&invitations, settings, lock, &stop).await;
+                invitations.metrics().poller_leader.set(0);
+                if let Err(e) = led {
                     warn!(error = %e, "lost the poller lock; another replica may take over");
                 }
             }
@@ -76,7 +84,9 @@ async fn lead(
         // Still the leader? The lock is gone if its connection is.
         sqlx::query("SELECT 1").execute(&mut lock).await?;
         let started = Instant::now();
-        match invitations.sweep(stop).await {
+        let swept = invitations.sweep(stop).await;
+        record_sweep(invitations.metrics(), started.elapsed(), &swept);
+        match swept {
             Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
             Ok(report) => tracing::debug!(?report, "sweep"),
             Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
@@ -102,5 +112,29 @@ async fn lead(
         }
         // Wake-ups already buffered are answered by the sweep about to run.
         while wake.next_buffered().is_some() {}
+    }
+}
+
+fn record_sweep(
+    metrics: &Metrics,
+    took: Duration,
+    swept: &Result<crate::service::SweepReport, crate::service::Error>,
+) {
+    let outcome = if swept.is_ok() { "ok" } else { "error" };
+    metrics
+        .sweeps
+        .get_or_create(&OutcomeLabel {
+            outcome: outcome.into(),
+        })
+        .inc();
+    metrics.sweep_seconds.observe(took.as_secs_f64());
+    if let Ok(report) = swept {
+        metrics.sweep_handshakes.observe(report.listed as f64);
+        metrics
+            .aws_retries
+            .get_or_create(&SourceLabel {
+                source: "poller".into(),
+            })
+            .inc_by(report.throttled as u64);
     }
 }

@@ -34,7 +34,10 @@ impl Invitations {
             BeginInvite::AlreadySent(record) => return Ok(record),
             BeginInvite::InProgress => return Err(Error::InProgress),
             BeginInvite::Mismatch => return Err(Error::RequestIdReused),
-            BeginInvite::QuotaExhausted(q) => return Err(Error::QuotaExhausted(q)),
+            BeginInvite::QuotaExhausted(q) => {
+                self.metrics.invitation("DailyQuotaExhausted");
+                return Err(Error::QuotaExhausted(q));
+            }
             BeginInvite::Unresolved(unresolved) => {
                 if let Some(h) = self.find_sent(&unresolved).await? {
                     return self.record(&request_id, &inv, h).await;
@@ -42,7 +45,12 @@ impl Invitations {
                 resuming = Some(unresolved);
             }
         }
-        match self.aws.invite_account(&inv).await {
+        let sent = self.aws.invite_account(&inv).await;
+        self.metrics.invitation(match &sent {
+            Ok(_) => "sent",
+            Err(e) => &e.code,
+        });
+        match sent {
             Ok(h) => self.record(&request_id, &inv, h).await,
             Err(e) if e.outcome_unknown() => {
                 warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");

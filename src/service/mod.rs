@@ -13,6 +13,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     aws::Organizations,
     domain::{HandshakeId, HandshakeRecord, InviteQuota, QuotaUse},
+    metrics::Metrics,
     store::{Known, ListCursor, ListQuery, Store},
 };
 
@@ -24,6 +25,7 @@ pub struct Invitations {
     /// before its intent is treated as abandoned and looked up in AWS.
     grace: Duration,
     quota: InviteQuota,
+    metrics: Metrics,
 }
 
 impl Invitations {
@@ -33,7 +35,16 @@ impl Invitations {
             aws,
             grace,
             quota: InviteQuota::default(),
+            metrics: Metrics::new(),
         }
+    }
+
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The daily invitation quota to enforce (default: AWS's 20 in 24 h).

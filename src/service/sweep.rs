@@ -18,6 +18,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Handshakes AWS listed.
+    pub listed: usize,
     pub list_calls: usize,
     pub describe_calls: usize,
     pub throttled: usize,
@@ -32,6 +34,7 @@ impl Invitations {
     pub async fn sweep(&self, stop: &CancellationToken) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
         let all = self.list_all_paced(stop, &mut report).await?;
+        report.listed = all.len();
         if stop.is_cancelled() {
             // Shutting down: a list taken now must not judge intents later.
             return Ok(report);

@@ -244,3 +244,17 @@ pub(super) async fn upsert(
     let event = super::events::append(tx, &record, previous).await?;
     Ok((record, Some(event)))
 }
+
+impl Store {
+    /// How many handshakes are in each state (states with none are absent).
+    pub async fn count_by_state(&self) -> Result<Vec<(HandshakeState, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, count(*) FROM handshakes GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, n)| (HandshakeState::from_aws(&s), n))
+            .collect())
+    }
+}

@@ -7,6 +7,7 @@ use org_invites::{
     aws::{BudgetSettings, Organizations, SdkOrganizations},
     domain::InviteQuota,
     limits::Limits,
+    metrics::Metrics,
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     startup::{Application, Settings},
@@ -201,6 +202,8 @@ pub fn random_email() -> String {
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    /// The status page and /metrics, when `AppOptions::http` asked for them.
+    pub http_addr: Option<std::net::SocketAddr>,
     pub aws: Arc<Fakecloud>,
     pub client: InvitationServiceClient<Channel>,
     pub health: HealthClient<Channel>,
@@ -230,6 +233,9 @@ pub struct AppOptions {
     /// so set `wait_serving: false` and connect with TLS in the test.
     pub tls: Option<TlsSettings>,
     pub limits: Limits,
+    /// Serve the status page and /metrics on a free port (`TestApp::http_addr`).
+    pub http: bool,
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for AppOptions {
@@ -255,6 +261,8 @@ impl Default for AppOptions {
             budget: BudgetSettings::default(),
             tls: None,
             limits: Limits::default(),
+            http: false,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -319,11 +327,15 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         budget: opts.budget,
         tls: opts.tls,
         limits: opts.limits,
+        http_listen: opts.http.then(|| "127.0.0.1:0".parse().unwrap()),
+        cors_origins: opts.cors_origins,
+        metrics: Metrics::new(),
     };
     let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
         .await
         .expect("app builds");
     let addr = app.local_addr();
+    let http_addr = app.http_addr();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn({
         let shutdown = shutdown.clone();
@@ -336,6 +348,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         .connect_lazy();
     let mut test_app = TestApp {
         addr,
+        http_addr,
         aws,
         client: InvitationServiceClient::new(channel.clone()),
         health: HealthClient::new(channel),
@@ -528,4 +541,62 @@ pub fn error_info(status: &tonic::Status) -> tonic_types::ErrorInfo {
     status
         .get_details_error_info()
         .expect("ErrorInfo in status")
+}
+
+/// One HTTP/1.1 request to `addr`, read to the end: (status line, headers, body).
+pub async fn http_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (String, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).await.expect("HTTP port reachable");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+        .await
+        .expect("the response within 30 s")
+        .unwrap();
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP response");
+    let head = String::from_utf8_lossy(&out[..split]).to_string();
+    let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
+    let headers = headers.to_lowercase();
+    let mut body = out[split + 4..].to_vec();
+    if headers.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status.to_string(), headers, body)
+}
+
+/// The body of a chunked HTTP/1.1 response.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
+        let size = std::str::from_utf8(&raw[..eol])
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).expect("hex chunk size");
+        raw = &raw[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
 }

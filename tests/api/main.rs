@@ -6,6 +6,7 @@ mod binary;
 mod budget;
 mod cancel;
 mod cli;
+mod dashboards;
 mod health;
 mod helpers;
 mod invite;

@@ -1,0 +1,199 @@
+//! The HTTP port for dashboards: `/metrics` for Prometheus, `/` a status
+//! page, and the JSON and server-sent events it reads. Nothing here can
+//! change anything; bind it to an internal address (it has no auth).
+mod rows;
+
+use std::{convert::Infallible, net::SocketAddr, time::Duration};
+
+use axum::{
+    extract::{Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        Html, IntoResponse, Response,
+    },
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use crate::{
+    domain::HandshakeState,
+    grpc::watch::{decode_resume_token, encode_resume_token, watch_all},
+    metrics::{Metrics, StateLabel},
+    store::{ListQuery, Store},
+    watch::Hub,
+};
+
+const PAGE: &str = include_str!("status.html");
+/// Rows the status page starts with.
+const RECENT: i64 = 100;
+/// A scrape never waits longer than this for Postgres.
+const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
+const STATES: [HandshakeState; 5] = [
+    HandshakeState::Open,
+    HandshakeState::Accepted,
+    HandshakeState::Declined,
+    HandshakeState::Canceled,
+    HandshakeState::Expired,
+];
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub store: Store,
+    pub hub: Hub,
+    pub metrics: Metrics,
+    pub stop: CancellationToken,
+}
+
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(PAGE) }))
+        .route("/metrics", get(metrics))
+        .route("/api/summary", get(summary))
+        .route("/api/events", get(events))
+        .with_state(state)
+}
+
+/// Serves until `stop`; open event streams end then too.
+pub async fn serve(listener: TcpListener, state: HttpState) {
+    let stop = state.stop.clone();
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(addr = ?addr, "status page and /metrics listening");
+    if let Err(e) = axum::serve(listener, router(state))
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
+    {
+        warn!(error = %e, "the HTTP server failed");
+    }
+}
+
+async fn counts(store: &Store) -> Option<Vec<(HandshakeState, i64)>> {
+    match tokio::time::timeout(COUNT_TIMEOUT, store.count_by_state()).await {
+        Ok(Ok(c)) => Some(c),
+        Ok(Err(e)) => {
+            warn!(error = %e, "could not count handshakes");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+async fn metrics(State(s): State<HttpState>) -> Response {
+    // Counted at scrape time, so every replica reports the same truth.
+    if let Some(counts) = counts(&s.store).await {
+        for state in STATES {
+            let n = counts
+                .iter()
+                .find(|(st, _)| *st == state)
+                .map_or(0, |c| c.1);
+            s.metrics
+                .handshakes
+                .get_or_create(&StateLabel {
+                    state: state.as_str().into(),
+                })
+                .set(n);
+        }
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn summary(State(s): State<HttpState>) -> Response {
+    // The token first: anything after it is replayed by the event stream,
+    // so nothing falls between this page and the live updates.
+    let latest = match s.store.latest_event_id().await {
+        Ok(id) => id,
+        Err(e) => return unavailable(e),
+    };
+    let query = ListQuery {
+        limit: RECENT,
+        ..ListQuery::default()
+    };
+    let (records, _) = match s.store.list(&query).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(e),
+    };
+    let Some(counts) = counts(&s.store).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+    };
+    let counts: serde_json::Map<String, serde_json::Value> = STATES
+        .iter()
+        .map(|st| {
+            let n = counts.iter().find(|(c, _)| c == st).map_or(0, |c| c.1);
+            (st.as_str().to_string(), n.into())
+        })
+        .collect();
+    Json(serde_json::json!({
+        "counts": counts,
+        "handshakes": records.iter().map(rows::from_record).collect::<Vec<_>>(),
+        "resume_token": encode_resume_token(latest),
+    }))
+    .into_response()
+}
+
+fn unavailable(e: crate::store::StoreError) -> Response {
+    warn!(error = %e, "status page query failed");
+    (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    after: Option<String>,
+}
+
+/// WatchHandshakes as server-sent events. The browser resends the last
+/// event id (the resume token) as Last-Event-ID when it reconnects, which
+/// wins over `?after=`, so a drop loses nothing.
+async fn events(
+    State(s): State<HttpState>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Response {
+    let token = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(q.after)
+        .filter(|t| !t.is_empty());
+    let after = match token.map(|t| decode_resume_token(&t)).transpose() {
+        Ok(a) => a,
+        Err(v) => return (StatusCode::BAD_REQUEST, v.description).into_response(),
+    };
+    let gauge = s.metrics.watch_stream("StatusPageEvents");
+    let stream = watch_all(
+        s.store.clone(),
+        s.hub.clone(),
+        after,
+        Vec::new(),
+        s.stop.clone(),
+        s.metrics.event_delivery_seconds.clone(),
+    )
+    .map_while(|r| r.ok())
+    .map(move |e| {
+        let _open = &gauge;
+        let data = serde_json::json!({
+            "handshake": e.handshake.as_ref().map(rows::from_proto),
+            "previous_state": rows::state_name(e.previous_state),
+        });
+        Ok::<Event, Infallible>(
+            Event::default()
+                .event("handshake")
+                .id(e.resume_token)
+                .data(data.to_string()),
+        )
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,334 @@
+//! For dashboards: Prometheus metrics after a real invite/accept cycle,
+//! gRPC-Web with CORS, the status page's event stream, and the page itself
+//! in headless Chromium.
+use std::{process::Stdio, time::Duration};
+
+use org_invites::proto::v1 as pb;
+use prost::Message;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
+
+use crate::helpers::*;
+
+async fn spawn_dashboard_app(cors_origins: Vec<String>) -> TestApp {
+    spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            http: true,
+            cors_origins,
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let (status, headers, body) =
+        http_request(app.http_addr.unwrap(), "GET", "/metrics", &[], b"").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(headers.contains("openmetrics-text"), "{headers}");
+    String::from_utf8(body).unwrap()
+}
+
+/// The value of one series, exactly as named with its labels.
+fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+#[tokio::test]
+async fn metrics_follow_an_invite_and_accept_cycle_and_cover_the_dashboard() {
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let account = random_account_id();
+    let h = app.invite(invite_account(&account)).await.unwrap();
+    let bad = app
+        .invite(invite_account("not-an-account"))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    let mut events = app.watch(&h.id).await;
+    next_event(&mut events).await.unwrap();
+    app.aws.accept(&account, &h.id).await;
+    let accepted = next_event(&mut events).await.unwrap();
+    assert_eq!(state_of(&accepted), pb::HandshakeState::Accepted);
+    assert!(next_event(&mut events).await.is_none(), "the stream ends");
+    drop(events);
+
+    let text = scrape(&app).await;
+    let expect = [
+        ("org_invites_handshakes{state=\"ACCEPTED\"}", 1.0),
+        ("org_invites_handshakes{state=\"OPEN\"}", 0.0),
+        ("org_invites_invitations_total{outcome=\"sent\"}", 1.0),
+        (
+            "org_invites_aws_calls_total{operation=\"InviteAccountToOrganization\",outcome=\"ok\"}",
+            1.0,
+        ),
+        (
+            "org_invites_aws_call_duration_seconds_count{operation=\"InviteAccountToOrganization\"}",
+            1.0,
+        ),
+        ("org_invites_rpcs_total{method=\"InviteAccount\",code=\"OK\"}", 1.0),
+        ("org_invites_rpcs_total{method=\"InviteAccount\",code=\"INVALID_ARGUMENT\"}", 1.0),
+        ("org_invites_rpcs_total{method=\"WatchHandshake\",code=\"OK\"}", 1.0),
+        ("org_invites_watch_streams{method=\"WatchHandshake\"}", 0.0),
+        ("org_invites_event_delivery_seconds_count", 1.0),
+        ("org_invites_poller_leader", 1.0),
+    ];
+    for (series, want) in expect {
+        assert_eq!(value(&text, series), Some(want), "{series} in:\n{text}");
+    }
+    assert!(
+        value(&text, "org_invites_sweeps_total{outcome=\"ok\"}").unwrap() >= 1.0,
+        "{text}"
+    );
+    assert!(
+        value(
+            &text,
+            "org_invites_aws_calls_total{operation=\"ListHandshakesForOrganization\",outcome=\"ok\"}"
+        )
+        .unwrap()
+            >= 1.0
+    );
+
+    // Every metric the shipped Grafana dashboard queries is exported.
+    let dashboard = include_str!("../../deploy/grafana-dashboard.json");
+    let names = regex::Regex::new(r"org_invites_[a-z_]+").unwrap();
+    for name in names.find_iter(dashboard).map(|m| m.as_str()) {
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name);
+        assert!(
+            text.contains(&format!("# TYPE {base} "))
+                || text.contains(&format!("# TYPE {} ", base.trim_end_matches("_total"))),
+            "the dashboard uses {name}, which /metrics lacks"
+        );
+    }
+}
+
+fn grpc_web_frame(msg: &impl Message) -> Vec<u8> {
+    let body = msg.encode_to_vec();
+    let mut out = vec![0u8];
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend(body);
+    out
+}
+
+#[tokio::test]
+async fn a_browser_origin_on_the_list_calls_the_api_with_grpc_web() {
+    let app = spawn_dashboard_app(vec!["https://dash.example.com".into()]).await;
+    let h = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let path = "/orginvites.v1.InvitationService/GetHandshake";
+
+    // The preflight a browser sends first.
+    let preflight = |origin: &'static str| {
+        let addr = app.addr;
+        async move {
+            http_request(
+                addr,
+                "OPTIONS",
+                path,
+                &[
+                    ("Origin", origin),
+                    ("Access-Control-Request-Method", "POST"),
+                    (
+                        "Access-Control-Request-Headers",
+                        "content-type,x-grpc-web,authorization",
+                    ),
+                ],
+                b"",
+            )
+            .await
+        }
+    };
+    let (status, headers, _) = preflight("https://dash.example.com").await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        headers.contains("access-control-allow-origin: https://dash.example.com"),
+        "{headers}"
+    );
+    assert!(headers.contains("authorization"), "{headers}");
+    let (_, headers, _) = preflight("https://evil.example.com").await;
+    assert!(
+        !headers.contains("access-control-allow-origin"),
+        "{headers}"
+    );
+
+    // The call itself, over HTTP/1.1.
+    let body = grpc_web_frame(&pb::GetHandshakeRequest { id: h.id.clone() });
+    let (status, headers, body) = http_request(
+        app.addr,
+        "POST",
+        path,
+        &[
+            ("Origin", "https://dash.example.com"),
+            ("Content-Type", "application/grpc-web+proto"),
+            ("X-Grpc-Web", "1"),
+        ],
+        &body,
+    )
+    .await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        headers.contains("access-control-allow-origin: https://dash.example.com"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("access-control-expose-headers"),
+        "{headers}"
+    );
+    assert_eq!(body[0], 0, "a data frame first");
+    let len = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+    let got = pb::Handshake::decode(&body[5..5 + len]).unwrap();
+    assert_eq!(got.id, h.id);
+    let trailers = String::from_utf8_lossy(&body[5 + len + 5..]).to_lowercase();
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+}
+
+/// Reads server-sent events until one with `event: handshake`; (id, data).
+async fn next_sse<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut tokio::io::Lines<R>,
+) -> (String, serde_json::Value) {
+    let (mut id, mut data) = (String::new(), String::new());
+    let mut is_handshake = false;
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("an event within 30 s")
+            .unwrap()
+            .expect("the stream stays open");
+        if line.is_empty() {
+            if is_handshake {
+                return (id, serde_json::from_str(&data).unwrap());
+            }
+            continue;
+        }
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.to_string();
+        } else if let Some(v) = line.strip_prefix("data: ") {
+            data = v.to_string();
+        } else if line == "event: handshake" {
+            is_handshake = true;
+        }
+    }
+}
+
+async fn open_events(
+    app: &TestApp,
+    last_event_id: Option<&str>,
+) -> tokio::io::Lines<BufReader<TcpStream>> {
+    let mut s = TcpStream::connect(app.http_addr.unwrap()).await.unwrap();
+    let mut req =
+        String::from("GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n");
+    if let Some(id) = last_event_id {
+        req.push_str(&format!("Last-Event-ID: {id}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut lines = BufReader::new(s).lines();
+    let status = lines.next_line().await.unwrap().unwrap();
+    assert!(status.contains("200"), "{status}");
+    lines
+}
+
+#[tokio::test]
+async fn the_status_page_stream_resumes_after_a_drop_from_the_last_event_id() {
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let (status, headers, page) = http_request(app.http_addr.unwrap(), "GET", "/", &[], b"").await;
+    assert!(
+        status.contains("200") && headers.contains("text/html"),
+        "{status} {headers}"
+    );
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("api/events") && !page.contains("https://"),
+        "no external resources"
+    );
+
+    let mut events = open_events(&app, None).await;
+    let first = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let (id, data) = next_sse(&mut events).await;
+    assert_eq!(data["handshake"]["id"], first.id.as_str());
+    assert_eq!(data["handshake"]["state"], "OPEN");
+    drop(events);
+
+    // Missed while disconnected, then replayed on reconnect.
+    let second = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let mut events = open_events(&app, Some(&id)).await;
+    let (_, data) = next_sse(&mut events).await;
+    assert_eq!(data["handshake"]["id"], second.id.as_str());
+
+    let (_, _, summary) =
+        http_request(app.http_addr.unwrap(), "GET", "/api/summary", &[], b"").await;
+    let summary: serde_json::Value = serde_json::from_slice(&summary).unwrap();
+    assert_eq!(summary["counts"]["OPEN"], 2);
+    assert_eq!(
+        summary["handshakes"][0]["id"],
+        second.id.as_str(),
+        "newest first"
+    );
+}
+
+#[tokio::test]
+async fn the_status_page_shows_an_invitation_turn_accepted_in_chromium() {
+    let chromium = std::env::var("ORG_INVITES_TEST_CHROMIUM")
+        .expect("ORG_INVITES_TEST_CHROMIUM is unset: run the tests with scripts/test.sh");
+    let playwright = std::env::var("ORG_INVITES_TEST_PLAYWRIGHT_CORE")
+        .expect("ORG_INVITES_TEST_PLAYWRIGHT_CORE is unset: run the tests with scripts/test.sh");
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let account = random_account_id();
+    let h = app.invite(invite_account(&account)).await.unwrap();
+    let screenshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/browser/status-page.png"
+    );
+    let mut child = tokio::process::Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/browser/status_page.mjs"
+        ))
+        .arg(format!("http://{}/", app.http_addr.unwrap()))
+        .arg(&h.id)
+        .arg(screenshot)
+        .env("CHROMIUM", chromium)
+        .env("PLAYWRIGHT_CORE_DIR", playwright)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(browser_says(&mut lines).await, "SEEN OPEN");
+    app.aws.accept(&account, &h.id).await;
+    assert_eq!(browser_says(&mut lines).await, "SEEN ACCEPTED");
+    let status = child.wait().await.unwrap();
+    assert!(status.success());
+    let png = std::fs::read(screenshot).expect("the screenshot");
+    assert_eq!(&png[..4], b"\x89PNG");
+}
+
+async fn browser_says<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut tokio::io::Lines<R>,
+) -> String {
+    tokio::time::timeout(Duration::from_secs(90), lines.next_line())
+        .await
+        .expect("the browser reports within 90 s")
+        .unwrap()
+        .expect("the browser script reports before it exits")
+}

@@ -1,0 +1,139 @@
+// Drives the status page (GET /) in headless Debian Chromium for a Rust integration test.
+//
+// Usage: node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH
+//
+// Protocol: one line per step on stdout, so the test can wait on each:
+//   SEEN OPEN       the handshake's row shows state OPEN
+//   SEEN ACCEPTED   it then shows ACCEPTED, #count-ACCEPTED >= 1, screenshot written; exit 0
+//   FAIL <message>  anything else; a "-failure" screenshot is attempted; exit 1
+// Page console errors and uncaught exceptions are forwarded to stderr.
+//
+// Env: PLAYWRIGHT_CORE_DIR (the installed playwright-core package), CHROMIUM (browser binary).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const OPEN_TIMEOUT_MS = 30_000;
+const ACCEPTED_TIMEOUT_MS = 60_000;
+
+// Resolves once the line is handed to the OS, so exiting right after cannot drop it.
+function emit(line) {
+  return new Promise((resolve) => process.stdout.write(line + '\n', resolve));
+}
+
+// Playwright messages span lines and carry ANSI colour codes; the protocol needs one plain line.
+function oneLine(text) {
+  return String(text).replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
+}
+
+// "shot.png" -> "shot-failure.png"
+function failurePath(p) {
+  const { dir, name, ext } = path.parse(p);
+  return path.join(dir, `${name}-failure${ext}`);
+}
+
+async function screenshot(page, file) {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Playwright infers the format from the extension and rejects unknown ones; default to PNG.
+  const type = /\.jpe?g$/i.test(file) ? 'jpeg' : 'png';
+  await page.screenshot({ path: file, fullPage: true, type });
+}
+
+// The state cell text of the row, or null while the row is absent. Compares data-id
+// directly instead of building a CSS selector, so no escaping is needed.
+function stateText(page, id) {
+  return page.evaluate((id) => {
+    for (const tr of document.querySelectorAll('tr[data-id]')) {
+      if (tr.dataset.id === id) return tr.querySelector('.state')?.textContent.trim() ?? null;
+    }
+    return null;
+  }, id);
+}
+
+async function waitForState(page, id, want, timeout) {
+  try {
+    await page.waitForFunction(
+      ([id, want]) => {
+        for (const tr of document.querySelectorAll('tr[data-id]')) {
+          if (tr.dataset.id === id) return tr.querySelector('.state')?.textContent.trim() === want;
+        }
+        return false;
+      },
+      [id, want],
+      { timeout },
+    );
+  } catch (err) {
+    const now = await stateText(page, id).catch(() => undefined);
+    const conn = await page.textContent('#conn').catch(() => undefined);
+    throw new Error(
+      `row ${id} did not show ${want} within ${timeout / 1000} s ` +
+        `(state cell: ${now === null ? 'no such row' : JSON.stringify(now)}, #conn: ${JSON.stringify(conn)}): ` +
+        err.message.split('\n')[0],
+    );
+  }
+}
+
+async function main() {
+  const [url, id, shotPath] = process.argv.slice(2);
+  if (!url || !id || !shotPath) throw new Error('usage: status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH');
+
+  const pwDir =
+    process.env.PLAYWRIGHT_CORE_DIR ||
+    path.join(os.homedir(), '.cache/org-invites/browser/node_modules/playwright-core');
+  const { chromium } = await import(pathToFileURL(path.join(pwDir, 'index.mjs')).href);
+
+  let browser, page;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 60_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') process.stderr.write(`page console error: ${msg.text()}\n`);
+    });
+    page.on('pageerror', (err) => process.stderr.write(`page error: ${err.stack || err}\n`));
+
+    const res = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: OPEN_TIMEOUT_MS });
+    if (res && !res.ok()) throw new Error(`GET ${url}: HTTP ${res.status()}`);
+
+    await waitForState(page, id, 'OPEN', OPEN_TIMEOUT_MS);
+    await emit('SEEN OPEN');
+
+    await waitForState(page, id, 'ACCEPTED', ACCEPTED_TIMEOUT_MS);
+    // Counts are updated in the same event handler as the row; the short wait only guards
+    // against a future page that renders them separately.
+    try {
+      await page.waitForFunction(() => {
+        const t = document.getElementById('count-ACCEPTED')?.textContent.trim() ?? '';
+        return /^\d+$/.test(t) && Number(t) >= 1;
+      }, null, { timeout: 5_000 });
+    } catch {
+      const t = await page.textContent('#count-ACCEPTED').catch(() => null);
+      throw new Error(`#count-ACCEPTED is ${JSON.stringify(t)}, want a number >= 1`);
+    }
+    await screenshot(page, shotPath);
+    await emit('SEEN ACCEPTED');
+    await browser.close();
+  } catch (err) {
+    if (page) {
+      await screenshot(page, failurePath(shotPath)).catch((e) =>
+        process.stderr.write(`failure screenshot failed: ${e.message}\n`),
+      );
+    }
+    if (browser) await browser.close().catch(() => {});
+    throw err;
+  }
+}
+
+try {
+  await main();
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`${err.stack || err}\n`);
+  await emit(`FAIL ${oneLine(err.message || err)}`);
+  process.exit(1);
+}
