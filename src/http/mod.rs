@@ -3,7 +3,7 @@
 //! change anything; bind it to an internal address (it has no auth).
 mod rows;
 
-use std::{convert::Infallible, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use axum::{
     extract::{Query, State},
@@ -62,8 +62,9 @@ pub fn router(state: HttpState) -> Router {
 /// Serves until `stop`; open event streams end then too.
 pub async fn serve(listener: TcpListener, state: HttpState) {
     let stop = state.stop.clone();
-    let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(addr = ?addr, "status page and /metrics listening");
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "status page and /metrics listening");
+    }
     if let Err(e) = axum::serve(listener, router(state))
         .with_graceful_shutdown(stop.cancelled_owned())
         .await
