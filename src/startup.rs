@@ -17,7 +17,7 @@ use crate::{
     config::{DatabaseArgs, ServeArgs},
     conn,
     domain::InviteQuota,
-    grpc::{InvitationApi, InvitationRouter},
+    grpc::InvitationApi,
     http::HttpState,
     limits::{Limits, LimitsLayer},
     metrics::{Measured, Metrics, RpcMetricsLayer, SourceLabel},
@@ -200,10 +200,12 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 
-        let api = InvitationRouter::new(
-            InvitationApi::new(self.invitations.clone(), self.hub.clone(), tasks.clone()),
-            self.limits.max_request_bytes,
-        );
+        let api = InvitationServiceServer::new(InvitationApi::new(
+            self.invitations.clone(),
+            self.hub.clone(),
+            tasks.clone(),
+        ))
+        .max_decoding_message_size(self.limits.max_request_bytes);
         let drained = {
             let reporter = reporter.clone();
             let tasks = tasks.clone();

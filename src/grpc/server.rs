@@ -5,7 +5,7 @@ use tracing::instrument;
 
 use super::{
     convert,
-    watch::{self, EventStream, Watching, WireStream},
+    watch::{self, EventStream},
 };
 use crate::{
     auth::Identity,
@@ -16,24 +16,19 @@ use crate::{
     watch::Hub,
 };
 
-#[derive(Clone)]
 pub struct InvitationApi {
     invitations: Invitations,
-    watching: Watching,
+    hub: Hub,
+    /// Cancelled at shutdown: open streams end with UNAVAILABLE.
+    stop: CancellationToken,
 }
 
 impl InvitationApi {
-    /// `stop` is cancelled at shutdown: open streams end with UNAVAILABLE.
     pub fn new(invitations: Invitations, hub: Hub, stop: CancellationToken) -> Self {
-        let watching = Watching::new(
-            invitations.store().clone(),
-            hub,
-            stop,
-            invitations.metrics().event_delivery_seconds.clone(),
-        );
         Self {
             invitations,
-            watching,
+            hub,
+            stop,
         }
     }
 }
@@ -93,14 +88,28 @@ impl InvitationService for InvitationApi {
 
     type WatchHandshakeStream = EventStream;
 
-    // Served by `grpc::router` with pre-encoded messages; this path (same
-    // stream, decoded) is what a plain InvitationServiceServer would use.
+    #[instrument(skip_all, name = "WatchHandshake")]
     async fn watch_handshake(
         &self,
         request: Request<pb::WatchHandshakeRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        Ok(Response::new(watch::decoded(
-            self.open_watch_one(request.into_inner()).await?,
+        let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        // Subscribe before reading, so no change falls between the two.
+        let events = self.hub.subscribe();
+        // No wake-up per stream: the replica asks for faster sweeps once
+        // per interval while anyone watches (startup::wake_while_watched).
+        let record = self.invitations.get(&id).await?;
+        let metrics = self.invitations.metrics();
+        let stream = watch::watch_one(
+            self.invitations.store().clone(),
+            events,
+            record,
+            self.stop.clone(),
+            metrics.event_delivery_seconds.clone(),
+        );
+        Ok(Response::new(counted(
+            stream,
+            metrics.watch_stream("WatchHandshake"),
         )))
     }
 
@@ -114,40 +123,12 @@ impl InvitationService for InvitationApi {
 
     type WatchHandshakesStream = EventStream;
 
+    #[instrument(skip_all, name = "WatchHandshakes")]
     async fn watch_handshakes(
         &self,
         request: Request<pb::WatchHandshakesRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        Ok(Response::new(watch::decoded(
-            self.open_watch_all(request.into_inner()).await?,
-        )))
-    }
-}
-
-impl InvitationApi {
-    /// WatchHandshake, as encoded messages.
-    #[instrument(skip_all, name = "WatchHandshake")]
-    pub async fn open_watch_one(
-        &self,
-        req: pb::WatchHandshakeRequest,
-    ) -> Result<WireStream, Status> {
-        let id = convert::parse_id(&req.id).map_err(Error::Invalid)?;
-        // Subscribe before reading, so no change falls between the two.
-        let events = self.watching.hub.subscribe();
-        // No wake-up per stream: the replica asks for faster sweeps once
-        // per interval while anyone watches (startup::wake_while_watched).
-        let record = self.invitations.get(&id).await?;
-        let stream = watch::watch_one(self.watching.clone(), events, record);
-        let gauge = self.invitations.metrics().watch_stream("WatchHandshake");
-        Ok(counted(stream, gauge))
-    }
-
-    /// WatchHandshakes, as encoded messages.
-    #[instrument(skip_all, name = "WatchHandshakes")]
-    pub async fn open_watch_all(
-        &self,
-        req: pb::WatchHandshakesRequest,
-    ) -> Result<WireStream, Status> {
+        let req = request.into_inner();
         let mut v = Violations::default();
         let states = convert::parse_states(&req.states, &mut v);
         let after = if req.resume_token.is_empty() {
@@ -161,14 +142,24 @@ impl InvitationApi {
         if let Some(after) = after {
             self.check_resume_point(after).await?;
         }
-        let stream = watch::watch_all(self.watching.clone(), after, states);
-        let gauge = self.invitations.metrics().watch_stream("WatchHandshakes");
-        Ok(counted(stream, gauge))
+        let metrics = self.invitations.metrics();
+        let stream = watch::watch_all(
+            self.invitations.store().clone(),
+            self.hub.clone(),
+            after,
+            states,
+            self.stop.clone(),
+            metrics.event_delivery_seconds.clone(),
+        );
+        Ok(Response::new(counted(
+            stream,
+            metrics.watch_stream("WatchHandshakes"),
+        )))
     }
 }
 
 /// The stream, counted in `org_invites_watch_streams` until it is dropped.
-fn counted(stream: WireStream, gauge: StreamGauge) -> WireStream {
+fn counted(stream: EventStream, gauge: StreamGauge) -> EventStream {
     Box::pin(tokio_stream::StreamExt::map(stream, move |item| {
         let _open = &gauge;
         item

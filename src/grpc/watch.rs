@@ -2,16 +2,7 @@
 //! and no channel per watcher, which keeps an idle stream small); it ends
 //! when the client goes away, after a terminal state, or at shutdown (then
 //! with UNAVAILABLE, so clients know to reconnect).
-//!
-//! Streams yield messages already encoded: a live change is encoded once
-//! and the same bytes go to every watcher (see `grpc::router`).
-use std::{
-    pin::Pin,
-    sync::{Arc, Mutex},
-};
-
-use bytes::Bytes;
-use prost::Message;
+use std::{pin::Pin, sync::Arc};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use prometheus_client::metrics::histogram::Histogram;
@@ -30,60 +21,6 @@ use crate::{
 };
 
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<pb::HandshakeEvent, Status>> + Send>>;
-/// `HandshakeEvent`s, each already encoded as protobuf.
-pub type WireStream = Pin<Box<dyn Stream<Item = Result<Bytes, Status>> + Send>>;
-
-/// What the watch streams need, shared by every stream of a server.
-#[derive(Clone)]
-pub struct Watching {
-    pub store: Store,
-    pub hub: Hub,
-    /// Cancelled at shutdown: open streams end with UNAVAILABLE.
-    pub stop: CancellationToken,
-    delivery: Histogram,
-    /// The last live event encoded, reused by every watcher it reaches.
-    last_encoded: Arc<Mutex<Option<(i64, Bytes)>>>,
-}
-
-impl Watching {
-    pub fn new(store: Store, hub: Hub, stop: CancellationToken, delivery: Histogram) -> Self {
-        Self {
-            store,
-            hub,
-            stop,
-            delivery,
-            last_encoded: Arc::default(),
-        }
-    }
-
-    /// A live event as bytes, encoded by the first watcher that needs it.
-    fn live(&self, e: &HandshakeEvent) -> Bytes {
-        observe_delivery(&self.delivery, e);
-        let mut last = self.last_encoded.lock().expect("encode cache lock");
-        match &*last {
-            Some((id, bytes)) if *id == e.event_id => bytes.clone(),
-            _ => {
-                let bytes = encode(&event_to_proto(e));
-                *last = Some((e.event_id, bytes.clone()));
-                bytes
-            }
-        }
-    }
-}
-
-fn encode(e: &pb::HandshakeEvent) -> Bytes {
-    Bytes::from(e.encode_to_vec())
-}
-
-/// The same stream, decoded, for callers that want messages (server-sent
-/// events, the generated trait, tests).
-pub fn decoded(stream: WireStream) -> EventStream {
-    Box::pin(tokio_stream::StreamExt::map(stream, |item| {
-        item.and_then(|b| {
-            pb::HandshakeEvent::decode(b).map_err(|e| Status::internal(e.to_string()))
-        })
-    }))
-}
 
 const REPLAY_BATCH: i64 = 500;
 const TOKEN_PREFIX: &str = "e1:";
@@ -156,16 +93,17 @@ fn shutting_down() -> Status {
 /// WatchHandshake for a record the caller already read *after* subscribing
 /// to `events`, so no change between the two is lost.
 pub fn watch_one(
-    w: Watching,
+    store: Store,
     mut events: broadcast::Receiver<Arc<HandshakeEvent>>,
     first: HandshakeRecord,
-) -> WireStream {
-    let (store, stop) = (w.store.clone(), w.stop.clone());
+    stop: CancellationToken,
+    delivery: Histogram,
+) -> EventStream {
     Box::pin(async_stream::stream! {
         let id = first.handshake.id.clone();
         let mut version = first.version;
         let mut state = first.handshake.state;
-        yield Ok(encode(&snapshot_to_proto(&first, HandshakeState::Unspecified)));
+        yield Ok(snapshot_to_proto(&first, HandshakeState::Unspecified));
         drop(first);
         while !state.is_terminal() {
             match next(&stop, &mut events).await {
@@ -177,7 +115,8 @@ pub fn watch_one(
                     if e.record.handshake.id == id && e.record.version > version {
                         version = e.record.version;
                         state = e.record.handshake.state;
-                        yield Ok(w.live(&e));
+                        observe_delivery(&delivery, &e);
+                        yield Ok(event_to_proto(&e));
                     }
                 }
                 // Too slow for the hub: the latest state from Postgres.
@@ -186,7 +125,7 @@ pub fn watch_one(
                         let previous = state;
                         version = r.version;
                         state = r.handshake.state;
-                        yield Ok(encode(&snapshot_to_proto(&r, previous)));
+                        yield Ok(snapshot_to_proto(&r, previous));
                     }
                     Ok(_) => {}
                     Err(e) => {
@@ -202,11 +141,17 @@ pub fn watch_one(
 /// WatchHandshakes from just after `after` (from now when None): replay
 /// from Postgres, then live, in commit order, keeping only changes into
 /// `states` (all when empty).
-pub fn watch_all(w: Watching, after: Option<i64>, states: Vec<HandshakeState>) -> WireStream {
-    let mut events = w.hub.subscribe();
+pub fn watch_all(
+    store: Store,
+    hub: Hub,
+    after: Option<i64>,
+    states: Vec<HandshakeState>,
+    stop: CancellationToken,
+    delivery: Histogram,
+) -> EventStream {
+    let mut events = hub.subscribe();
     // Everything up to the hub's last broadcast happened before subscribing.
-    let now = w.hub.last();
-    let (store, stop) = (w.store.clone(), w.stop.clone());
+    let now = hub.last();
     Box::pin(async_stream::stream! {
         let wanted =
             |e: &HandshakeEvent| states.is_empty() || states.contains(&e.record.handshake.state);
@@ -231,7 +176,7 @@ pub fn watch_all(w: Watching, after: Option<i64>, states: Vec<HandshakeState>) -
                         for e in batch {
                             last = e.event_id;
                             if wanted(&e) {
-                                yield Ok(encode(&event_to_proto(&e)));
+                                yield Ok(event_to_proto(&e));
                             }
                         }
                     }
@@ -251,7 +196,8 @@ pub fn watch_all(w: Watching, after: Option<i64>, states: Vec<HandshakeState>) -
                     if e.event_id > last {
                         last = e.event_id;
                         if wanted(&e) {
-                            yield Ok(w.live(&e));
+                            observe_delivery(&delivery, &e);
+                            yield Ok(event_to_proto(&e));
                         }
                     }
                 }

@@ -23,7 +23,7 @@ use tracing::warn;
 
 use crate::{
     domain::HandshakeState,
-    grpc::watch::{decode_resume_token, decoded, encode_resume_token, watch_all, Watching},
+    grpc::watch::{decode_resume_token, encode_resume_token, watch_all},
     metrics::{Metrics, StateLabel},
     store::{ListQuery, Store},
     watch::Hub,
@@ -172,27 +172,28 @@ async fn events(
         Err(v) => return (StatusCode::BAD_REQUEST, v.description).into_response(),
     };
     let gauge = s.metrics.watch_stream("StatusPageEvents");
-    let watching = Watching::new(
+    let stream = watch_all(
         s.store.clone(),
         s.hub.clone(),
+        after,
+        Vec::new(),
         s.stop.clone(),
         s.metrics.event_delivery_seconds.clone(),
-    );
-    let stream = decoded(watch_all(watching, after, Vec::new()))
-        .map_while(|r| r.ok())
-        .map(move |e| {
-            let _open = &gauge;
-            let data = serde_json::json!({
-                "handshake": e.handshake.as_ref().map(rows::from_proto),
-                "previous_state": rows::state_name(e.previous_state),
-            });
-            Ok::<Event, Infallible>(
-                Event::default()
-                    .event("handshake")
-                    .id(e.resume_token)
-                    .data(data.to_string()),
-            )
+    )
+    .map_while(|r| r.ok())
+    .map(move |e| {
+        let _open = &gauge;
+        let data = serde_json::json!({
+            "handshake": e.handshake.as_ref().map(rows::from_proto),
+            "previous_state": rows::state_name(e.previous_state),
         });
+        Ok::<Event, Infallible>(
+            Event::default()
+                .event("handshake")
+                .id(e.resume_token)
+                .data(data.to_string()),
+        )
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()

@@ -304,17 +304,13 @@ async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
     // A hub that holds one change: two changes before the watcher reads
     // make it lag.
     let hub = Hub::with_capacity(1);
-    let watching = org_invites::grpc::Watching::new(
+    let mut stream = org_invites::grpc::watch_one(
         store.clone(),
-        hub.clone(),
+        hub.subscribe(),
+        first.clone(),
         tokio_util::sync::CancellationToken::new(),
         org_invites::metrics::Metrics::new().event_delivery_seconds,
     );
-    let mut stream = org_invites::grpc::decoded(org_invites::grpc::watch_one(
-        watching,
-        hub.subscribe(),
-        first.clone(),
-    ));
     let snapshot = stream.next().await.unwrap().unwrap();
     assert_eq!(
         snapshot.handshake.unwrap().state,
