@@ -30,6 +30,17 @@ impl Interceptor for Token {
 
 pub type AuthedClient = InvitationServiceClient<InterceptedService<Channel, Token>>;
 
+/// Invites a fresh account with `client`, which must be allowed to.
+pub async fn invite_as(client: &mut AuthedClient) -> pb::Handshake {
+    client
+        .invite_account(invite_account(&random_account_id()))
+        .await
+        .expect("the invite succeeds")
+        .into_inner()
+        .handshake
+        .expect("a handshake")
+}
+
 pub async fn client_with(app: &TestApp, token: Option<&str>) -> AuthedClient {
     let channel = Channel::from_shared(format!("http://{}", app.addr))
         .unwrap()
@@ -106,13 +117,7 @@ async fn a_reader_can_list_and_watch_but_not_invite_or_cancel() {
     assert_eq!(app.handshake_rows().await, 0);
 
     let mut inviter = client_with(&app, Some("inviter-token")).await;
-    let h = inviter
-        .invite_account(invite_account(&random_account_id()))
-        .await
-        .expect("an inviter invites")
-        .into_inner()
-        .handshake
-        .unwrap();
+    let h = invite_as(&mut inviter).await;
     let mut events = reader
         .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
         .await
@@ -133,13 +138,7 @@ async fn a_reader_can_list_and_watch_but_not_invite_or_cancel() {
 async fn get_names_who_invited_and_who_cancelled() {
     let app = spawn_secured(Some(identities_file())).await;
     let mut inviter = client_with(&app, Some("inviter-token")).await;
-    let h = inviter
-        .invite_account(invite_account(&random_account_id()))
-        .await
-        .unwrap()
-        .into_inner()
-        .handshake
-        .unwrap();
+    let h = invite_as(&mut inviter).await;
     assert_eq!(h.requested_by, "account-factory");
     inviter
         .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })

@@ -74,59 +74,9 @@ fn a_malformed_database_url_fails_without_echoing_it() {
 
 #[tokio::test]
 async fn sigterm_turns_health_not_serving_and_exits_zero() {
-    let db = fresh_database().await;
-    let fakecloud = Fakecloud::start().await;
-    let url = format!(
-        "postgres://{}@127.0.0.1:{}/{}",
-        db.get_username(),
-        db.get_port(),
-        db.get_database().unwrap()
-    );
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .env("DATABASE_URL", url)
-        .env("AWS_ENDPOINT_URL", &fakecloud.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    // The address is in the JSON "listening" log line.
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if v["message"] == "org-invites listening" {
-                return v["addr"].as_str().unwrap().to_string();
-            }
-        }
-        panic!("exited before listening")
-    })
-    .await
-    .expect("listening line");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut health = HealthClient::new(channel);
-    let mut watch = health
-        .watch(HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    loop {
-        let msg = watch.message().await.unwrap().expect("health update");
-        if msg.status == ServingStatus::Serving as i32 {
-            break;
-        }
-    }
+    let mut server = ServerProcess::start(&[], &[]).await;
+    let (mut watch, health) = server.serving().await;
+    let child = &mut server.child;
     let pid = child.id().unwrap().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
@@ -166,61 +116,17 @@ async fn server_logs_never_show_tokens_notes_or_party_ids() {
         auth::{token_line, Role},
         proto::v1::invitation_service_client::InvitationServiceClient,
     };
-    let db = fresh_database().await;
-    let fakecloud = Fakecloud::start().await;
     let identities = std::env::temp_dir().join(format!("ids-{}", uuid::Uuid::new_v4()));
     std::fs::write(
         &identities,
         token_line(Role::Inviter, "factory", "tok-secret-123"),
     )
     .unwrap();
-    let url = format!(
-        "postgres://{}@127.0.0.1:{}/{}",
-        db.get_username(),
-        db.get_port(),
-        db.get_database().unwrap()
-    );
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .arg("--auth-tokens-file")
-        .arg(&identities)
-        .env("RUST_LOG", "debug")
-        .env("DATABASE_URL", url)
-        .env("AWS_ENDPOINT_URL", &fakecloud.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = Vec::new();
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            log.push(line.clone());
-            if v["message"] == "database reachable and migrated: SERVING" {
-                return;
-            }
-        }
-        panic!("exited before serving")
-    })
-    .await
-    .expect("serving line");
-    let listening = log
-        .iter()
-        .find_map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).ok()?;
-            (v["message"] == "org-invites listening")
-                .then(|| v["addr"].as_str().unwrap().to_string())
-        })
-        .expect("listening line");
-    let channel = tonic::transport::Channel::from_shared(format!("http://{listening}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let path = identities.display().to_string();
+    let server =
+        ServerProcess::start(&["--auth-tokens-file", &path], &[("RUST_LOG", "debug")]).await;
+    let _health = server.serving().await;
+    let channel = server.channel().await;
     let account = random_account_id();
     let mut req = tonic::Request::new(org_invites::proto::v1::InviteAccountRequest {
         notes: "notes-secret-xyz".into(),
@@ -241,13 +147,7 @@ async fn server_logs_never_show_tokens_notes_or_party_ids() {
         .await
         .expect("the inviter invites");
 
-    child.start_kill().unwrap();
-    while let Ok(Ok(Some(line))) =
-        tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await
-    {
-        log.push(line);
-    }
-    let all = log.join("\n");
+    let all = server.stop_and_read_log().await;
     assert!(
         all.contains("invitation recorded"),
         "the log is read to its end"
@@ -260,4 +160,191 @@ async fn server_logs_never_show_tokens_notes_or_party_ids() {
     ] {
         assert!(!all.contains(secret), "{secret} is in the log");
     }
+}
+
+/// The built binary, serving on a fresh database with its own fakecloud;
+/// its JSON log lines are kept as they come.
+struct ServerProcess {
+    child: tokio::process::Child,
+    addr: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    reader: tokio::task::JoinHandle<()>,
+    _fakecloud: std::sync::Arc<Fakecloud>,
+}
+
+impl ServerProcess {
+    async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let db = fresh_database().await;
+        let fakecloud = Fakecloud::start().await;
+        let url = format!(
+            "postgres://{}@127.0.0.1:{}/{}",
+            db.get_username(),
+            db.get_port(),
+            db.get_database().unwrap()
+        );
+        let mut child = tokio::process::Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("DATABASE_URL", url)
+            .env("AWS_ENDPOINT_URL", &fakecloud.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        // The address is in the JSON "listening" log line.
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+                seen.push(line.clone());
+                if v["message"] == "org-invites listening" {
+                    return v["addr"].as_str().unwrap().to_string();
+                }
+            }
+            panic!("exited before listening")
+        })
+        .await
+        .expect("listening line");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(seen));
+        let reader = tokio::spawn({
+            let log = log.clone();
+            async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    log.lock().unwrap().push(line);
+                }
+            }
+        });
+        Self {
+            child,
+            addr,
+            log,
+            reader,
+            _fakecloud: fakecloud,
+        }
+    }
+
+    async fn channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    /// Waits for health SERVING; the health Watch stream stays open.
+    async fn serving(
+        &self,
+    ) -> (
+        tonic::Streaming<tonic_health::pb::HealthCheckResponse>,
+        HealthClient<tonic::transport::Channel>,
+    ) {
+        let mut health = HealthClient::new(self.channel().await);
+        let mut watch = health
+            .watch(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        loop {
+            let msg = watch.message().await.unwrap().expect("health update");
+            if msg.status == ServingStatus::Serving as i32 {
+                return (watch, health);
+            }
+        }
+    }
+
+    /// Waits (up to 10 s) for a log line containing every one of `words`.
+    async fn wait_for_log(&self, words: &[&str]) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| words.iter().all(|w| l.contains(w)));
+            if found {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no log line with {words:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Kills the process and returns every log line it wrote.
+    async fn stop_and_read_log(mut self) -> String {
+        self.child.start_kill().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.reader)
+            .await
+            .expect("the log ends with the process")
+            .unwrap();
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+/// SIGHUP reloads the TLS certificate (the files did not change, so only
+/// the signal can have caused it) and the server keeps serving.
+#[tokio::test]
+async fn sighup_reloads_the_tls_certificate_and_the_server_keeps_serving() {
+    let dir = std::env::temp_dir().join(format!("hup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert_file, key_file) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.key_pair.serialize_pem()).unwrap();
+    let (c, k) = (
+        cert_file.display().to_string(),
+        key_file.display().to_string(),
+    );
+    let server = ServerProcess::start(
+        &[
+            "--tls-cert-file",
+            &c,
+            "--tls-key-file",
+            &k,
+            "--insecure-no-auth",
+        ],
+        &[],
+    )
+    .await;
+    let port = server.addr.rsplit(':').next().unwrap().to_string();
+    let health = || async {
+        let tls = tonic::transport::ClientTlsConfig::new()
+            .ca_certificate(tonic::transport::Certificate::from_pem(cert.cert.pem()))
+            .domain_name("localhost");
+        let ch = tonic::transport::Channel::from_shared(format!("https://127.0.0.1:{port}"))
+            .unwrap()
+            .tls_config(tls)
+            .unwrap()
+            .connect()
+            .await
+            .expect("a TLS connection");
+        HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health over TLS")
+    };
+    health().await;
+    let pid = server.child.id().unwrap().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    server
+        .wait_for_log(&["TLS certificate reloaded", "SIGHUP"])
+        .await;
+    // Still there, still serving.
+    health().await;
 }

@@ -7,7 +7,7 @@ use std::{
 };
 
 use org_invites::aws::{budget::INVITE, fake::FakeOrganizations, BudgetSettings, Rate};
-use tokio::{task::JoinSet, time::Instant};
+use tokio::time::Instant;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -61,20 +61,7 @@ async fn a_burst_of_50_invites_over_two_replicas_stays_inside_the_aws_rate() {
         replica(&db, &fake, b).await,
     );
     let started = Instant::now();
-    let mut calls = JoinSet::new();
-    for i in 0..50 {
-        let mut client = if i % 2 == 0 {
-            a.client.clone()
-        } else {
-            b.client.clone()
-        };
-        calls.spawn(async move {
-            client
-                .invite_account(invite_account(&random_account_id()))
-                .await
-        });
-    }
-    let results = calls.join_all().await;
+    let results = concurrent_invites(&[a.client.clone(), b.client.clone()], 50).await;
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(failed.is_empty(), "every invite waits its turn: {failed:?}");
     assert_eq!(
@@ -106,16 +93,7 @@ async fn a_call_that_would_wait_too_long_is_refused_with_retry_info_and_not_sent
         budget(2.0, 2, Duration::from_secs(1)),
     )
     .await;
-    let mut calls = JoinSet::new();
-    for _ in 0..12 {
-        let mut client = app.client.clone();
-        calls.spawn(async move {
-            client
-                .invite_account(invite_account(&random_account_id()))
-                .await
-        });
-    }
-    let results = calls.join_all().await;
+    let results = concurrent_invites(std::slice::from_ref(&app.client), 12).await;
     let sent = results.iter().filter(|r| r.is_ok()).count();
     let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(

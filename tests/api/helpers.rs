@@ -600,3 +600,21 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
         raw = &raw[size + 2..];
     }
 }
+
+/// `n` InviteAccount calls at once, spread over `clients` in turn, each
+/// for a fresh account; their results in completion order.
+pub async fn concurrent_invites(
+    clients: &[InvitationServiceClient<Channel>],
+    n: usize,
+) -> Vec<Result<tonic::Response<pb::InviteAccountResponse>, tonic::Status>> {
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let mut client = clients[i % clients.len()].clone();
+        calls.spawn(async move {
+            client
+                .invite_account(invite_account(&random_account_id()))
+                .await
+        });
+    }
+    calls.join_all().await
+}

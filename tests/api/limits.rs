@@ -9,7 +9,10 @@ use tokio::{
 };
 use tonic::Code;
 
-use crate::{auth::client_with, helpers::*};
+use crate::{
+    auth::{client_with, invite_as},
+    helpers::*,
+};
 
 async fn spawn_limited(limits: Limits, secured: bool) -> TestApp {
     let auth = if secured {
@@ -157,13 +160,7 @@ async fn one_identity_cannot_hold_more_watch_streams_than_its_share() {
     )
     .await;
     let mut inviter = client_with(&app, Some("inviter-token")).await;
-    let h = inviter
-        .invite_account(invite_account(&random_account_id()))
-        .await
-        .unwrap()
-        .into_inner()
-        .handshake
-        .unwrap();
+    let h = invite_as(&mut inviter).await;
     let mut reader = client_with(&app, Some("reader-token")).await;
     let watch = pb::WatchHandshakeRequest { id: h.id.clone() };
     let first = reader

@@ -92,16 +92,7 @@ async fn past_the_quota_invite_fails_fast_with_quota_failure_and_no_aws_call() {
 #[tokio::test]
 async fn concurrent_invites_never_take_more_than_the_quota() {
     let app = spawn_with_quota(3).await;
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..6 {
-        let mut client = app.client.clone();
-        calls.spawn(async move {
-            client
-                .invite_account(invite_account(&random_account_id()))
-                .await
-        });
-    }
-    let results = calls.join_all().await;
+    let results = concurrent_invites(std::slice::from_ref(&app.client), 6).await;
     let sent = results.iter().filter(|r| r.is_ok()).count();
     let refused = results
         .iter()

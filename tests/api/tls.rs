@@ -14,7 +14,10 @@ use tonic::{
 };
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
-use crate::{auth::Token, helpers::*};
+use crate::{
+    auth::{invite_as, Token},
+    helpers::*,
+};
 
 /// A CA that signs a server certificate for 127.0.0.1 and client certificates.
 struct Pki {
@@ -140,6 +143,19 @@ async fn channel(
         .await
 }
 
+/// True when no call gets through: the connection or the first call fails.
+async fn refused(ch: Result<Channel, tonic::transport::Error>) -> bool {
+    match ch {
+        Err(_) => true,
+        Ok(ch) => HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_err(),
+    }
+}
+
 fn client(ch: Channel, token: Option<&str>) -> crate::auth::AuthedClient {
     InvitationServiceClient::with_interceptor(ch, Token(token.map(str::to_string)))
 }
@@ -175,13 +191,7 @@ async fn tls_serves_tokens_and_client_certificates_and_refuses_plaintext() {
     let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
         .await
         .expect("mTLS handshake");
-    let h = client(ch, None)
-        .invite_account(invite_account(&random_account_id()))
-        .await
-        .expect("the deployer certificate may invite")
-        .into_inner()
-        .handshake
-        .unwrap();
+    let h = invite_as(&mut client(ch, None)).await;
     assert_eq!(h.requested_by, "deployer");
     // By SAN, with the reader role.
     let (cert, key) = clients.leaf("dash", "someone", &["spiffe://example/dashboard"]);
@@ -217,15 +227,7 @@ async fn tls_serves_tokens_and_client_certificates_and_refuses_plaintext() {
         .unwrap()
         .connect()
         .await;
-    let refused = match plain {
-        Err(_) => true,
-        Ok(ch) => HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .is_err(),
-    };
+    let refused = refused(plain).await;
     assert!(refused, "a plaintext call must not succeed");
 }
 
@@ -234,27 +236,11 @@ async fn a_required_client_certificate_is_checked_in_the_tls_handshake() {
     let dir = temp_dir();
     let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
     let app = spawn_tls(&dir, &servers, true).await;
-    let without = match channel(&app, &servers.ca_pem(), None).await {
-        Err(_) => true,
-        Ok(ch) => HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .is_err(),
-    };
+    let without = refused(channel(&app, &servers.ca_pem(), None).await).await;
     assert!(without, "no client certificate, no connection");
     let rogue = Pki::new(&dir, "rogue");
     let (cert, key) = rogue.leaf("rogue-deployer", "deployer.example", &[]);
-    let rogue_refused = match channel(&app, &servers.ca_pem(), Some((&cert, &key))).await {
-        Err(_) => true,
-        Ok(ch) => HealthClient::new(ch)
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .is_err(),
-    };
+    let rogue_refused = refused(channel(&app, &servers.ca_pem(), Some((&cert, &key))).await).await;
     assert!(rogue_refused, "a certificate from another CA is refused");
     let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
     let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
@@ -283,13 +269,7 @@ async fn a_new_certificate_is_served_without_dropping_open_streams() {
             .unwrap(),
         None,
     );
-    let h = deployer
-        .invite_account(invite_account(&random_account_id()))
-        .await
-        .unwrap()
-        .into_inner()
-        .handshake
-        .unwrap();
+    let h = invite_as(&mut deployer).await;
     let mut events = reader
         .watch_handshake(pb::WatchHandshakeRequest { id: h.id.clone() })
         .await
