@@ -61,6 +61,11 @@ pub struct ServeArgs {
     /// How often it sweeps while someone watches (WatchHandshake/WatchHandshakes).
     #[arg(long, env = "ORG_INVITES_WATCHED_POLL_INTERVAL", default_value = "5s", value_parser = parse_duration)]
     pub watched_poll_interval: Duration,
+    /// How long WatchHandshakes can replay: events older than this are
+    /// pruned (hourly) and resume tokens before them get OUT_OF_RANGE.
+    /// Handshakes and their state history are kept forever.
+    #[arg(long, env = "ORG_INVITES_EVENT_RETENTION", default_value = "90d", value_parser = parse_duration)]
+    pub event_retention: Duration,
     /// How long an InviteAccount call may be in flight on any replica before
     /// its unfinished record is looked up in AWS. Keep it above the AWS
     /// operation timeout (30s).
@@ -169,7 +174,7 @@ pub struct ServeArgs {
     pub insecure_no_auth: bool,
 }
 
-/// `250ms`, `30s`, `5m`, `1h`; a bare number is seconds.
+/// `250ms`, `30s`, `5m`, `1h`, `90d`; a bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -182,7 +187,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "" | "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
         "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+        "d" => Ok(Duration::from_secs(n * 86400)),
+        _ => Err(format!(
+            "{s:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
+        )),
     }
 }
 
@@ -198,7 +206,8 @@ mod tests {
         assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_duration("5w").is_err());
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::{
 
 /// The advisory lock whose holder polls.
 pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
+/// How often the polling replica prunes old events.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Wake-ups closer than this are folded into one sweep.
 const MIN_GAP: Duration = Duration::from_secs(1);
 
@@ -28,6 +30,9 @@ pub struct PollerSettings {
     pub interval: Duration,
     /// Between sweeps while someone watches a pending handshake.
     pub watched_interval: Duration,
+    /// How long `handshake_events` (WatchHandshakes' replay log) keeps an
+    /// event; handshakes and their state history are never pruned.
+    pub event_retention: Duration,
 }
 
 pub async fn run_poller(
@@ -80,6 +85,7 @@ async fn lead(
     let mut wake = PgListener::connect_with(invitations.store().pool()).await?;
     wake.listen(WAKE_CHANNEL).await?;
     let mut watched_until = Instant::now();
+    let mut pruned_at: Option<Instant> = None;
     loop {
         // Still the leader? The lock is gone if its connection is.
         sqlx::query("SELECT 1").execute(&mut lock).await?;
@@ -90,6 +96,18 @@ async fn lead(
             Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
             Ok(report) => tracing::debug!(?report, "sweep"),
             Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
+        }
+        if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            pruned_at = Some(Instant::now());
+            match invitations
+                .store()
+                .prune_events(settings.event_retention)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => info!(deleted = n, "pruned old events"),
+                Err(e) => warn!(error = %e, "could not prune old events"),
+            }
         }
         let next = if Instant::now() < watched_until {
             settings.watched_interval

@@ -37,6 +37,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
         poller: PollerSettings {
             interval: args.poll_interval,
             watched_interval: args.watched_poll_interval,
+            event_retention: args.event_retention,
         },
         invite_grace: args.invite_grace,
         budget: BudgetSettings {

@@ -104,6 +104,22 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
+    /// Deletes events observed more than `retention` ago, always keeping the
+    /// newest (it anchors resume tokens: newer than it means "not ours").
+    /// A resume token older than what is kept then gets OUT_OF_RANGE.
+    pub async fn prune_events(&self, retention: std::time::Duration) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM handshake_events
+             WHERE observe_time < now() - make_interval(secs => $1)
+               AND event_id < (SELECT max(event_id) FROM handshake_events)",
+        )
+        .bind(retention.as_secs_f64())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(deleted)
+    }
+
     /// The oldest event id still kept (None when there is none).
     pub async fn oldest_event_id(&self) -> Result<Option<i64>, StoreError> {
         Ok(

@@ -248,6 +248,7 @@ impl Default for AppOptions {
             poller: PollerSettings {
                 interval: Duration::from_secs(2),
                 watched_interval: Duration::from_millis(500),
+                event_retention: Duration::from_secs(90 * 86400),
             },
             wait_serving: true,
             auth: AuthSettings {

@@ -219,6 +219,45 @@ async fn bad_resume_tokens_are_clear_errors() {
 }
 
 #[tokio::test]
+async fn a_resume_token_older_than_the_kept_events_is_out_of_range() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.invite(invite_account(&random_account_id()))
+            .await
+            .unwrap();
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT event_id FROM handshake_events ORDER BY 1")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3, "one event per new handshake");
+    let store = org_invites::store::Store::connect_lazy(app.db_options.clone());
+    let deleted = store.prune_events(Duration::ZERO).await.unwrap();
+    assert_eq!(deleted, 2, "all but the newest");
+
+    let resume = |id: i64| pb::WatchHandshakesRequest {
+        resume_token: org_invites::grpc::encode_resume_token(id),
+        ..Default::default()
+    };
+    let mut client = app.client.clone();
+    let err = client.watch_handshakes(resume(ids[0])).await.unwrap_err();
+    assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
+    assert!(
+        err.message().contains("empty resume_token"),
+        "{}",
+        err.message()
+    );
+    // A token just before what is kept still replays it.
+    let mut stream = client
+        .watch_handshakes(resume(ids[1]))
+        .await
+        .expect("resumes")
+        .into_inner();
+    let replayed = next_event(&mut stream).await.unwrap();
+    assert_eq!(replayed.event_id, ids[2]);
+}
+
+#[tokio::test]
 async fn shutdown_ends_open_streams_with_unavailable() {
     let app = spawn_app().await;
     let h = app
