@@ -20,6 +20,11 @@
 //! `BENCH_FANOUT_SERVER_LOG` (a file the server's log lines are appended to).
 mod common;
 
+// The client shares the server's 2 cores: it allocates as the server does
+// (mimalloc), so its own frees take as little of them as they can.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::{database_url, drop_database, fresh_database};
 use std::{
     collections::VecDeque,

@@ -8,6 +8,12 @@ use org_invites::{
     startup,
 };
 
+// glibc's allocator spent half of the server's user time in free() and
+// consolidation when a change closed 10,000 watch streams at once (perf, see
+// BENCHMARKS.md); mimalloc's per-thread free lists do not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Parse errors exit 252, as the AWS CLI's do, not clap's 2.
