@@ -64,9 +64,20 @@ fn latency() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 17))
 }
 
+/// Cheap to clone (one Arc): every RPC and stream holds one.
 #[derive(Clone)]
-pub struct Metrics {
-    registry: Arc<Registry>,
+pub struct Metrics(Arc<Series>);
+
+impl std::ops::Deref for Metrics {
+    type Target = Series;
+
+    fn deref(&self) -> &Series {
+        &self.0
+    }
+}
+
+pub struct Series {
+    registry: Registry,
     /// Handshakes by state, counted in Postgres at each scrape.
     pub handshakes: Family<StateLabel, Gauge>,
     /// InviteAccount attempts by outcome: `sent` or the error's name.
@@ -99,8 +110,8 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut r = Registry::default();
-        let m = Self {
-            registry: Arc::new(Registry::default()),
+        let m = Series {
+            registry: Registry::default(),
             handshakes: Family::default(),
             invitations: Family::default(),
             aws_calls: Family::default(),
@@ -212,10 +223,7 @@ impl Metrics {
                 outcome: outcome.into(),
             });
         }
-        Self {
-            registry: Arc::new(r),
-            ..m
-        }
+        Self(Arc::new(Series { registry: r, ..m }))
     }
 
     /// The text exposition format.

@@ -348,7 +348,9 @@ async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
         hub.subscribe(),
         first.clone(),
         tokio_util::sync::CancellationToken::new(),
-        org_invites::metrics::Metrics::new().event_delivery_seconds,
+        org_invites::metrics::Metrics::new()
+            .event_delivery_seconds
+            .clone(),
     );
     let snapshot = stream.next().await.unwrap().unwrap();
     assert_eq!(
