@@ -70,6 +70,35 @@ fn temp_dir() -> PathBuf {
     dir
 }
 
+/// A TLS server with a server CA and a client CA in a fresh directory,
+/// migrated and SERVING.
+struct TlsStack {
+    dir: PathBuf,
+    servers: Pki,
+    clients: Pki,
+    app: TestApp,
+}
+
+impl TlsStack {
+    async fn start(require_client_cert: bool) -> Self {
+        let dir = temp_dir();
+        let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
+        let app = spawn_tls(&dir, &servers, require_client_cert).await;
+        // With a client certificate, so a server that requires one answers too.
+        let (cert, key) = clients.leaf("ready-check", "ready-check", &[]);
+        let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
+            .await
+            .expect("a TLS connection");
+        wait_serving(ch).await;
+        Self {
+            dir,
+            servers,
+            clients,
+            app,
+        }
+    }
+}
+
 async fn spawn_tls(dir: &Path, pki: &Pki, require_client_cert: bool) -> TestApp {
     let (cert_file, key_file) = pki.leaf("server", "org-invites", &["localhost", "127.0.0.1"]);
     let identities = dir.join("identities");
@@ -162,13 +191,15 @@ fn client(ch: Channel, token: Option<&str>) -> crate::auth::AuthedClient {
 
 #[tokio::test]
 async fn tls_serves_tokens_and_client_certificates_and_refuses_plaintext() {
-    let dir = temp_dir();
-    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
-    let app = spawn_tls(&dir, &servers, false).await;
+    let TlsStack {
+        servers,
+        clients,
+        app,
+        ..
+    } = TlsStack::start(false).await;
     let ch = channel(&app, &servers.ca_pem(), None)
         .await
         .expect("TLS handshake without a client cert");
-    wait_serving(ch.clone()).await;
     let status = HealthClient::new(ch.clone())
         .check(HealthCheckRequest {
             service: String::new(),
@@ -233,9 +264,12 @@ async fn tls_serves_tokens_and_client_certificates_and_refuses_plaintext() {
 
 #[tokio::test]
 async fn a_required_client_certificate_is_checked_in_the_tls_handshake() {
-    let dir = temp_dir();
-    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
-    let app = spawn_tls(&dir, &servers, true).await;
+    let TlsStack {
+        dir,
+        servers,
+        clients,
+        app,
+    } = TlsStack::start(true).await;
     let without = refused(channel(&app, &servers.ca_pem(), None).await).await;
     assert!(without, "no client certificate, no connection");
     let rogue = Pki::new(&dir, "rogue");
@@ -246,7 +280,6 @@ async fn a_required_client_certificate_is_checked_in_the_tls_handshake() {
     let ch = channel(&app, &servers.ca_pem(), Some((&cert, &key)))
         .await
         .expect("with the client certificate");
-    wait_serving(ch.clone()).await;
     client(ch, None)
         .list_handshakes(pb::ListHandshakesRequest::default())
         .await
@@ -255,11 +288,13 @@ async fn a_required_client_certificate_is_checked_in_the_tls_handshake() {
 
 #[tokio::test]
 async fn a_new_certificate_is_served_without_dropping_open_streams() {
-    let dir = temp_dir();
-    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
-    let app = spawn_tls(&dir, &servers, false).await;
+    let TlsStack {
+        dir,
+        servers,
+        clients,
+        app,
+    } = TlsStack::start(false).await;
     let old = channel(&app, &servers.ca_pem(), None).await.unwrap();
-    wait_serving(old.clone()).await;
     let mut reader = client(old.clone(), Some("reader-token"));
     // Open a stream on the old certificate's connection.
     let (cert, key) = clients.leaf("deployer", "deployer.example", &[]);
@@ -321,10 +356,12 @@ async fn a_new_certificate_is_served_without_dropping_open_streams() {
 
 #[tokio::test]
 async fn the_cli_speaks_https_with_a_ca_file_a_token_and_a_client_certificate() {
-    let dir = temp_dir();
-    let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
-    let app = spawn_tls(&dir, &servers, false).await;
-    wait_serving(channel(&app, &servers.ca_pem(), None).await.unwrap()).await;
+    let TlsStack {
+        dir,
+        servers: _,
+        clients,
+        app,
+    } = TlsStack::start(false).await;
     let endpoint = format!("https://localhost:{}", app.addr.port());
     let ca = dir.join("servers-ca.pem");
     let run = |args: Vec<String>| async move {
