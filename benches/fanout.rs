@@ -5,6 +5,9 @@
 //! connections, measures the server's RSS before and after (KiB per idle
 //! stream), then commits one change from this process and measures, per
 //! stream, the time from the commit returning to the stream receiving it.
+//! The change is terminal, so each stream must then end with OK. The client
+//! drives each connection's streams from one task and is scheduled like the
+//! server (no LIFO slot), to take as little as it can of the cores it shares.
 //!
 //! Needs `DATABASE_URL`; `scripts/bench.sh fanout` provides one and raises
 //! the open-file limit. Knobs (environment): `BENCH_FANOUT_STREAMS` (10000),
@@ -37,6 +40,7 @@ use std::{
 };
 
 use bytes::{Buf, Bytes};
+use futures_util::{stream::FuturesUnordered, StreamExt};
 use org_invites::{
     domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
     proto::v1 as pb,
@@ -460,6 +464,7 @@ async fn watcher(
     id: String,
     gate: Arc<Semaphore>,
     opened: Arc<AtomicUsize>,
+    failed: Arc<AtomicUsize>,
     retries: Arc<AtomicUsize>,
 ) -> Result<(Instant, Bytes), String> {
     let mut stream = {
@@ -471,6 +476,7 @@ async fn watcher(
             let err = match tokio::time::timeout(OPEN_TIMEOUT, open).await {
                 Ok(Ok((s, Some(first)))) => {
                     if state_of(&first) != pb::HandshakeState::Open as i32 {
+                        failed.fetch_add(1, Ordering::Release);
                         return Err(format!("first message not OPEN: {}", state_of(&first)));
                     }
                     break s;
@@ -480,6 +486,7 @@ async fn watcher(
                 Err(_) => "open timed out".to_string(),
             };
             if attempt >= OPEN_ATTEMPTS {
+                failed.fetch_add(1, Ordering::Release);
                 return Err(err);
             }
             retries.fetch_add(1, Ordering::Relaxed);
@@ -491,11 +498,25 @@ async fn watcher(
     // and checked after every stream has it (see `round`), so the client's
     // decoding does not compete with the server for the 2 cores while the
     // change is being delivered.
-    match tokio::time::timeout(ALL_OPEN_TIMEOUT + CHANGE_TIMEOUT, stream.message()).await {
-        Ok(Ok(Some(bytes))) => Ok((Instant::now(), bytes)),
-        Ok(Ok(None)) => Err("stream ended without the change".into()),
-        Ok(Err(status)) => Err(format!("{:?}: {}", status.code(), status.message())),
-        Err(_) => Err("no change received in time".into()),
+    let (at, bytes) =
+        match tokio::time::timeout(ALL_OPEN_TIMEOUT + CHANGE_TIMEOUT, stream.message()).await {
+            Ok(Ok(Some(bytes))) => (Instant::now(), bytes),
+            Ok(Ok(None)) => return Err("stream ended without the change".into()),
+            Ok(Err(status)) => return Err(format!("{:?}: {}", status.code(), status.message())),
+            Err(_) => return Err("no change received in time".into()),
+        };
+    // The change is terminal: the stream must end, OK, right after it. Read
+    // to the end rather than drop it, which would send RST_STREAM to the
+    // server while it is still delivering to the other streams.
+    match tokio::time::timeout(CHANGE_TIMEOUT, stream.message()).await {
+        Ok(Ok(None)) => Ok((at, bytes)),
+        Ok(Ok(Some(_))) => Err("a message after the terminal change".into()),
+        Ok(Err(status)) => Err(format!(
+            "ended with {:?}: {}",
+            status.code(),
+            status.message()
+        )),
+        Err(_) => Err("the stream did not end after the terminal change".into()),
     }
 }
 
@@ -576,31 +597,35 @@ async fn round(
     let gate = Arc::new(Semaphore::new(open_concurrency));
     let opened = Arc::new(AtomicUsize::new(0));
     let retries = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    // One task per connection drives that connection's streams together:
+    // a task per stream would cost the client, which shares the server's 2
+    // cores, a wake-up and a join per stream inside the measured window.
     let mut tasks = JoinSet::new();
     let t_open = Instant::now();
-    for i in 0..streams {
-        tasks.spawn(watcher(
-            channels[i % connections].clone(),
-            handshake.id.as_str().to_string(),
-            gate.clone(),
-            opened.clone(),
-            retries.clone(),
-        ));
+    for (c, channel) in channels.iter().enumerate() {
+        let watchers: FuturesUnordered<_> = (c..streams)
+            .step_by(connections)
+            .map(|_| {
+                watcher(
+                    channel.clone(),
+                    handshake.id.as_str().to_string(),
+                    gate.clone(),
+                    opened.clone(),
+                    failed.clone(),
+                    retries.clone(),
+                )
+            })
+            .collect();
+        tasks.spawn(watchers.collect::<Vec<_>>());
     }
     let mut failures = Vec::new();
-    // Wait until every stream is open (or failed: finished early).
+    // Wait until every stream is open (or failed to).
     let all_open = tokio::time::timeout(ALL_OPEN_TIMEOUT, async {
         let mut last_report = Instant::now();
         loop {
-            while let Some(done) = tasks.try_join_next() {
-                failures.push(match done {
-                    Ok(Err(e)) => e,
-                    Ok(Ok(_)) => "received a change before it was committed".into(),
-                    Err(e) => format!("task failed: {e}"),
-                });
-            }
             let n = opened.load(Ordering::Acquire);
-            if n + failures.len() >= streams {
+            if n + failed.load(Ordering::Acquire) >= streams {
                 return;
             }
             if last_report.elapsed() >= Duration::from_secs(10) {
@@ -646,13 +671,25 @@ async fn round(
     let mut arrived = Vec::with_capacity(streams);
     let collected = tokio::time::timeout(CHANGE_TIMEOUT, async {
         while let Some(done) = tasks.join_next().await {
-            match done {
-                Ok(Ok((at, bytes))) => {
-                    latencies_ms.push(at.saturating_duration_since(committed).as_secs_f64() * 1e3);
-                    arrived.push(bytes);
+            let results = match done {
+                Ok(results) => results,
+                Err(e) => {
+                    failures.push(format!("task failed: {e}"));
+                    continue;
                 }
-                Ok(Err(e)) => failures.push(e),
-                Err(e) => failures.push(format!("task failed: {e}")),
+            };
+            for result in results {
+                match result {
+                    Ok((at, _)) if at < committed => {
+                        failures.push("received a change before it was committed".into())
+                    }
+                    Ok((at, bytes)) => {
+                        latencies_ms
+                            .push(at.saturating_duration_since(committed).as_secs_f64() * 1e3);
+                        arrived.push(bytes);
+                    }
+                    Err(e) => failures.push(e),
+                }
             }
         }
     })
@@ -662,7 +699,8 @@ async fn round(
     stop_perf(perf).await;
     if collected.is_err() {
         failures.push(format!(
-            "{} streams had not received the change after {CHANGE_TIMEOUT:?}",
+            "{} of {connections} connections still had streams without the change, or not \
+             ended, after {CHANGE_TIMEOUT:?}",
             tasks.len()
         ));
         tasks.abort_all();
@@ -816,8 +854,17 @@ fn print_tables(rounds: &[Round], connections: usize) {
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Scheduled as the server is (src/main.rs): no LIFO slot, so a
+    // connection reads many streams' frames per wake-up.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    #[cfg(tokio_unstable)]
+    builder.disable_lifo_slot();
+    builder.build().expect("tokio runtime").block_on(run());
+}
+
+async fn run() {
     // `cargo bench` passes `--bench`; nothing else is read from the arguments.
     let streams: usize = env_or("BENCH_FANOUT_STREAMS", 10_000);
     let connections: usize = env_or::<usize>("BENCH_FANOUT_CONNECTIONS", 100).max(1);
@@ -887,15 +934,6 @@ async fn main() {
     store.pool().close().await;
     drop_database(&db).await;
     print_tables(&results, connections);
-    let slot = std::mem::size_of::<Result<pb::HandshakeEvent, tonic::Status>>();
-    println!();
-    println!(
-        "Fixed per-stream buffers on the server (from the types; see BENCHMARKS.md): each \
-         stream's tokio mpsc channel allocates a first block of 32 slots of \
-         Result<HandshakeEvent, Status> ({slot} B each) = {:.1} KiB whatever its bound; tonic's \
-         encoder allocates an 8 KiB buffer per response stream.",
-        (32 * slot) as f64 / 1024.0
-    );
     println!();
     println!(
         "Server WARN/ERROR log lines during the run: {warnings} (expected: the poller's sweeps \
