@@ -95,7 +95,7 @@ impl InvitationService for InvitationApi {
     ) -> Result<Response<EventStream>, Status> {
         let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         // Subscribe before reading, so no change falls between the two.
-        let events = self.hub.subscribe();
+        let events = self.hub.subscribe_to(&id);
         // No wake-up per stream: the replica asks for faster sweeps once
         // per interval while anyone watches (startup::wake_while_watched).
         let record = self.invitations.get(&id).await?;

@@ -6,7 +6,7 @@ use std::{pin::Pin, sync::Arc};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use prometheus_client::metrics::histogram::Histogram;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::error::RecvError;
 use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
@@ -17,7 +17,7 @@ use crate::{
     proto::v1 as pb,
     service::Error,
     store::Store,
-    watch::Hub,
+    watch::{Events, Hub},
 };
 
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<pb::HandshakeEvent, Status>> + Send>>;
@@ -31,10 +31,7 @@ enum Next {
     Event(Result<Arc<HandshakeEvent>, RecvError>),
 }
 
-async fn next(
-    stop: &CancellationToken,
-    events: &mut broadcast::Receiver<Arc<HandshakeEvent>>,
-) -> Next {
+async fn next(stop: &CancellationToken, events: &mut Events) -> Next {
     tokio::select! {
         _ = stop.cancelled() => Next::Stop,
         r = events.recv() => Next::Event(r),
@@ -94,7 +91,7 @@ fn shutting_down() -> Status {
 /// to `events`, so no change between the two is lost.
 pub fn watch_one(
     store: Store,
-    mut events: broadcast::Receiver<Arc<HandshakeEvent>>,
+    mut events: Events,
     first: HandshakeRecord,
     stop: CancellationToken,
     delivery: Histogram,

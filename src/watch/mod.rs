@@ -4,5 +4,5 @@
 mod hub;
 mod listener;
 
-pub use hub::Hub;
+pub use hub::{Events, Hub};
 pub use listener::run_listener;

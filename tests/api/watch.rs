@@ -345,7 +345,7 @@ async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
     let hub = Hub::with_capacity(1);
     let mut stream = org_invites::grpc::watch_one(
         store.clone(),
-        hub.subscribe(),
+        hub.subscribe_to(&first.handshake.id),
         first.clone(),
         tokio_util::sync::CancellationToken::new(),
         org_invites::metrics::Metrics::new()
