@@ -15,6 +15,9 @@
 //! starts a fresh server and watches a fresh handshake),
 //! `BENCH_FANOUT_OPEN_CONCURRENCY` (64 streams being opened at once),
 //! `BENCH_FANOUT_IDLE_SECS` (3: idle time before RSS is read),
+//! `BENCH_FANOUT_HANDSHAKES` (1: stream i watches handshake i mod H and only
+//! the first changes, so H > 1 also measures what a change costs the
+//! watchers of other handshakes),
 //! `ORG_INVITES_BIN` (default: the bench profile's `org-invites`).
 //! For profiling: `BENCH_FANOUT_SERVER_WRAPPER` (a command prefix for the
 //! server, e.g. `heaptrack -o /tmp/fanout`) and `BENCH_FANOUT_PERF` (a
@@ -40,7 +43,7 @@ use std::{
 };
 
 use bytes::{Buf, Bytes};
-use futures_util::{stream::FuturesUnordered, StreamExt};
+use futures_util::{stream::FuturesUnordered, FutureExt, StreamExt};
 use org_invites::{
     domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
     proto::v1 as pb,
@@ -402,8 +405,6 @@ fn state_of(event: &pb::HandshakeEvent) -> i32 {
     event.handshake.as_ref().map(|h| h.state).unwrap_or(0)
 }
 
-/// Opens one WatchHandshake stream (retrying), reads its first message,
-/// then waits for the next one and returns when it arrived.
 /// Encodes requests with prost; hands responses over undecoded.
 #[derive(Default)]
 struct RawCodec;
@@ -459,15 +460,16 @@ async fn watch_raw(
     Ok((stream, first))
 }
 
-async fn watcher(
+/// Opens one WatchHandshake stream (retrying) and checks its first message.
+async fn open_watch(
     channel: Channel,
     id: String,
     gate: Arc<Semaphore>,
     opened: Arc<AtomicUsize>,
     failed: Arc<AtomicUsize>,
     retries: Arc<AtomicUsize>,
-) -> Result<(Instant, Bytes), String> {
-    let mut stream = {
+) -> Result<tonic::Streaming<Bytes>, String> {
+    let stream = {
         let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
         let mut attempt = 0;
         loop {
@@ -494,6 +496,20 @@ async fn watcher(
         }
     };
     opened.fetch_add(1, Ordering::Release);
+    Ok(stream)
+}
+
+/// A watcher of the changed handshake: opens, then returns when the change
+/// arrived, once its stream has ended.
+async fn watcher(
+    channel: Channel,
+    id: String,
+    gate: Arc<Semaphore>,
+    opened: Arc<AtomicUsize>,
+    failed: Arc<AtomicUsize>,
+    retries: Arc<AtomicUsize>,
+) -> Result<(Instant, Bytes), String> {
+    let mut stream = open_watch(channel, id, gate, opened, failed, retries).await?;
     // The change is read as raw bytes and timed on arrival; it is decoded
     // and checked after every stream has it (see `round`), so the client's
     // decoding does not compete with the server for the 2 cores while the
@@ -522,6 +538,8 @@ async fn watcher(
 
 struct Round {
     streams: usize,
+    /// Streams on handshakes that did not change.
+    bystanders: usize,
     received: usize,
     failures: Vec<String>,
     open_retries: usize,
@@ -565,7 +583,7 @@ async fn round(
     number: usize,
     server: &Server,
     store: &Store,
-    handshake: &Handshake,
+    handshakes: &[Handshake],
     streams: usize,
     connections: usize,
     open_concurrency: usize,
@@ -603,13 +621,18 @@ async fn round(
     // cores, a wake-up and a join per stream inside the measured window.
     let mut tasks = JoinSet::new();
     let t_open = Instant::now();
+    // Stream i watches handshake i % H; only the first handshake changes.
+    let watched = |i: usize| handshakes[i % handshakes.len()].id.as_str().to_string();
     for (c, channel) in channels.iter().enumerate() {
-        let watchers: FuturesUnordered<_> = (c..streams)
+        let (changed, others): (Vec<usize>, Vec<usize>) = (c..streams)
             .step_by(connections)
-            .map(|_| {
+            .partition(|i| i % handshakes.len() == 0);
+        let watchers: FuturesUnordered<_> = changed
+            .into_iter()
+            .map(|i| {
                 watcher(
                     channel.clone(),
-                    handshake.id.as_str().to_string(),
+                    watched(i),
                     gate.clone(),
                     opened.clone(),
                     failed.clone(),
@@ -617,7 +640,22 @@ async fn round(
                 )
             })
             .collect();
-        tasks.spawn(watchers.collect::<Vec<_>>());
+        let bystanders: FuturesUnordered<_> = others
+            .into_iter()
+            .map(|i| {
+                open_watch(
+                    channel.clone(),
+                    watched(i),
+                    gate.clone(),
+                    opened.clone(),
+                    failed.clone(),
+                    retries.clone(),
+                )
+            })
+            .collect();
+        tasks.spawn(async move {
+            tokio::join!(watchers.collect::<Vec<_>>(), bystanders.collect::<Vec<_>>())
+        });
     }
     let mut failures = Vec::new();
     // Wait until every stream is open (or failed to).
@@ -653,7 +691,7 @@ async fn round(
 
     // The change, committed from here.
     let perf = start_perf(server.pid, number).await;
-    let mut accepted = handshake.clone();
+    let mut accepted = handshakes[0].clone();
     accepted.state = HandshakeState::Accepted;
     let me = std::process::id();
     let (server_cpu_0, bench_cpu_0, machine_0) =
@@ -669,9 +707,10 @@ async fn round(
 
     let mut latencies_ms = Vec::with_capacity(streams);
     let mut arrived = Vec::with_capacity(streams);
+    let mut bystanders = Vec::new();
     let collected = tokio::time::timeout(CHANGE_TIMEOUT, async {
         while let Some(done) = tasks.join_next().await {
-            let results = match done {
+            let (results, others) = match done {
                 Ok(results) => results,
                 Err(e) => {
                     failures.push(format!("task failed: {e}"));
@@ -691,6 +730,7 @@ async fn round(
                     Err(e) => failures.push(e),
                 }
             }
+            bystanders.extend(others);
         }
     })
     .await;
@@ -705,6 +745,15 @@ async fn round(
         ));
         tasks.abort_all();
     }
+    // Watchers of the other handshakes must have heard nothing.
+    let bystander_count = bystanders.len();
+    for other in bystanders {
+        match other.map(|mut s| s.message().now_or_never()) {
+            Ok(None) => {}
+            Ok(Some(_)) => failures.push("a watcher of another handshake heard something".into()),
+            Err(e) => failures.push(e),
+        }
+    }
     // Now that the clock has stopped: every message must be the change.
     for bytes in arrived {
         match pb::HandshakeEvent::decode(bytes) {
@@ -717,6 +766,7 @@ async fn round(
     drop(channels);
     Round {
         streams,
+        bystanders: bystander_count,
         received: latencies_ms.len(),
         failures,
         open_retries: retries.load(Ordering::Relaxed),
@@ -774,8 +824,18 @@ fn print_tables(rounds: &[Round], connections: usize) {
          streams; the second figure leaves out the {connections} connections' share."
     );
     println!();
-    println!("### Fan-out: commit → every stream has the change");
+    println!("### Fan-out: commit → every stream of the changed handshake has the change");
     println!();
+    if let Some(r) = rounds.first().filter(|r| r.bystanders > 0) {
+        println!(
+            "{} of the {} streams per round watch other handshakes, which do not change; \
+             they must hear nothing (a failure if one does). The latencies are the other {}'s.",
+            r.bystanders,
+            r.streams,
+            r.streams - r.bystanders
+        );
+        println!();
+    }
     println!(
         "| round | commit took | first | p50 | p99 | max | target p99 ≤ 100 ms | met | failures | \
          CPU: server | CPU: bench (client) | CPU: rest of machine |"
@@ -875,8 +935,15 @@ async fn run() {
     let db_name = db.get_database().expect("a database name").to_string();
     let store = Store::connect_lazy(db.clone());
     store.migrate().await.expect("migrations");
-    let handshakes: Vec<Handshake> = (1..=rounds).map(synthetic_handshake).collect();
-    for h in &handshakes {
+    let per_round: usize = env_or::<usize>("BENCH_FANOUT_HANDSHAKES", 1).max(1);
+    let handshakes: Vec<Vec<Handshake>> = (0..rounds)
+        .map(|r| {
+            (1..=per_round)
+                .map(|k| synthetic_handshake(r * per_round + k))
+                .collect()
+        })
+        .collect();
+    for h in handshakes.iter().flatten() {
         store
             .save_handshake(h, &Known::default())
             .await
@@ -886,7 +953,7 @@ async fn run() {
     let url = url_with_database(&database_url(), &db_name);
     let mut results = Vec::new();
     let mut warnings = 0;
-    for (i, h) in handshakes.iter().enumerate() {
+    for (i, round_handshakes) in handshakes.iter().enumerate() {
         let server = Server::start(&url).await;
         eprintln!(
             "fanout bench: round {}: server pid {} on {}",
@@ -898,15 +965,17 @@ async fn run() {
         // Let start-up work (migrations check, listener, poller) settle.
         tokio::time::sleep(Duration::from_secs(2)).await;
         eprintln!(
-            "fanout bench: round {}: opening {streams} streams on {} over {connections} connections",
+            "fanout bench: round {}: opening {streams} streams on {} handshake(s) ({} changes) \
+             over {connections} connections",
             i + 1,
-            h.id
+            round_handshakes.len(),
+            round_handshakes[0].id
         );
         let r = round(
             i + 1,
             &server,
             &store,
-            h,
+            round_handshakes,
             streams,
             connections,
             open_concurrency,
