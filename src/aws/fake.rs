@@ -72,8 +72,10 @@ struct State {
     empty_pages_before: usize,
     /// Ids List leaves out (Describe still finds them).
     hidden: std::collections::HashSet<String>,
-    /// The next this-many calls fail with a 5xx ServiceException.
+    /// The next this-many calls fail with a 5xx ServiceException...
     fail_next: usize,
+    /// ...after this many more calls went through.
+    fail_after: usize,
     next_id: u64,
 }
 
@@ -101,6 +103,7 @@ impl FakeOrganizations {
                 empty_pages_before: 0,
                 hidden: Default::default(),
                 fail_next: 0,
+                fail_after: 0,
                 next_id: 1,
             }),
             calls: CallCounts::default(),
@@ -151,7 +154,14 @@ impl FakeOrganizations {
     }
 
     pub fn fail_next_calls(&self, n: usize) {
-        self.state.lock().unwrap().fail_next = n;
+        self.fail_calls_after(0, n);
+    }
+
+    /// Lets `ok` calls through, then fails the next `n` with a 5xx.
+    pub fn fail_calls_after(&self, ok: usize, n: usize) {
+        let mut s = self.state.lock().unwrap();
+        s.fail_after = ok;
+        s.fail_next = n;
     }
 
     /// Adds an OPEN invitation as if sent from the console; returns its id.
@@ -184,7 +194,9 @@ impl FakeOrganizations {
     }
 
     fn fault(&self, s: &mut State) -> Result<(), AwsError> {
-        if s.fail_next > 0 {
+        if s.fail_next > 0 && s.fail_after > 0 {
+            s.fail_after -= 1;
+        } else if s.fail_next > 0 {
             s.fail_next -= 1;
             return Err(AwsError::new("ServiceException", None, "injected 5xx"));
         }

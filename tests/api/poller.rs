@@ -96,6 +96,50 @@ async fn a_5xx_fails_one_sweep_and_the_next_one_catches_up() {
 }
 
 #[tokio::test]
+async fn a_tracked_change_is_recorded_with_its_page_not_after_the_last() {
+    let fake = Arc::new(FakeOrganizations::new());
+    let ids: Vec<_> = (0..45)
+        .map(|_| fake.add_open(&random_account_id()))
+        .collect();
+    let invitations = invitations_over(fake.clone()).await;
+    sweep(&invitations).await.unwrap();
+    // The fake lists in id order: the first id is on page 1 of 3, the last
+    // on page 3, and one made elsewhere since is not tracked yet.
+    let (first, last) = (&ids[0], &ids[44]);
+    fake.set_state(first, HandshakeState::Accepted);
+    fake.set_state(last, HandshakeState::Declined);
+    let new = fake.add_open(&random_account_id());
+    // Page 1 arrives, then every later call fails: the sweep fails.
+    fake.fail_calls_after(1, 100);
+    sweep(&invitations).await.unwrap_err();
+
+    let state = |r: org_invites::domain::HandshakeRecord| r.handshake.state;
+    assert_eq!(
+        state(invitations.get(first).await.unwrap()),
+        HandshakeState::Accepted,
+        "recorded with page 1"
+    );
+    assert_eq!(
+        state(invitations.get(last).await.unwrap()),
+        HandshakeState::Open,
+        "page 3 never arrived"
+    );
+    assert!(
+        invitations.get(&new).await.is_err(),
+        "an untracked handshake waits for the whole list"
+    );
+
+    fake.fail_next_calls(0);
+    let report = sweep(&invitations).await.unwrap();
+    assert_eq!(report.changes, 2, "the declined one and the adopted one");
+    assert_eq!(
+        state(invitations.get(last).await.unwrap()),
+        HandshakeState::Declined
+    );
+    assert!(invitations.get(&new).await.is_ok());
+}
+
+#[tokio::test]
 async fn pending_handshakes_the_list_no_longer_shows_are_described() {
     let fake = Arc::new(FakeOrganizations::new().with_aws_rates());
     let id = fake.add_open(&random_account_id());
