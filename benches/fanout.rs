@@ -460,15 +460,45 @@ async fn watch_raw(
     Ok((stream, first))
 }
 
-/// Opens one WatchHandshake stream (retrying) and checks its first message.
-async fn open_watch(
-    channel: Channel,
-    id: String,
+/// What the streams of a round share while they open: a bound on how many
+/// open at once, and counts.
+#[derive(Clone)]
+struct Opening {
     gate: Arc<Semaphore>,
     opened: Arc<AtomicUsize>,
     failed: Arc<AtomicUsize>,
     retries: Arc<AtomicUsize>,
+}
+
+impl Opening {
+    fn new(concurrency: usize) -> Self {
+        Self {
+            gate: Arc::new(Semaphore::new(concurrency)),
+            opened: Arc::default(),
+            failed: Arc::default(),
+            retries: Arc::default(),
+        }
+    }
+
+    /// Streams that opened, or failed to: when this reaches the number of
+    /// streams, every open is over.
+    fn settled(&self) -> usize {
+        self.opened.load(Ordering::Acquire) + self.failed.load(Ordering::Acquire)
+    }
+}
+
+/// Opens one WatchHandshake stream (retrying) and checks its first message.
+async fn open_watch(
+    channel: Channel,
+    id: String,
+    opening: Opening,
 ) -> Result<tonic::Streaming<Bytes>, String> {
+    let Opening {
+        gate,
+        opened,
+        failed,
+        retries,
+    } = opening;
     let stream = {
         let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
         let mut attempt = 0;
@@ -504,12 +534,9 @@ async fn open_watch(
 async fn watcher(
     channel: Channel,
     id: String,
-    gate: Arc<Semaphore>,
-    opened: Arc<AtomicUsize>,
-    failed: Arc<AtomicUsize>,
-    retries: Arc<AtomicUsize>,
+    opening: Opening,
 ) -> Result<(Instant, Bytes), String> {
-    let mut stream = open_watch(channel, id, gate, opened, failed, retries).await?;
+    let mut stream = open_watch(channel, id, opening).await?;
     // The change is read as raw bytes and timed on arrival; it is decoded
     // and checked after every stream has it (see `round`), so the client's
     // decoding does not compete with the server for the 2 cores while the
@@ -612,10 +639,7 @@ async fn round(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_connected_kib = server.memory_kib().0;
 
-    let gate = Arc::new(Semaphore::new(open_concurrency));
-    let opened = Arc::new(AtomicUsize::new(0));
-    let retries = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
+    let opening = Opening::new(open_concurrency);
     // One task per connection drives that connection's streams together:
     // a task per stream would cost the client, which shares the server's 2
     // cores, a wake-up and a join per stream inside the measured window.
@@ -629,29 +653,11 @@ async fn round(
             .partition(|i| i % handshakes.len() == 0);
         let watchers: FuturesUnordered<_> = changed
             .into_iter()
-            .map(|i| {
-                watcher(
-                    channel.clone(),
-                    watched(i),
-                    gate.clone(),
-                    opened.clone(),
-                    failed.clone(),
-                    retries.clone(),
-                )
-            })
+            .map(|i| watcher(channel.clone(), watched(i), opening.clone()))
             .collect();
         let bystanders: FuturesUnordered<_> = others
             .into_iter()
-            .map(|i| {
-                open_watch(
-                    channel.clone(),
-                    watched(i),
-                    gate.clone(),
-                    opened.clone(),
-                    failed.clone(),
-                    retries.clone(),
-                )
-            })
+            .map(|i| open_watch(channel.clone(), watched(i), opening.clone()))
             .collect();
         tasks.spawn(async move {
             tokio::join!(watchers.collect::<Vec<_>>(), bystanders.collect::<Vec<_>>())
@@ -662,11 +668,11 @@ async fn round(
     let all_open = tokio::time::timeout(ALL_OPEN_TIMEOUT, async {
         let mut last_report = Instant::now();
         loop {
-            let n = opened.load(Ordering::Acquire);
-            if n + failed.load(Ordering::Acquire) >= streams {
+            if opening.settled() >= streams {
                 return;
             }
             if last_report.elapsed() >= Duration::from_secs(10) {
+                let n = opening.opened.load(Ordering::Acquire);
                 eprintln!("fanout bench:   {n} streams open ...");
                 last_report = Instant::now();
             }
@@ -678,7 +684,7 @@ async fn round(
         server.print_tail();
         panic!(
             "only {} of {streams} streams opened within {ALL_OPEN_TIMEOUT:?}",
-            opened.load(Ordering::Acquire)
+            opening.opened.load(Ordering::Acquire)
         );
     }
     let open_secs = t_open.elapsed().as_secs_f64();
@@ -769,7 +775,7 @@ async fn round(
         bystanders: bystander_count,
         received: latencies_ms.len(),
         failures,
-        open_retries: retries.load(Ordering::Relaxed),
+        open_retries: opening.retries.load(Ordering::Relaxed),
         open_secs,
         rss_start_kib,
         rss_connected_kib,
