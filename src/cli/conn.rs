@@ -113,6 +113,19 @@ pub async fn connect(opts: &ClientOptions) -> Result<Conn, CliError> {
     })
 }
 
+/// A connection made only when first used (tests of what a command does
+/// with the server's answers).
+#[cfg(test)]
+pub fn unconnected(endpoint: &'static str) -> Conn {
+    let channel = Endpoint::from_static(endpoint).connect_lazy();
+    Conn {
+        client: InvitationServiceClient::with_interceptor(channel, Bearer(None)),
+        endpoint: endpoint.to_string(),
+        read_timeout: None,
+        debug: false,
+    }
+}
+
 /// An error and its causes, `a: b: c`.
 fn chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];

@@ -57,14 +57,58 @@ async fn interruptible(
     }
 }
 
-/// Waits a little longer after each failed reconnection.
-async fn backoff(conn: &Conn, attempt: u32, why: &str) {
-    let delay = Duration::from_millis(500 * 2u64.pow(attempt.min(5)));
-    trace(
-        conn.debug,
-        format_args!("stream {why}; reconnecting in {delay:?}"),
-    );
-    tokio::time::sleep(delay).await;
+/// Failed (re)connections of one watch in a row: each waits a little
+/// longer, and after MAX_RECONNECTS the watch gives up.
+struct Reconnects<'a> {
+    conn: &'a Conn,
+    method: &'static str,
+    failures: u32,
+}
+
+impl<'a> Reconnects<'a> {
+    fn new(conn: &'a Conn, method: &'static str) -> Self {
+        Self {
+            conn,
+            method,
+            failures: 0,
+        }
+    }
+
+    /// A message arrived: the connection works again.
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+
+    /// After a failed call: Ok once it is time to reconnect (UNAVAILABLE,
+    /// tries left), else the error to end with.
+    async fn after_status(&mut self, status: tonic::Status) -> Result<(), CliError> {
+        if status.code() == Code::Unavailable && self.failures < MAX_RECONNECTS {
+            self.backoff("unavailable").await;
+            return Ok(());
+        }
+        self.conn.trace_status(self.method, &status);
+        Err(CliError::service(self.method, status))
+    }
+
+    /// After the server ended the stream early: Ok once it is time to
+    /// reconnect, else `give_up`.
+    async fn after_end(&mut self, give_up: impl FnOnce() -> CliError) -> Result<(), CliError> {
+        if self.failures < MAX_RECONNECTS {
+            self.backoff("ended early").await;
+            return Ok(());
+        }
+        Err(give_up())
+    }
+
+    async fn backoff(&mut self, why: &str) {
+        self.failures += 1;
+        let delay = Duration::from_millis(500 * 2u64.pow(self.failures.min(5)));
+        trace(
+            self.conn.debug,
+            format_args!("stream {why}; reconnecting in {delay:?}"),
+        );
+        tokio::time::sleep(delay).await;
+    }
 }
 
 /// Prints the handshake's changes until it is terminal; the exit code says
@@ -85,7 +129,7 @@ async fn watch_one(
     mut printed: Option<i32>,
 ) -> Result<u8, CliError> {
     let progress = Progress::start(id);
-    let mut failures = 0;
+    let mut reconnects = Reconnects::new(conn, "WatchHandshake");
     loop {
         let req = pb::WatchHandshakeRequest { id: id.to_string() };
         trace(conn.debug, format_args!("WatchHandshake request: {req:?}"));
@@ -94,21 +138,16 @@ async fn watch_one(
             .await?;
         let mut stream = match opened {
             Ok(s) => s.into_inner(),
-            Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
-                failures += 1;
-                backoff(conn, failures, "unavailable").await;
-                continue;
-            }
             Err(s) => {
-                conn.trace_status("WatchHandshake", &s);
-                return Err(CliError::service("WatchHandshake", s));
+                reconnects.after_status(s).await?;
+                continue;
             }
         };
         let mut first = true;
         loop {
             match next(&mut stream).await {
                 Ok(Next::Event(e)) => {
-                    failures = 0;
+                    reconnects.reset();
                     trace(
                         conn.debug,
                         format_args!("WatchHandshake event: {:?}", e.masked()),
@@ -127,25 +166,20 @@ async fn watch_one(
                         return Ok(code);
                     }
                 }
-                Ok(Next::Ended) if failures < MAX_RECONNECTS => {
-                    failures += 1;
-                    backoff(conn, failures, "ended early").await;
-                    break;
-                }
-                Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
-                    failures += 1;
-                    backoff(conn, failures, "unavailable").await;
-                    break;
-                }
                 Ok(Next::Ended) => {
-                    return Err(CliError::Other(format!(
-                        "the watch of {id} ended before the handshake was ACCEPTED, DECLINED, \
-                         CANCELED or EXPIRED"
-                    )))
+                    reconnects
+                        .after_end(|| {
+                            CliError::Other(format!(
+                                "the watch of {id} ended before the handshake was ACCEPTED, \
+                                 DECLINED, CANCELED or EXPIRED"
+                            ))
+                        })
+                        .await?;
+                    break;
                 }
                 Err(s) => {
-                    conn.trace_status("WatchHandshake", &s);
-                    return Err(CliError::service("WatchHandshake", s));
+                    reconnects.after_status(s).await?;
+                    break;
                 }
             }
         }
@@ -169,7 +203,7 @@ async fn watch_all(
     states: Vec<i32>,
 ) -> Result<u8, CliError> {
     let progress = Progress::start("the organization");
-    let mut failures = 0;
+    let mut reconnects = Reconnects::new(conn, "WatchHandshakes");
     loop {
         let req = pb::WatchHandshakesRequest {
             resume_token: resume_token.clone(),
@@ -181,20 +215,15 @@ async fn watch_all(
             .await?;
         let mut stream = match opened {
             Ok(s) => s.into_inner(),
-            Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
-                failures += 1;
-                backoff(conn, failures, "unavailable").await;
-                continue;
-            }
             Err(s) => {
-                conn.trace_status("WatchHandshakes", &s);
-                return Err(CliError::service("WatchHandshakes", s));
+                reconnects.after_status(s).await?;
+                continue;
             }
         };
         loop {
             match next(&mut stream).await {
                 Ok(Next::Event(e)) => {
-                    failures = 0;
+                    reconnects.reset();
                     trace(
                         conn.debug,
                         format_args!("WatchHandshakes event: {:?}", e.masked()),
@@ -208,22 +237,15 @@ async fn watch_all(
                         progress.set(&format!("{} {state}", h.id));
                     }
                 }
-                Ok(Next::Ended) if failures < MAX_RECONNECTS => {
-                    failures += 1;
-                    backoff(conn, failures, "ended").await;
-                    break;
-                }
-                Err(s) if s.code() == Code::Unavailable && failures < MAX_RECONNECTS => {
-                    failures += 1;
-                    backoff(conn, failures, "unavailable").await;
-                    break;
-                }
                 Ok(Next::Ended) => {
-                    return Err(CliError::Other("the server keeps ending the stream".into()))
+                    reconnects
+                        .after_end(|| CliError::Other("the server keeps ending the stream".into()))
+                        .await?;
+                    break;
                 }
                 Err(s) => {
-                    conn.trace_status("WatchHandshakes", &s);
-                    return Err(CliError::service("WatchHandshakes", s));
+                    reconnects.after_status(s).await?;
+                    break;
                 }
             }
         }
@@ -314,5 +336,29 @@ mod tests {
         assert_eq!(exit_code(S::Expired as i32), Some(exit::EXPIRED));
         assert_eq!(exit_code(S::Open as i32), None);
         assert_eq!(exit_code(S::Requested as i32), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unavailable_is_retried_five_times_in_a_row_and_a_message_starts_over() {
+        let conn = super::super::conn::unconnected("http://127.0.0.1:9");
+        let mut reconnects = Reconnects::new(&conn, "WatchHandshake");
+        let restarting = || tonic::Status::unavailable("server shutting down");
+        let ended = || CliError::Other("ended".into());
+        for _ in 0..MAX_RECONNECTS {
+            reconnects.after_status(restarting()).await.unwrap();
+        }
+        assert!(reconnects.after_status(restarting()).await.is_err());
+        assert!(reconnects.after_end(ended).await.is_err());
+
+        reconnects.reset();
+        reconnects.after_end(ended).await.unwrap();
+        reconnects.after_status(restarting()).await.unwrap();
+        assert!(
+            reconnects
+                .after_status(tonic::Status::permission_denied("reader"))
+                .await
+                .is_err(),
+            "only UNAVAILABLE is worth a reconnection"
+        );
     }
 }
