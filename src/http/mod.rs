@@ -25,13 +25,14 @@ use crate::{
     domain::HandshakeState,
     grpc::watch::{decode_resume_token, encode_resume_token, watch_all},
     metrics::{Metrics, StateLabel},
-    store::{ListQuery, Store},
+    store::Store,
     watch::Hub,
 };
 
 const PAGE: &str = include_str!("status.html");
-/// Rows the status page starts with.
+/// Rows the status page starts with, unless it asks for up to MAX_RECENT.
 const RECENT: i64 = 100;
+const MAX_RECENT: i64 = 200;
 /// A scrape never waits longer than this for Postgres.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 const STATES: [HandshakeState; 5] = [
@@ -110,35 +111,38 @@ async fn metrics(State(s): State<HttpState>) -> Response {
         .into_response()
 }
 
-async fn summary(State(s): State<HttpState>) -> Response {
-    // The token first: anything after it is replayed by the event stream,
-    // so nothing falls between this page and the live updates.
-    let latest = match s.store.latest_event_id().await {
-        Ok(id) => id,
-        Err(e) => return unavailable(e),
-    };
-    let query = ListQuery {
-        limit: RECENT,
-        ..ListQuery::default()
-    };
-    let (records, _) = match s.store.list(&query).await {
-        Ok(r) => r,
-        Err(e) => return unavailable(e),
-    };
-    let Some(counts) = counts(&s.store).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+#[derive(Deserialize)]
+struct SummaryQuery {
+    limit: Option<i64>,
+}
+
+async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> Response {
+    let recent = q.limit.unwrap_or(RECENT).clamp(1, MAX_RECENT);
+    // One snapshot: the event stream resumes right after its last event, so
+    // the page neither misses a change nor counts one twice.
+    let snapshot = match tokio::time::timeout(COUNT_TIMEOUT, s.store.status_snapshot(recent)).await
+    {
+        Ok(Ok(snapshot)) => snapshot,
+        Ok(Err(e)) => return unavailable(e),
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
+        }
     };
     let counts: serde_json::Map<String, serde_json::Value> = STATES
         .iter()
         .map(|st| {
-            let n = counts.iter().find(|(c, _)| c == st).map_or(0, |c| c.1);
+            let n = snapshot
+                .counts
+                .iter()
+                .find(|(c, _)| c == st)
+                .map_or(0, |c| c.1);
             (st.as_str().to_string(), n.into())
         })
         .collect();
     Json(serde_json::json!({
         "counts": counts,
-        "handshakes": records.iter().map(rows::from_record).collect::<Vec<_>>(),
-        "resume_token": encode_resume_token(latest),
+        "handshakes": snapshot.recent.iter().map(rows::from_record).collect::<Vec<_>>(),
+        "resume_token": encode_resume_token(snapshot.last_event_id),
     }))
     .into_response()
 }

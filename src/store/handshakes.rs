@@ -248,13 +248,19 @@ pub(super) async fn upsert(
 impl Store {
     /// How many handshakes are in each state (states with none are absent).
     pub async fn count_by_state(&self) -> Result<Vec<(HandshakeState, i64)>, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, count(*) FROM handshakes GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(s, n)| (HandshakeState::from_aws(&s), n))
-            .collect())
+        counts_in(&mut *self.pool.acquire().await?).await
     }
+}
+
+pub(super) async fn counts_in(
+    conn: &mut PgConnection,
+) -> Result<Vec<(HandshakeState, i64)>, StoreError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, count(*) FROM handshakes GROUP BY state")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, n)| (HandshakeState::from_aws(&s), n))
+        .collect())
 }

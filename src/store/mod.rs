@@ -6,11 +6,13 @@ mod handshakes;
 mod invites;
 mod quota;
 mod rows;
+mod snapshot;
 
 pub use error::StoreError;
 pub use events::{EVENTS_CHANNEL, WAKE_CHANNEL};
 pub use handshakes::{Known, ListCursor, ListQuery};
 pub use invites::{BeginInvite, UnresolvedInvite};
+pub use snapshot::StatusSnapshot;
 
 use std::time::Duration;
 

@@ -224,6 +224,16 @@ async fn next_sse<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
+async fn invite_within_30s(app: &TestApp) -> pb::Handshake {
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        app.invite(invite_account(&random_account_id())),
+    )
+    .await
+    .expect("InviteAccount answers within 30 s")
+    .unwrap()
+}
+
 async fn open_events(
     app: &TestApp,
     last_event_id: Option<&str>,
@@ -237,7 +247,11 @@ async fn open_events(
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
     let mut lines = BufReader::new(s).lines();
-    let status = lines.next_line().await.unwrap().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the event stream's status line within 30 s")
+        .unwrap()
+        .unwrap();
     assert!(status.contains("200"), "{status}");
     lines
 }
@@ -257,20 +271,14 @@ async fn the_status_page_stream_resumes_after_a_drop_from_the_last_event_id() {
     );
 
     let mut events = open_events(&app, None).await;
-    let first = app
-        .invite(invite_account(&random_account_id()))
-        .await
-        .unwrap();
+    let first = invite_within_30s(&app).await;
     let (id, data) = next_sse(&mut events).await;
     assert_eq!(data["handshake"]["id"], first.id.as_str());
     assert_eq!(data["handshake"]["state"], "OPEN");
     drop(events);
 
     // Missed while disconnected, then replayed on reconnect.
-    let second = app
-        .invite(invite_account(&random_account_id()))
-        .await
-        .unwrap();
+    let second = invite_within_30s(&app).await;
     let mut events = open_events(&app, Some(&id)).await;
     let (_, data) = next_sse(&mut events).await;
     assert_eq!(data["handshake"]["id"], second.id.as_str());
@@ -286,12 +294,50 @@ async fn the_status_page_stream_resumes_after_a_drop_from_the_last_event_id() {
     );
 }
 
+/// tests/browser/status_page.mjs in headless Chromium, watching handshake
+/// `id` on the status page at `path`; its report lines, one per step.
+struct StatusPageBrowser {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl StatusPageBrowser {
+    fn open(app: &TestApp, path: &str, id: &str, screenshot: &str, mode: Option<&str>) -> Self {
+        let chromium = std::env::var("ORG_INVITES_TEST_CHROMIUM")
+            .expect("ORG_INVITES_TEST_CHROMIUM is unset: run the tests with scripts/test.sh");
+        let playwright = std::env::var("ORG_INVITES_TEST_PLAYWRIGHT_CORE").expect(
+            "ORG_INVITES_TEST_PLAYWRIGHT_CORE is unset: run the tests with scripts/test.sh",
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/browser/status_page.mjs"
+            ))
+            .arg(format!("http://{}{path}", app.http_addr.unwrap()))
+            .arg(id)
+            .arg(screenshot)
+            .args(mode)
+            .env("CHROMIUM", chromium)
+            .env("PLAYWRIGHT_CORE_DIR", playwright)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self { child, lines }
+    }
+
+    async fn says(&mut self) -> String {
+        browser_says(&mut self.lines).await
+    }
+
+    async fn finished(mut self) {
+        assert!(self.child.wait().await.unwrap().success());
+    }
+}
+
 #[tokio::test]
 async fn the_status_page_shows_an_invitation_turn_accepted_in_chromium() {
-    let chromium = std::env::var("ORG_INVITES_TEST_CHROMIUM")
-        .expect("ORG_INVITES_TEST_CHROMIUM is unset: run the tests with scripts/test.sh");
-    let playwright = std::env::var("ORG_INVITES_TEST_PLAYWRIGHT_CORE")
-        .expect("ORG_INVITES_TEST_PLAYWRIGHT_CORE is unset: run the tests with scripts/test.sh");
     let app = spawn_dashboard_app(Vec::new()).await;
     let account = random_account_id();
     let h = app.invite(invite_account(&account)).await.unwrap();
@@ -299,28 +345,40 @@ async fn the_status_page_shows_an_invitation_turn_accepted_in_chromium() {
         env!("CARGO_MANIFEST_DIR"),
         "/target/browser/status-page.png"
     );
-    let mut child = tokio::process::Command::new("node")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/browser/status_page.mjs"
-        ))
-        .arg(format!("http://{}/", app.http_addr.unwrap()))
-        .arg(&h.id)
-        .arg(screenshot)
-        .env("CHROMIUM", chromium)
-        .env("PLAYWRIGHT_CORE_DIR", playwright)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(browser_says(&mut lines).await, "SEEN OPEN");
+    let mut browser = StatusPageBrowser::open(&app, "/", &h.id, screenshot, None);
+    assert_eq!(browser.says().await, "SEEN OPEN");
     app.aws.accept(&account, &h.id).await;
-    assert_eq!(browser_says(&mut lines).await, "SEEN ACCEPTED");
-    let status = child.wait().await.unwrap();
-    assert!(status.success());
+    assert_eq!(
+        browser.says().await,
+        "COUNTS OPEN=0,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0"
+    );
+    assert_eq!(browser.says().await, "SEEN ACCEPTED");
+    browser.finished().await;
     let png = std::fs::read(screenshot).expect("the screenshot");
     assert_eq!(&png[..4], b"\x89PNG");
+}
+
+/// A change to a handshake the page does not show still moves the counts.
+#[tokio::test]
+async fn the_status_page_counts_a_change_to_a_handshake_it_does_not_show() {
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let (older, newer) = (random_account_id(), random_account_id());
+    let h = app.invite(invite_account(&older)).await.unwrap();
+    app.invite(invite_account(&newer)).await.unwrap();
+    let screenshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/browser/status-page-one-row.png"
+    );
+    // One row: the newer invitation only.
+    let mut browser = StatusPageBrowser::open(&app, "/?rows=1", &h.id, screenshot, Some("hidden"));
+    assert_eq!(browser.says().await, "SEEN LIVE");
+    app.aws.accept(&older, &h.id).await;
+    assert_eq!(
+        browser.says().await,
+        "COUNTS OPEN=1,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0"
+    );
+    assert_eq!(browser.says().await, "SEEN ACCEPTED");
+    browser.finished().await;
 }
 
 async fn browser_says<R: tokio::io::AsyncBufRead + Unpin>(
@@ -331,4 +389,77 @@ async fn browser_says<R: tokio::io::AsyncBufRead + Unpin>(
         .expect("the browser reports within 90 s")
         .unwrap()
         .expect("the browser script reports before it exits")
+}
+
+/// The status page adds each streamed change to the summary's counts: the
+/// summary must count exactly the changes up to its resume token, even while
+/// handshakes change under it.
+#[tokio::test]
+async fn the_summary_counts_exactly_the_changes_up_to_its_resume_token() {
+    use org_invites::{
+        aws::{fake::FakeOrganizations, Organizations},
+        domain::HandshakeState,
+        store::{Known, Store},
+    };
+    use std::collections::BTreeMap;
+
+    let store = Store::connect_lazy(fresh_database().await);
+    store.migrate().await.unwrap();
+    // A writer adopts handshakes and accepts them while summaries are read.
+    let writer = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let fake = FakeOrganizations::new();
+            for _ in 0..100 {
+                let id = fake.add_open(&random_account_id());
+                let mut h = fake.describe_handshake(&id).await.unwrap();
+                store.save_handshake(&h, &Known::default()).await.unwrap();
+                h.state = HandshakeState::Accepted;
+                store.save_handshake(&h, &Known::default()).await.unwrap();
+            }
+        }
+    });
+    let mut summaries = 0;
+    loop {
+        let finished = writer.is_finished();
+        let snapshot = store.status_snapshot(10).await.unwrap();
+        let counted: BTreeMap<String, i64> = snapshot
+            .counts
+            .iter()
+            .map(|(state, n)| (state.as_str().to_string(), *n))
+            .collect();
+        // The same counts, from the changes alone.
+        let changes: Vec<(Option<String>, String)> = sqlx::query_as(
+            "SELECT previous_state, state FROM handshake_events WHERE event_id <= $1",
+        )
+        .bind(snapshot.last_event_id)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let mut replayed: BTreeMap<String, i64> = BTreeMap::new();
+        for (previous, state) in changes {
+            *replayed.entry(state).or_default() += 1;
+            if let Some(previous) = previous {
+                *replayed.entry(previous).or_default() -= 1;
+            }
+        }
+        replayed.retain(|_, n| *n != 0);
+        assert_eq!(
+            counted, replayed,
+            "summary {summaries}, up to event {}",
+            snapshot.last_event_id
+        );
+        summaries += 1;
+        if finished && summaries >= 20 {
+            break;
+        }
+    }
+    writer.await.unwrap();
+    let last = store.status_snapshot(10).await.unwrap();
+    assert_eq!(
+        last.counts,
+        vec![(HandshakeState::Accepted, 100)],
+        "all 100 accepted in the end"
+    );
+    assert_eq!(last.recent.len(), 10);
 }

@@ -1,10 +1,12 @@
 // Drives the status page (GET /) in headless Debian Chromium for a Rust integration test.
 //
-// Usage: node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH
+// Usage: node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH [hidden]
 //
 // Protocol: one line per step on stdout, so the test can wait on each:
 //   SEEN OPEN       the handshake's row shows state OPEN
+//   SEEN LIVE       (with `hidden`) the page is live and the handshake has no row yet
 //   SEEN ACCEPTED   it then shows ACCEPTED, #count-ACCEPTED >= 1, screenshot written; exit 0
+//   COUNTS S=N,...  just before SEEN ACCEPTED: the five counts as shown
 //   FAIL <message>  anything else; a "-failure" screenshot is attempted; exit 1
 // Page console errors and uncaught exceptions are forwarded to stderr.
 //
@@ -76,7 +78,7 @@ async function waitForState(page, id, want, timeout) {
 }
 
 async function main() {
-  const [url, id, shotPath] = process.argv.slice(2);
+  const [url, id, shotPath, mode] = process.argv.slice(2);
   if (!url || !id || !shotPath) throw new Error('usage: status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH');
 
   const pwDir =
@@ -100,8 +102,14 @@ async function main() {
     const res = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: OPEN_TIMEOUT_MS });
     if (res && !res.ok()) throw new Error(`GET ${url}: HTTP ${res.status()}`);
 
-    await waitForState(page, id, 'OPEN', OPEN_TIMEOUT_MS);
-    await emit('SEEN OPEN');
+    if (mode === 'hidden') {
+      await page.waitForSelector('#conn[data-live]', { timeout: OPEN_TIMEOUT_MS });
+      if ((await stateText(page, id)) !== null) throw new Error(`row ${id} is shown, want it hidden`);
+      await emit('SEEN LIVE');
+    } else {
+      await waitForState(page, id, 'OPEN', OPEN_TIMEOUT_MS);
+      await emit('SEEN OPEN');
+    }
 
     await waitForState(page, id, 'ACCEPTED', ACCEPTED_TIMEOUT_MS);
     // Counts are updated in the same event handler as the row; the short wait only guards
@@ -116,6 +124,12 @@ async function main() {
       throw new Error(`#count-ACCEPTED is ${JSON.stringify(t)}, want a number >= 1`);
     }
     await screenshot(page, shotPath);
+    const counts = await page.evaluate(() =>
+      ['OPEN', 'ACCEPTED', 'DECLINED', 'CANCELED', 'EXPIRED']
+        .map((s) => `${s}=${document.getElementById('count-' + s)?.textContent.trim()}`)
+        .join(','),
+    );
+    await emit(`COUNTS ${counts}`);
     await emit('SEEN ACCEPTED');
     await browser.close();
   } catch (err) {
