@@ -117,12 +117,22 @@ impl Hub {
         }
         self.last.store(event.event_id, Ordering::Release);
         let event = Arc::new(event);
-        {
-            let mut by_id = self.by_id.lock().expect("hub lock");
-            let id = &event.record.handshake.id;
-            if let Some(tx) = by_id.senders.get(id) {
-                // No receiver left: nobody watches this one any more.
-                if tx.send(event.clone()).is_err() {
+        let id = &event.record.handshake.id;
+        // Sent outside the lock: waking thousands of watchers takes a while,
+        // and new watchers of other handshakes need not wait for it.
+        let own = self
+            .by_id
+            .lock()
+            .expect("hub lock")
+            .senders
+            .get(id)
+            .cloned();
+        if let Some(tx) = own {
+            if tx.send(event.clone()).is_err() {
+                // Nobody watches this one any more, unless someone just
+                // subscribed (then the channel stays).
+                let mut by_id = self.by_id.lock().expect("hub lock");
+                if tx.receiver_count() == 0 {
                     by_id.senders.remove(id);
                 }
             }
