@@ -129,16 +129,22 @@ impl Hub {
             .cloned();
         if let Some(tx) = own {
             if tx.send(event.clone()).is_err() {
-                // Nobody watches this one any more, unless someone just
-                // subscribed (then the channel stays).
-                let mut by_id = self.by_id.lock().expect("hub lock");
-                if tx.receiver_count() == 0 {
-                    by_id.senders.remove(id);
-                }
+                self.forget_if_unwatched(id, &tx);
             }
         }
         // No receiver is fine: nobody is watching.
         let _ = self.all.send(event);
+    }
+
+    /// Drops `tx`, the channel of `id` that just found no receiver, unless
+    /// someone subscribed since; the map may also hold a newer channel for
+    /// `id` by now (a clean-up dropped this one meanwhile), which stays.
+    fn forget_if_unwatched(&self, id: &HandshakeId, tx: &broadcast::Sender<Arc<HandshakeEvent>>) {
+        let mut by_id = self.by_id.lock().expect("hub lock");
+        let current = by_id.senders.get(id).is_some_and(|t| t.same_channel(tx));
+        if current && tx.receiver_count() == 0 {
+            by_id.senders.remove(id);
+        }
     }
 
     /// The last event id broadcast, or -1 before the listener started.
@@ -240,6 +246,21 @@ mod tests {
         );
         assert_eq!(hub.watchers(), 1);
         drop(kept);
+    }
+
+    #[test]
+    fn a_stale_channel_never_takes_a_newer_watched_one_with_it() {
+        let hub = Hub::new();
+        let a = id(1);
+        drop(hub.subscribe_to(&a));
+        let stale = hub.by_id.lock().unwrap().senders[&a].clone();
+        // A clean-up drops the unwatched channel, then a new watcher comes.
+        hub.by_id.lock().unwrap().drop_unwatched();
+        let mut watches_a = hub.subscribe_to(&a);
+        // What publish does when the stale channel's send finds no receiver.
+        hub.forget_if_unwatched(&a, &stale);
+        hub.publish(event(1, &a));
+        assert_eq!(watches_a.try_recv().unwrap().event_id, 1);
     }
 
     #[test]
