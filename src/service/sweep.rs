@@ -34,8 +34,8 @@ impl Invitations {
     pub async fn sweep(&self, stop: &CancellationToken) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
         // Tracked handshakes' changes are recorded page by page (see
-        // list_all_paced); what is left is judged against the whole list.
-        let all = self.list_all_paced(stop, &mut report).await?;
+        // list_all_paced); the untracked ones wait for the whole list.
+        let (all, untracked) = self.list_all_paced(stop, &mut report).await?;
         report.listed = all.len();
         if stop.is_cancelled() {
             // Shutting down: a list taken now must not judge intents later.
@@ -45,8 +45,9 @@ impl Invitations {
         // recorded with its request, target, notes and tags, not adopted bare.
         report.repaired = self.repair_with(&all).await?;
         let seen: HashSet<&str> = all.iter().map(|h| h.id.as_str()).collect();
-        let stored = self.store.states_of(&all).await?;
-        for h in &all {
+        // Repair may just have recorded some of them.
+        let stored = self.store.states_of(&untracked).await?;
+        for h in &untracked {
             if stored.get(h.id.as_str()) != Some(&h.state) {
                 report.changes += self.record_seen(h).await?;
             }
@@ -75,19 +76,24 @@ impl Invitations {
     }
 
     /// Records the handshakes of `page` this service already has in another
-    /// state; the number of changes.
-    async fn record_tracked_changes(&self, page: &[Handshake]) -> Result<usize, Error> {
+    /// state; the number of changes, and the handshakes it does not have.
+    async fn record_tracked_changes(
+        &self,
+        page: &[Handshake],
+    ) -> Result<(usize, Vec<Handshake>), Error> {
         if page.is_empty() {
-            return Ok(0);
+            return Ok((0, Vec::new()));
         }
         let stored = self.store.states_of(page).await?;
-        let mut changes = 0;
+        let (mut changes, mut untracked) = (0, Vec::new());
         for h in page {
-            if matches!(stored.get(h.id.as_str()), Some(s) if *s != h.state) {
-                changes += self.record_seen(h).await?;
+            match stored.get(h.id.as_str()) {
+                None => untracked.push(h.clone()),
+                Some(s) if *s != h.state => changes += self.record_seen(h).await?,
+                Some(_) => {}
             }
         }
-        Ok(changes)
+        Ok((changes, untracked))
     }
 
     /// Records `h`; 1 when its state changed (an event was written).
@@ -97,7 +103,8 @@ impl Invitations {
     }
 
     /// Every INVITE handshake, paced, following NextToken even past empty
-    /// pages, waiting out throttling rather than giving up. A change to a
+    /// pages, waiting out throttling rather than giving up; with them, the
+    /// ones not recorded here yet. A change to a
     /// handshake already recorded here is recorded as soon as its page
     /// arrives, not after the last page (up to 10 s later for 1,000
     /// handshakes at AWS's List rate). Handshakes not recorded yet wait for
@@ -107,8 +114,8 @@ impl Invitations {
         &self,
         stop: &CancellationToken,
         report: &mut SweepReport,
-    ) -> Result<Vec<Handshake>, Error> {
-        let mut all = Vec::new();
+    ) -> Result<(Vec<Handshake>, Vec<Handshake>), Error> {
+        let (mut all, mut untracked) = (Vec::new(), Vec::new());
         let mut token: Option<String> = None;
         loop {
             let page: HandshakePage = retry_throttled(stop, report, || async {
@@ -116,11 +123,13 @@ impl Invitations {
             })
             .await?;
             report.list_calls += 1;
-            report.changes += self.record_tracked_changes(&page.handshakes).await?;
+            let (changes, new) = self.record_tracked_changes(&page.handshakes).await?;
+            report.changes += changes;
+            untracked.extend(new);
             all.extend(page.handshakes);
             match page.next_token {
                 Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(all),
+                _ => return Ok((all, untracked)),
             }
         }
     }
