@@ -331,7 +331,10 @@ impl StatusPageBrowser {
         browser_says(&mut self.lines).await
     }
 
-    async fn finished(mut self) {
+    /// The last steps: the counts as shown, SEEN ACCEPTED, a clean exit.
+    async fn ends_seeing_accepted_with(mut self, counts: &str) {
+        assert_eq!(self.says().await, format!("COUNTS {counts}"));
+        assert_eq!(self.says().await, "SEEN ACCEPTED");
         assert!(self.child.wait().await.unwrap().success());
     }
 }
@@ -348,12 +351,9 @@ async fn the_status_page_shows_an_invitation_turn_accepted_in_chromium() {
     let mut browser = StatusPageBrowser::open(&app, "/", &h.id, screenshot, None);
     assert_eq!(browser.says().await, "SEEN OPEN");
     app.aws.accept(&account, &h.id).await;
-    assert_eq!(
-        browser.says().await,
-        "COUNTS OPEN=0,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0"
-    );
-    assert_eq!(browser.says().await, "SEEN ACCEPTED");
-    browser.finished().await;
+    browser
+        .ends_seeing_accepted_with("OPEN=0,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0")
+        .await;
     let png = std::fs::read(screenshot).expect("the screenshot");
     assert_eq!(&png[..4], b"\x89PNG");
 }
@@ -373,12 +373,9 @@ async fn the_status_page_counts_a_change_to_a_handshake_it_does_not_show() {
     let mut browser = StatusPageBrowser::open(&app, "/?rows=1", &h.id, screenshot, Some("hidden"));
     assert_eq!(browser.says().await, "SEEN LIVE");
     app.aws.accept(&older, &h.id).await;
-    assert_eq!(
-        browser.says().await,
-        "COUNTS OPEN=1,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0"
-    );
-    assert_eq!(browser.says().await, "SEEN ACCEPTED");
-    browser.finished().await;
+    browser
+        .ends_seeing_accepted_with("OPEN=1,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0")
+        .await;
 }
 
 async fn browser_says<R: tokio::io::AsyncBufRead + Unpin>(
