@@ -5,23 +5,10 @@ use serde_json::{Map, Value};
 
 use super::{
     exit::CliError,
+    paramfile::read_param_file,
     schema::{self, Shape},
     shorthand,
 };
-
-/// `file://path` → the file's contents; any other value → `None`.
-pub fn read_param_file(value: &str) -> Result<Option<String>, String> {
-    let Some(path) = value.strip_prefix("file://") else {
-        return Ok(None);
-    };
-    let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(path),
-    };
-    std::fs::read_to_string(&expanded)
-        .map(Some)
-        .map_err(|e| format!("Unable to load paramfile {value}: {e}"))
-}
 
 fn param_error(flag: &str, message: impl std::fmt::Display) -> CliError {
     CliError::Usage(format!("Error parsing parameter '{flag}': {message}"))

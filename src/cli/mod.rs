@@ -9,6 +9,7 @@ mod golden;
 mod input;
 mod list;
 mod output;
+mod paramfile;
 mod schema;
 mod shape;
 mod shorthand;
