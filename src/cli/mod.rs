@@ -10,6 +10,7 @@ mod input;
 mod list;
 mod output;
 mod paramfile;
+mod progress;
 mod schema;
 mod shape;
 mod shorthand;

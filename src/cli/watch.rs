@@ -2,19 +2,15 @@
 //! as they come, with a spinner on stderr when it is a terminal. Streams cut
 //! by a server restart (UNAVAILABLE) are reopened, from the last
 //! ResumeToken for `watch-all`.
-use std::{
-    io::{IsTerminal, Write},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use tonic::{Code, Streaming};
 
 use super::{
     conn::{trace, Conn, Mask},
     exit::{self, CliError},
     output::Printer,
+    progress::Progress,
     shape,
 };
 use crate::proto::v1 as pb;
@@ -119,24 +115,132 @@ pub async fn until_terminal(
     id: &str,
     printed: Option<i32>,
 ) -> Result<u8, CliError> {
-    interruptible(watch_one(conn, printer, id, printed)).await
+    interruptible(follow(conn, printer, Subject::One { id, printed })).await
 }
 
-async fn watch_one(
+/// Prints every change in the organization until interrupted.
+pub async fn all(
     conn: &Conn,
     printer: &Printer,
-    id: &str,
-    mut printed: Option<i32>,
+    resume_token: String,
+    states: Vec<i32>,
 ) -> Result<u8, CliError> {
-    let progress = Progress::start(id);
-    let mut reconnects = Reconnects::new(conn, "WatchHandshake");
+    let subject = Subject::All {
+        resume_token,
+        states,
+    };
+    interruptible(follow(conn, printer, subject)).await
+}
+
+/// What is watched, with what a reopened stream needs to go on: the
+/// handshake and the state on screen (`watch`, `invite --wait`), or the
+/// organization from the last ResumeToken seen (`watch-all`).
+enum Subject<'a> {
+    One {
+        id: &'a str,
+        printed: Option<i32>,
+    },
+    All {
+        resume_token: String,
+        states: Vec<i32>,
+    },
+}
+
+type Opened = Result<tonic::Response<Streaming<pb::HandshakeEvent>>, tonic::Status>;
+
+impl Subject<'_> {
+    fn method(&self) -> &'static str {
+        match self {
+            Self::One { .. } => "WatchHandshake",
+            Self::All { .. } => "WatchHandshakes",
+        }
+    }
+
+    /// The stream, or the status it was refused with; the outer error is
+    /// the read timeout.
+    async fn open(&self, conn: &Conn) -> Result<Opened, CliError> {
+        match self {
+            Self::One { id, .. } => {
+                let req = pb::WatchHandshakeRequest { id: id.to_string() };
+                trace(conn.debug, format_args!("WatchHandshake request: {req:?}"));
+                conn.with_read_timeout(conn.client().watch_handshake(req))
+                    .await
+            }
+            Self::All {
+                resume_token,
+                states,
+            } => {
+                let req = pb::WatchHandshakesRequest {
+                    resume_token: resume_token.clone(),
+                    states: states.clone(),
+                };
+                trace(conn.debug, format_args!("WatchHandshakes request: {req:?}"));
+                conn.with_read_timeout(conn.client().watch_handshakes(req))
+                    .await
+            }
+        }
+    }
+
+    /// Shows one event; `Some(code)` ends the watch. `first`: the first
+    /// event since the stream was (re)opened.
+    fn event(
+        &mut self,
+        e: &pb::HandshakeEvent,
+        first: bool,
+        printer: &Printer,
+        progress: &Progress,
+    ) -> Result<Option<u8>, CliError> {
+        let print = || progress.pause(|| printer.print_streamed(&shape::event_output(e)));
+        match self {
+            Self::One { id, printed } => {
+                let state = e.handshake.as_ref().map_or(0, |h| h.state);
+                // Each (re)connection starts with the current state,
+                // which may be the one already on screen.
+                if !(first && *printed == Some(state)) {
+                    print()?;
+                    *printed = Some(state);
+                }
+                let name = shape::state_name(state).unwrap_or("UNKNOWN");
+                progress.set(&format!("{id} {name}"));
+                Ok(exit_code(state))
+            }
+            Self::All { resume_token, .. } => {
+                if !e.resume_token.is_empty() {
+                    *resume_token = e.resume_token.clone();
+                }
+                print()?;
+                if let Some(h) = &e.handshake {
+                    let state = shape::state_name(h.state).unwrap_or("UNKNOWN");
+                    progress.set(&format!("{} {state}", h.id));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// The error once the server has ended the stream too often.
+    fn ended(&self) -> CliError {
+        match self {
+            Self::One { id, .. } => CliError::Other(format!(
+                "the watch of {id} ended before the handshake was ACCEPTED, \
+                 DECLINED, CANCELED or EXPIRED"
+            )),
+            Self::All { .. } => CliError::Other("the server keeps ending the stream".into()),
+        }
+    }
+}
+
+/// Opens the stream, shows each event, and reopens the stream when the
+/// server cuts it, the same way for every subject.
+async fn follow(conn: &Conn, printer: &Printer, mut subject: Subject<'_>) -> Result<u8, CliError> {
+    let progress = Progress::start(match &subject {
+        Subject::One { id, .. } => id,
+        Subject::All { .. } => "the organization",
+    });
+    let method = subject.method();
+    let mut reconnects = Reconnects::new(conn, method);
     loop {
-        let req = pb::WatchHandshakeRequest { id: id.to_string() };
-        trace(conn.debug, format_args!("WatchHandshake request: {req:?}"));
-        let opened = conn
-            .with_read_timeout(conn.client().watch_handshake(req))
-            .await?;
-        let mut stream = match opened {
+        let mut stream = match subject.open(conn).await? {
             Ok(s) => s.into_inner(),
             Err(s) => {
                 reconnects.after_status(s).await?;
@@ -148,33 +252,14 @@ async fn watch_one(
             match next(&mut stream).await {
                 Ok(Next::Event(e)) => {
                     reconnects.reset();
-                    trace(
-                        conn.debug,
-                        format_args!("WatchHandshake event: {:?}", e.masked()),
-                    );
-                    let state = e.handshake.as_ref().map_or(0, |h| h.state);
-                    // Each (re)connection starts with the current state,
-                    // which may be the one already on screen.
-                    if !(first && printed == Some(state)) {
-                        progress.pause(|| printer.print_streamed(&shape::event_output(&e)))?;
-                        printed = Some(state);
-                    }
-                    first = false;
-                    let name = shape::state_name(state).unwrap_or("UNKNOWN");
-                    progress.set(&format!("{id} {name}"));
-                    if let Some(code) = exit_code(state) {
+                    trace(conn.debug, format_args!("{method} event: {:?}", e.masked()));
+                    if let Some(code) = subject.event(&e, first, printer, &progress)? {
                         return Ok(code);
                     }
+                    first = false;
                 }
                 Ok(Next::Ended) => {
-                    reconnects
-                        .after_end(|| {
-                            CliError::Other(format!(
-                                "the watch of {id} ended before the handshake was ACCEPTED, \
-                                 DECLINED, CANCELED or EXPIRED"
-                            ))
-                        })
-                        .await?;
+                    reconnects.after_end(|| subject.ended()).await?;
                     break;
                 }
                 Err(s) => {
@@ -182,143 +267,6 @@ async fn watch_one(
                     break;
                 }
             }
-        }
-    }
-}
-
-/// Prints every change in the organization until interrupted.
-pub async fn all(
-    conn: &Conn,
-    printer: &Printer,
-    resume_token: String,
-    states: Vec<i32>,
-) -> Result<u8, CliError> {
-    interruptible(watch_all(conn, printer, resume_token, states)).await
-}
-
-async fn watch_all(
-    conn: &Conn,
-    printer: &Printer,
-    mut resume_token: String,
-    states: Vec<i32>,
-) -> Result<u8, CliError> {
-    let progress = Progress::start("the organization");
-    let mut reconnects = Reconnects::new(conn, "WatchHandshakes");
-    loop {
-        let req = pb::WatchHandshakesRequest {
-            resume_token: resume_token.clone(),
-            states: states.clone(),
-        };
-        trace(conn.debug, format_args!("WatchHandshakes request: {req:?}"));
-        let opened = conn
-            .with_read_timeout(conn.client().watch_handshakes(req))
-            .await?;
-        let mut stream = match opened {
-            Ok(s) => s.into_inner(),
-            Err(s) => {
-                reconnects.after_status(s).await?;
-                continue;
-            }
-        };
-        loop {
-            match next(&mut stream).await {
-                Ok(Next::Event(e)) => {
-                    reconnects.reset();
-                    trace(
-                        conn.debug,
-                        format_args!("WatchHandshakes event: {:?}", e.masked()),
-                    );
-                    if !e.resume_token.is_empty() {
-                        resume_token = e.resume_token.clone();
-                    }
-                    progress.pause(|| printer.print_streamed(&shape::event_output(&e)))?;
-                    if let Some(h) = &e.handshake {
-                        let state = shape::state_name(h.state).unwrap_or("UNKNOWN");
-                        progress.set(&format!("{} {state}", h.id));
-                    }
-                }
-                Ok(Next::Ended) => {
-                    reconnects
-                        .after_end(|| CliError::Other("the server keeps ending the stream".into()))
-                        .await?;
-                    break;
-                }
-                Err(s) => {
-                    reconnects.after_status(s).await?;
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// A spinner and the latest state on stderr, drawn only when stderr is a
-/// terminal; paused (line cleared) while stdout is written.
-struct Progress {
-    line: Option<Arc<Mutex<String>>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Progress {
-    fn start(subject: &str) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self {
-                line: None,
-                task: None,
-            };
-        }
-        let line = Arc::new(Mutex::new(format!("watching {subject}")));
-        let task = tokio::spawn({
-            let line = line.clone();
-            let started = Instant::now();
-            async move {
-                let frames = ['|', '/', '-', '\\'];
-                let mut tick = tokio::time::interval(Duration::from_millis(120));
-                for i in 0usize.. {
-                    tick.tick().await;
-                    let text = line.lock().expect("progress lock");
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(
-                        err,
-                        "\r\x1b[2K{} {} ({}s)",
-                        frames[i % frames.len()],
-                        text,
-                        started.elapsed().as_secs()
-                    );
-                    let _ = err.flush();
-                }
-            }
-        });
-        Self {
-            line: Some(line),
-            task: Some(task),
-        }
-    }
-
-    fn set(&self, status: &str) {
-        if let Some(line) = &self.line {
-            let mut l = line.lock().expect("progress lock");
-            *l = format!("{status}, waiting for changes");
-        }
-    }
-
-    fn pause<T>(&self, f: impl FnOnce() -> T) -> T {
-        match &self.line {
-            None => f(),
-            Some(line) => {
-                let _held = line.lock().expect("progress lock");
-                eprint!("\r\x1b[2K");
-                f()
-            }
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            eprint!("\r\x1b[2K");
         }
     }
 }
