@@ -303,6 +303,24 @@ nothing_to_mask!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::output::Color;
+
+    fn client_options() -> ClientOptions {
+        ClientOptions {
+            endpoint: "http://127.0.0.1:50051".into(),
+            output: None,
+            query: None,
+            color: Color::Off,
+            no_cli_pager: true,
+            debug: false,
+            cli_connect_timeout: 60,
+            cli_read_timeout: 60,
+            token: None,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+        }
+    }
 
     #[test]
     fn notes_never_reach_the_debug_trace() {
@@ -325,7 +343,7 @@ mod tests {
 
     #[test]
     fn an_endpoint_without_a_scheme_is_a_config_error() {
-        let mut opts = crate::cli::commands::tests::client_options();
+        let mut opts = client_options();
         opts.endpoint = "127.0.0.1:50051".into();
         assert!(matches!(endpoint(&opts), Err(CliError::Config(_))));
         opts.endpoint = "http://[::1".into();

@@ -7,7 +7,6 @@ mod exit;
 #[cfg(test)]
 mod golden;
 mod input;
-mod list;
 mod output;
 mod paramfile;
 mod progress;

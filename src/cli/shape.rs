@@ -147,6 +147,21 @@ pub fn sample_handshake() -> Value {
     })
 }
 
+/// What `invite`, `get` and `cancel` print, made up.
+pub fn sample_handshake_output() -> Value {
+    json!({ "Handshake": sample_handshake() })
+}
+
+/// What `watch` and `watch-all` print per change, made up.
+pub fn sample_event_output() -> Value {
+    json!({
+        "Handshake": sample_handshake(),
+        "PreviousState": "PreviousState",
+        "ResumeToken": "ResumeToken",
+        "ObservedTimestamp": 0.0,
+    })
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;

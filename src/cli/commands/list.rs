@@ -5,11 +5,11 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{
-    args::{ListArgs, Skeleton},
-    commands::{self, input_skeleton, states_request, states_value},
-    conn,
+use super::preamble::{states_request, states_value, Command, Ready};
+use crate::cli::{
+    args::ListArgs,
     exit::{self, CliError},
+    input::Input,
     output::Format,
     schema, shape,
 };
@@ -58,11 +58,20 @@ impl StartingToken {
     }
 }
 
+const LIST: Command = Command::new(&schema::LIST, "ListHandshakes", sample);
+
+/// What `list` prints, made up, for `--generate-cli-skeleton output`.
+fn sample() -> Value {
+    json!({"Handshakes": [shape::sample_handshake()], "NextToken": "NextToken"})
+}
+
 pub async fn run(a: ListArgs) -> Result<u8, CliError> {
-    if input_skeleton(&a.input, &schema::LIST) {
-        return Ok(exit::SUCCESS);
-    }
-    let mut input = commands::input(&schema::LIST, &a.input)?;
+    LIST.run(&a.input, &a.client, |i| params(&a, i), |r| list(r, &a))
+        .await
+}
+
+/// The filters, then the paging flags, which the schema does not cover.
+fn params(a: &ListArgs, mut input: Input) -> Result<(ListParams, StartingToken), CliError> {
     if let Some(s) = &a.state {
         input.set("States", states_value(s));
     }
@@ -80,14 +89,12 @@ pub async fn run(a: ListArgs) -> Result<u8, CliError> {
         Some(t) => StartingToken::decode(t)?,
         None => StartingToken::default(),
     };
-    let printer = commands::printer(&a.client, "ListHandshakes")?;
-    conn::endpoint(&a.client)?;
-    if a.input.generate_cli_skeleton == Some(Skeleton::Output) {
-        let sample = json!({"Handshakes": [shape::sample_handshake()], "NextToken": "NextToken"});
-        printer.print(&sample)?;
-        return Ok(exit::SUCCESS);
-    }
-    let conn = commands::connect(&a.client).await?;
+    Ok((params, start))
+}
+
+async fn list(ready: Ready<(ListParams, StartingToken)>, a: &ListArgs) -> Result<u8, CliError> {
+    let (params, start) = ready.params;
+    let (printer, conn) = (&ready.printer, &ready.conn);
     let streamed = printer.format() == Format::YamlStream;
     let states = states_request(params.states);
     let target_id = params.target_id.unwrap_or_default();

@@ -1,0 +1,154 @@
+//! `invite`: InviteAccount, always with a request id so that a retry is
+//! safe, and with `--wait` the handshake's changes until it is terminal.
+use serde::Deserialize;
+
+use super::preamble::{Command, Ready};
+use crate::cli::{
+    args::InviteArgs,
+    exit::{self, CliError},
+    input::Input,
+    schema,
+    shape::{self, sample_handshake_output},
+    watch,
+};
+use crate::proto::v1 as pb;
+
+const INVITE: Command = Command::new(&schema::INVITE, "InviteAccount", sample_handshake_output);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InviteParams {
+    target: PartyParam,
+    notes: Option<String>,
+    tags: Option<Vec<TagParam>>,
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PartyParam {
+    id: String,
+    r#type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagParam {
+    key: String,
+    value: String,
+}
+
+impl InviteParams {
+    fn into_request(self) -> pb::InviteAccountRequest {
+        let party_type = shape::party_type_from_name(&self.target.r#type)
+            .expect("the schema allows only known party types");
+        pb::InviteAccountRequest {
+            target: Some(pb::HandshakeParty {
+                id: self.target.id,
+                r#type: party_type as i32,
+            }),
+            notes: self.notes.unwrap_or_default(),
+            tags: self
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| pb::Tag {
+                    key: t.key,
+                    value: t.value,
+                })
+                .collect(),
+            // Always deduplicated: a retry of this same call is then safe.
+            request_id: self
+                .request_id
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        }
+    }
+}
+
+pub async fn run(a: InviteArgs) -> Result<u8, CliError> {
+    let wait = a.wait;
+    INVITE
+        .run(&a.input, &a.client, |i| params(&a, i), |r| invite(r, wait))
+        .await
+}
+
+fn params(a: &InviteArgs, mut input: Input) -> Result<InviteParams, CliError> {
+    if let Some(t) = &a.target {
+        input.set_flag("Target", "--target", t)?;
+    }
+    if let Some(n) = &a.notes {
+        input.set_flag("Notes", "--notes", n)?;
+    }
+    if let Some(t) = &a.tags {
+        input.set_list_flag("Tags", "--tags", t)?;
+    }
+    if let Some(r) = &a.request_id {
+        input.set_flag("RequestId", "--request-id", r)?;
+    }
+    input.finish()
+}
+
+async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> {
+    let req = ready.params.into_request();
+    let request_id = req.request_id.clone();
+    let resp = ready
+        .conn
+        .call("InviteAccount", req, |mut c, r| async move {
+            c.invite_account(r).await
+        })
+        .await
+        .inspect_err(|e| {
+            if may_have_been_sent(e) {
+                eprintln!(
+                    "note: the invitation may have been sent; to retry it safely, run the same \
+                     command with --request-id {request_id}"
+                );
+            }
+        })?;
+    let h = resp
+        .handshake
+        .ok_or_else(|| CliError::Other("the service answered without a handshake".into()))?;
+    let out = shape::handshake_output(&h);
+    if !wait {
+        ready.printer.print(&out)?;
+        return Ok(exit::SUCCESS);
+    }
+    ready.printer.print_streamed(&out)?;
+    if let Some(code) = watch::exit_code(h.state) {
+        return Ok(code);
+    }
+    watch::until_terminal(&ready.conn, &ready.printer, &h.id, Some(h.state)).await
+}
+
+/// Whether a failed InviteAccount may still have reached AWS.
+fn may_have_been_sent(e: &CliError) -> bool {
+    use tonic::Code;
+    match e {
+        CliError::Service { status, .. } => matches!(
+            status.code(),
+            Code::Unavailable | Code::Aborted | Code::Unknown | Code::Internal | Code::Cancelled
+        ),
+        CliError::Other(_) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_invite_without_a_request_id_gets_a_fresh_one() {
+        let params: InviteParams = serde_json::from_value(json!({
+            "Target": {"Id": "juan@example.com", "Type": "EMAIL"}
+        }))
+        .unwrap();
+        let req = params.into_request();
+        assert_eq!(
+            req.target.unwrap().r#type,
+            pb::HandshakePartyType::Email as i32
+        );
+        assert_eq!(req.request_id.len(), 36);
+    }
+}
