@@ -24,10 +24,9 @@ pub fn handshake(h: &pb::Handshake) -> Value {
     if let Some(t) = &h.expiration_time {
         m.insert("ExpirationTimestamp".into(), epoch(t));
     }
-    if let Some(action) = enum_name(
-        pb::HandshakeAction::try_from(h.action)
-            .ok()
-            .map(|a| a.as_str_name()),
+    if let Some(action) = aws_name(
+        h.action,
+        pb::HandshakeAction::as_str_name,
         "HANDSHAKE_ACTION_",
     ) {
         m.insert("Action".into(), json!(action));
@@ -74,12 +73,8 @@ fn party(p: &pb::HandshakeParty) -> Value {
 fn resource(r: &pb::HandshakeResource) -> Value {
     let mut m = Map::new();
     m.insert("Value".into(), json!(r.value));
-    if let Some(t) = enum_name(
-        pb::HandshakeResourceType::try_from(r.r#type)
-            .ok()
-            .map(|t| t.as_str_name()),
-        "HANDSHAKE_RESOURCE_TYPE_",
-    ) {
+    let type_name = pb::HandshakeResourceType::as_str_name;
+    if let Some(t) = aws_name(r.r#type, type_name, "HANDSHAKE_RESOURCE_TYPE_") {
         m.insert("Type".into(), json!(t));
     }
     if !r.resources.is_empty() {
@@ -93,25 +88,27 @@ fn resource(r: &pb::HandshakeResource) -> Value {
 
 /// `OPEN` for `HANDSHAKE_STATE_OPEN`; `None` for UNSPECIFIED or unknown.
 pub fn state_name(state: i32) -> Option<&'static str> {
-    enum_name(
-        pb::HandshakeState::try_from(state)
-            .ok()
-            .map(|s| s.as_str_name()),
-        "HANDSHAKE_STATE_",
-    )
+    aws_name(state, pb::HandshakeState::as_str_name, "HANDSHAKE_STATE_")
 }
 
 pub fn party_type_name(t: i32) -> Option<&'static str> {
-    enum_name(
-        pb::HandshakePartyType::try_from(t)
-            .ok()
-            .map(|t| t.as_str_name()),
+    aws_name(
+        t,
+        pb::HandshakePartyType::as_str_name,
         "HANDSHAKE_PARTY_TYPE_",
     )
 }
 
-fn enum_name(full: Option<&'static str>, prefix: &str) -> Option<&'static str> {
-    full.and_then(|n| n.strip_prefix(prefix))
+/// The AWS name of a proto enum value: its proto name without the type's
+/// prefix; `None` for UNSPECIFIED or a value this build does not know.
+fn aws_name<E: TryFrom<i32>>(
+    value: i32,
+    proto_name: fn(&E) -> &'static str,
+    prefix: &str,
+) -> Option<&'static str> {
+    let full = E::try_from(value).ok()?;
+    proto_name(&full)
+        .strip_prefix(prefix)
         .filter(|n| *n != "UNSPECIFIED")
 }
 
