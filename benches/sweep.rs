@@ -20,9 +20,11 @@ use std::{
 };
 
 use org_invites::{
-    aws::{fake::FakeOrganizations, AwsErrorKind, BudgetSettings, Budgeted, Organizations},
+    aws::{fake::FakeOrganizations, AwsErrorKind, Budgeted, Organizations},
     domain::{HandshakeId, HandshakeState},
+    metrics::Metrics,
     service::{Invitations, SweepReport},
+    startup::Settings,
     store::Store,
 };
 use tokio_util::sync::CancellationToken;
@@ -150,13 +152,17 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
     let db = fresh_database().await;
     let store = Store::connect_lazy(db.clone());
     store.migrate().await.expect("migrations");
-    // Paced by the shared AWS request budget at AWS's rates, as the server is.
+    // Paced by the shared AWS request budget at AWS's rates, as the server
+    // is with `serve`'s defaults.
+    let defaults = Settings::defaults("127.0.0.1:0".parse().unwrap(), db.clone());
+    let metrics = Metrics::new();
     let aws = Arc::new(Budgeted::new(
         fake.clone(),
         store.clone(),
-        BudgetSettings::default(),
+        defaults.budget,
+        metrics.clone(),
     ));
-    let invitations = Invitations::new(store.clone(), aws.clone(), Duration::from_secs(60));
+    let invitations = Invitations::new(store.clone(), aws.clone(), defaults.service, metrics);
     let stop = CancellationToken::new();
 
     // Sweep 1 adopts all N.

@@ -29,6 +29,19 @@ export ORG_INVITES_TEST_PLAYWRIGHT_CORE="$PLAYWRIGHT_CORE_DIR"
 log "clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
+log "the production library carries no test doubles (aws::fake needs the test-support feature)"
+# A plain build, as the release binary's library is built: no dev features.
+cargo build --locked --lib
+RLIB="${CARGO_TARGET_DIR:-target}/debug/liborg_invites.rlib"
+command -v nm >/dev/null || apt_install binutils
+SYMBOLS=$(nm -C "$RLIB" 2>/dev/null || true)
+# The real SDK client is there, so the symbols were read.
+grep -q 'aws::sdk::' <<<"$SYMBOLS" || { log "could not read the symbols of $RLIB"; exit 1; }
+if grep -q 'aws::fake::' <<<"$SYMBOLS"; then
+  log "aws::fake is compiled into $RLIB: keep it behind cfg(any(test, feature = \"test-support\"))"
+  exit 1
+fi
+
 log "tests"
 # Benches are not tests: they run with scripts/bench.sh.
 cargo test --locked --lib --bins --tests -- "$@"

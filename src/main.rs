@@ -3,9 +3,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use org_invites::{
-    cli,
-    config::{Cli, Command},
-    startup,
+    args::{Cli, Command},
+    cli, startup,
 };
 
 // glibc's allocator spent half of the server's user time in free() and

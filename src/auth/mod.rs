@@ -1,8 +1,8 @@
-//! Who may call what: bearer tokens and mTLS client certificates mapped to
-//! roles by the identities file, checked by a tower layer in front of every
-//! service. Health and reflection stay open so probes and grpcurl work.
+//! Who a caller is and what role they have: bearer tokens and mTLS client
+//! certificates mapped to roles by the identities file. The gRPC edge's
+//! auth layer asks here for every call (`grpc::layers`), with the role the
+//! method table gives the method.
 mod identities;
-mod layer;
 
 use std::{
     path::PathBuf,
@@ -15,7 +15,6 @@ use tonic::Status;
 use tracing::{error, info, warn};
 
 pub use identities::{token_line, Identities, Identity, Role};
-pub use layer::AuthLayer;
 
 /// How often the identities file is re-read for changes.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
@@ -145,16 +144,6 @@ fn read(path: &std::path::Path) -> Result<Identities, String> {
     Identities::parse(&text).map_err(|e| format!("identities file {}: {e}", path.display()))
 }
 
-/// The role a method needs; None for services anyone may call (health,
-/// reflection).
-pub fn required_role(path: &str) -> Option<Role> {
-    let method = path.strip_prefix("/orginvites.v1.InvitationService/")?;
-    Some(match method {
-        "InviteAccount" | "CancelHandshake" => Role::Inviter,
-        _ => Role::Reader,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,27 +154,6 @@ mod tests {
             insecure: false,
             current: Arc::new(RwLock::new(Arc::new(Identities::parse(text).unwrap()))),
         }
-    }
-
-    #[test]
-    fn methods_need_the_documented_roles() {
-        let svc = "/orginvites.v1.InvitationService/";
-        for (m, role) in [
-            ("InviteAccount", Role::Inviter),
-            ("CancelHandshake", Role::Inviter),
-            ("GetHandshake", Role::Reader),
-            ("ListHandshakes", Role::Reader),
-            ("WatchHandshake", Role::Reader),
-            ("WatchHandshakes", Role::Reader),
-            ("GetInvitationQuota", Role::Reader),
-        ] {
-            assert_eq!(required_role(&format!("{svc}{m}")), Some(role), "{m}");
-        }
-        assert_eq!(required_role("/grpc.health.v1.Health/Check"), None);
-        assert_eq!(
-            required_role("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"),
-            None
-        );
     }
 
     #[test]

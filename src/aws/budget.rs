@@ -8,18 +8,12 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use async_trait::async_trait;
 use tracing::debug;
 
-use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
+use super::{AwsError, AwsErrorKind, HandshakePage, Operation, Organizations};
 use crate::{
-    domain::{Handshake, HandshakeId},
-    metrics::{Metrics, OperationLabel},
+    domain::{Handshake, HandshakeId, Invitation},
+    metrics::Metrics,
     store::Store,
 };
-
-pub const INVITE: &str = "InviteAccountToOrganization";
-pub const DESCRIBE: &str = "DescribeHandshake";
-pub const LIST: &str = "ListHandshakesForOrganization";
-pub const CANCEL: &str = "CancelHandshake";
-pub const OPERATIONS: [&str; 4] = [INVITE, DESCRIBE, LIST, CANCEL];
 
 /// Requests per second and how many may go at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,48 +45,45 @@ impl Rate {
     }
 }
 
+/// AWS's published rate for each operation of the Organizations API.
+fn published_rate(op: Operation) -> Rate {
+    let r = |per_second, burst| Rate { per_second, burst };
+    match op {
+        Operation::InviteAccountToOrganization => r(3.0, 5),
+        Operation::DescribeHandshake => r(1.0, 2),
+        Operation::ListHandshakesForOrganization => r(5.0, 8),
+        Operation::CancelHandshake => r(2.0, 3),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetSettings {
-    pub rates: HashMap<&'static str, Rate>,
+    rates: HashMap<Operation, Rate>,
     /// The longest a call waits for its turn before it is refused.
     pub max_wait: Duration,
 }
 
-impl Default for BudgetSettings {
-    /// AWS's published rates for the Organizations API.
-    fn default() -> Self {
-        let r = |per_second, burst| Rate { per_second, burst };
-        Self {
-            rates: HashMap::from([
-                (INVITE, r(3.0, 5)),
-                (DESCRIBE, r(1.0, 2)),
-                (LIST, r(5.0, 8)),
-                (CANCEL, r(2.0, 3)),
-            ]),
-            max_wait: Duration::from_secs(5),
-        }
-    }
-}
-
 impl BudgetSettings {
-    /// Applies `OPERATION=RATE/BURST` overrides.
-    pub fn with_overrides(mut self, overrides: &[String]) -> Result<Self, String> {
+    /// AWS's published rates, with `OPERATION=RATE/BURST` overrides.
+    pub fn new(max_wait: Duration, overrides: &[String]) -> Result<Self, String> {
+        let mut rates: HashMap<Operation, Rate> = Operation::ALL
+            .into_iter()
+            .map(|op| (op, published_rate(op)))
+            .collect();
         for o in overrides {
             let (op, rate) = o
                 .split_once('=')
                 .ok_or_else(|| format!("{o:?} is not OPERATION=RATE/BURST"))?;
-            let op = OPERATIONS
-                .iter()
-                .find(|k| k.eq_ignore_ascii_case(op.trim()))
-                .ok_or_else(|| {
-                    format!(
-                        "unknown operation {op:?} (one of {})",
-                        OPERATIONS.join(", ")
-                    )
-                })?;
-            self.rates.insert(op, Rate::parse(rate)?);
+            let op = Operation::parse(op).ok_or_else(|| {
+                format!("unknown operation {op:?} (one of {})", Operation::names())
+            })?;
+            rates.insert(op, Rate::parse(rate)?);
         }
-        Ok(self)
+        Ok(Self { rates, max_wait })
+    }
+
+    pub fn rate(&self, op: Operation) -> Rate {
+        self.rates[&op]
     }
 }
 
@@ -105,30 +96,29 @@ pub struct Budgeted {
 }
 
 impl Budgeted {
-    pub fn new(inner: Arc<dyn Organizations>, store: Store, settings: BudgetSettings) -> Self {
+    pub fn new(
+        inner: Arc<dyn Organizations>,
+        store: Store,
+        settings: BudgetSettings,
+        metrics: Metrics,
+    ) -> Self {
+        metrics.declare_aws_operations(Operation::ALL.map(Operation::name));
         Self {
             inner,
             store,
             settings,
-            metrics: Metrics::new(),
+            metrics,
         }
-    }
-
-    /// Counts refusals in these metrics.
-    pub fn with_metrics(self, metrics: Metrics) -> Self {
-        Self { metrics, ..self }
     }
 
     /// Takes `operation`'s next turn and waits for it, or refuses when it
     /// is more than `max_wait` away.
-    async fn take_turn(&self, operation: &'static str) -> Result<(), AwsError> {
-        let Some(rate) = self.settings.rates.get(operation).copied() else {
-            return Ok(());
-        };
+    async fn take_turn(&self, operation: Operation) -> Result<(), AwsError> {
+        let rate = self.settings.rate(operation);
         let limit = rate.tolerance() + self.settings.max_wait.as_secs_f64();
         let ahead = self
             .store
-            .take_aws_turn(operation, rate.interval(), limit)
+            .take_aws_turn(operation.name(), rate.interval(), limit)
             .await
             .map_err(|e| {
                 AwsError::with_kind(
@@ -139,12 +129,7 @@ impl Budgeted {
             })?;
         let wait = (ahead.ahead_secs - rate.tolerance()).max(0.0);
         if !ahead.admitted {
-            self.metrics
-                .aws_budget_refusals
-                .get_or_create(&OperationLabel {
-                    operation: operation.into(),
-                })
-                .inc();
+            self.metrics.aws_budget_refused(operation.name());
             let mut e = AwsError::with_kind(
                 AwsErrorKind::BudgetExhausted,
                 "RequestBudgetExhausted",
@@ -158,7 +143,7 @@ impl Budgeted {
         }
         if wait > 0.0 {
             debug!(
-                operation,
+                operation = operation.name(),
                 wait_ms = (wait * 1000.0) as u64,
                 "waiting for the AWS request budget"
             );
@@ -171,17 +156,18 @@ impl Budgeted {
 #[async_trait]
 impl Organizations for Budgeted {
     async fn invite_account(&self, invitation: &Invitation) -> Result<Handshake, AwsError> {
-        self.take_turn(INVITE).await?;
+        self.take_turn(Operation::InviteAccountToOrganization)
+            .await?;
         self.inner.invite_account(invitation).await
     }
 
     async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
-        self.take_turn(DESCRIBE).await?;
+        self.take_turn(Operation::DescribeHandshake).await?;
         self.inner.describe_handshake(id).await
     }
 
     async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
-        self.take_turn(CANCEL).await?;
+        self.take_turn(Operation::CancelHandshake).await?;
         self.inner.cancel_handshake(id).await
     }
 
@@ -189,7 +175,8 @@ impl Organizations for Budgeted {
         &self,
         next_token: Option<String>,
     ) -> Result<HandshakePage, AwsError> {
-        self.take_turn(LIST).await?;
+        self.take_turn(Operation::ListHandshakesForOrganization)
+            .await?;
         self.inner.list_invite_handshakes(next_token).await
     }
 }
@@ -211,26 +198,23 @@ mod tests {
         for bad in ["3", "x/5", "3/0", "0/5", "-1/2"] {
             assert!(Rate::parse(bad).is_err(), "{bad}");
         }
-        let s = BudgetSettings::default()
-            .with_overrides(&["describehandshake=2/4".into()])
-            .unwrap();
+        let wait = Duration::from_secs(5);
+        let s = BudgetSettings::new(wait, &["describehandshake=2/4".into()]).unwrap();
         assert_eq!(
-            s.rates[DESCRIBE],
+            s.rate(Operation::DescribeHandshake),
             Rate {
                 per_second: 2.0,
                 burst: 4
             }
         );
         assert_eq!(
-            s.rates[INVITE],
+            s.rate(Operation::InviteAccountToOrganization),
             Rate {
                 per_second: 3.0,
                 burst: 5
             }
         );
-        assert!(BudgetSettings::default()
-            .with_overrides(&["Nope=1/1".into()])
-            .is_err());
+        assert!(BudgetSettings::new(wait, &["Nope=1/1".into()]).is_err());
     }
 
     #[test]

@@ -14,8 +14,10 @@ use std::{
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
-use crate::domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType};
+use super::{AwsError, AwsErrorKind, HandshakePage, Organizations};
+use crate::domain::{
+    Handshake, HandshakeAction, HandshakeId, HandshakeState, Invitation, Party, PartyType,
+};
 
 const PAGE: usize = 20;
 

@@ -1,17 +1,25 @@
 //! The AWS Organizations operations this service uses, behind a thin trait so
 //! tests can fake throttling and faults; `sdk` is the real implementation.
-pub mod budget;
+mod budget;
 mod error;
+/// The in-process fake, for tests and benchmarks only: never in the
+/// production binary (the `test-support` feature, which the tests and
+/// benches enable through the crate's dev-dependency on itself).
+#[cfg(any(test, feature = "test-support"))]
 pub mod fake;
+mod measured;
+mod operation;
 mod sdk;
 
 use async_trait::async_trait;
 
 pub use budget::{BudgetSettings, Budgeted, Rate};
 pub use error::{AwsError, AwsErrorKind};
+pub use measured::Measured;
+pub use operation::Operation;
 pub use sdk::{retries, timeouts, SdkOrganizations};
 
-use crate::domain::{Handshake, HandshakeId, InviteTarget, Notes, Tags};
+use crate::domain::{Handshake, HandshakeId, Invitation};
 
 /// One page of `ListHandshakesForOrganization`.
 #[derive(Debug, Clone, Default)]
@@ -19,16 +27,6 @@ pub struct HandshakePage {
     pub handshakes: Vec<Handshake>,
     /// Set while more pages exist, even after an empty page.
     pub next_token: Option<String>,
-}
-
-/// An invitation that passed validation.
-#[derive(Debug, Clone)]
-pub struct Invitation {
-    pub target: InviteTarget,
-    pub notes: Notes,
-    pub tags: Tags,
-    /// The caller's identity: recorded as `requested_by`, never sent to AWS.
-    pub requested_by: Option<String>,
 }
 
 #[async_trait]

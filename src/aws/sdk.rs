@@ -21,9 +21,9 @@ use chrono::{DateTime, Utc};
 use prometheus_client::metrics::counter::Counter;
 use tracing::warn;
 
-use super::{AwsError, AwsErrorKind, HandshakePage, Invitation, Organizations};
+use super::{AwsError, AwsErrorKind, HandshakePage, Organizations};
 use crate::domain::{
-    Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType, Resource,
+    Handshake, HandshakeAction, HandshakeId, HandshakeState, Invitation, Party, PartyType, Resource,
 };
 
 /// AWS lists at most 20 handshakes a page.

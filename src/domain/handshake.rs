@@ -49,6 +49,16 @@ aws_enum!(
 );
 
 impl HandshakeState {
+    /// The states dashboards count and show, zero or not (REQUESTED passes
+    /// too quickly to matter: AWS answers an invitation with OPEN).
+    pub const COUNTED: [Self; 5] = [
+        Self::Open,
+        Self::Accepted,
+        Self::Declined,
+        Self::Canceled,
+        Self::Expired,
+    ];
+
     pub fn is_terminal(self) -> bool {
         matches!(
             self,

@@ -3,6 +3,7 @@ mod account_id;
 mod email;
 mod handshake;
 mod handshake_id;
+mod invitation;
 mod notes;
 mod quota;
 mod request_id;
@@ -17,6 +18,7 @@ pub use handshake::{
     Resource, ResourceType, StateSeen,
 };
 pub use handshake_id::HandshakeId;
+pub use invitation::Invitation;
 pub use notes::Notes;
 pub use quota::{InviteQuota, QuotaUse};
 pub use request_id::RequestId;

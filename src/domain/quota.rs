@@ -11,15 +11,6 @@ pub struct InviteQuota {
     pub window: Duration,
 }
 
-impl Default for InviteQuota {
-    fn default() -> Self {
-        Self {
-            limit: 20,
-            window: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
 /// How much of the quota the window holds right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaUse {
@@ -76,10 +67,14 @@ mod tests {
     fn a_full_window_frees_a_slot_when_its_oldest_invitation_leaves() {
         let now = Utc::now();
         let oldest = now - chrono::Duration::hours(20);
-        let full = QuotaUse::new(InviteQuota::default(), 20, Some(oldest), now);
+        let quota = InviteQuota {
+            limit: 20,
+            window: Duration::from_secs(24 * 3600),
+        };
+        let full = QuotaUse::new(quota, 20, Some(oldest), now);
         assert!(full.exhausted());
         assert_eq!(full.retry_after(), Duration::from_secs(4 * 3600));
-        let room = QuotaUse::new(InviteQuota::default(), 19, Some(oldest), now);
+        let room = QuotaUse::new(quota, 19, Some(oldest), now);
         assert_eq!((room.remaining(), room.retry_after()), (1, Duration::ZERO));
     }
 }

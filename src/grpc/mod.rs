@@ -1,9 +1,13 @@
-//! The gRPC edge: parse requests, call the service, map errors once.
-pub mod convert;
+//! The gRPC edge: parse requests into domain values, call the service or
+//! the watch engine, map the answers to proto and the errors to statuses
+//! (once, in `status`). The method table and the layers in front of every
+//! call live here too.
+mod convert;
+pub mod layers;
+pub mod methods;
+mod parse;
 mod server;
 pub mod status;
-pub mod watch;
-
-pub use watch::{decode_resume_token, encode_resume_token, watch_one};
+mod watch;
 
 pub use server::InvitationApi;

@@ -1,34 +1,30 @@
 //! `orginvites.v1.InvitationService`.
-use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::{
-    convert,
-    watch::{self, EventStream},
+    convert, parse,
+    watch::{self, ProtoStream},
 };
 use crate::{
     auth::Identity,
-    domain::{FieldViolation, Violations},
-    metrics::StreamGauge,
+    domain::Violations,
+    metrics::WatchMethod,
     proto::v1::{self as pb, invitation_service_server::InvitationService},
     service::{Error, Invitations},
-    watch::Hub,
+    watch::{decode_resume_token, Watches},
 };
 
 pub struct InvitationApi {
     invitations: Invitations,
-    hub: Hub,
-    /// Cancelled at shutdown: open streams end with UNAVAILABLE.
-    stop: CancellationToken,
+    watches: Watches,
 }
 
 impl InvitationApi {
-    pub fn new(invitations: Invitations, hub: Hub, stop: CancellationToken) -> Self {
+    pub fn new(invitations: Invitations, watches: Watches) -> Self {
         Self {
             invitations,
-            hub,
-            stop,
+            watches,
         }
     }
 }
@@ -42,9 +38,8 @@ impl InvitationService for InvitationApi {
         request: Request<pb::InviteAccountRequest>,
     ) -> Result<Response<pb::InviteAccountResponse>, Status> {
         let requested_by = caller(&request);
-        let (request_id, mut invitation) =
-            convert::parse_invite(request.into_inner()).map_err(Error::Invalid)?;
-        invitation.requested_by = requested_by;
+        let (request_id, invitation) =
+            parse::parse_invite(request.into_inner(), requested_by).map_err(Error::Invalid)?;
         let record = self.invitations.invite(request_id, invitation).await?;
         Ok(Response::new(pb::InviteAccountResponse {
             handshake: Some(convert::handshake_to_proto(&record)),
@@ -56,7 +51,7 @@ impl InvitationService for InvitationApi {
         &self,
         request: Request<pb::GetHandshakeRequest>,
     ) -> Result<Response<pb::Handshake>, Status> {
-        let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let id = parse::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         let record = self.invitations.get(&id).await?;
         Ok(Response::new(convert::handshake_to_proto(&record)))
     }
@@ -66,12 +61,12 @@ impl InvitationService for InvitationApi {
         &self,
         request: Request<pb::ListHandshakesRequest>,
     ) -> Result<Response<pb::ListHandshakesResponse>, Status> {
-        let query = convert::parse_list(request.get_ref()).map_err(Error::Invalid)?;
+        let query = parse::parse_list(request.get_ref()).map_err(Error::Invalid)?;
         let (records, next) = self.invitations.list(&query).await?;
         Ok(Response::new(pb::ListHandshakesResponse {
             handshakes: records.iter().map(convert::handshake_to_proto).collect(),
             next_page_token: next
-                .map(|c| convert::encode_token(&c, &query))
+                .map(|c| parse::encode_token(&c, &query))
                 .unwrap_or_default(),
         }))
     }
@@ -81,36 +76,25 @@ impl InvitationService for InvitationApi {
         &self,
         request: Request<pb::CancelHandshakeRequest>,
     ) -> Result<Response<pb::Handshake>, Status> {
-        let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let id = parse::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         let record = self.invitations.cancel(&id, caller(&request)).await?;
         Ok(Response::new(convert::handshake_to_proto(&record)))
     }
 
-    type WatchHandshakeStream = EventStream;
+    type WatchHandshakeStream = ProtoStream;
 
     #[instrument(skip_all, name = "WatchHandshake")]
     async fn watch_handshake(
         &self,
         request: Request<pb::WatchHandshakeRequest>,
-    ) -> Result<Response<EventStream>, Status> {
-        let id = convert::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
+    ) -> Result<Response<ProtoStream>, Status> {
+        let id = parse::parse_id(&request.get_ref().id).map_err(Error::Invalid)?;
         // Subscribe before reading, so no change falls between the two.
-        let events = self.hub.subscribe_to(&id);
+        let events = self.watches.subscribe_to(&id);
         // No wake-up per stream: the replica asks for faster sweeps once
-        // per interval while anyone watches (startup::wake_while_watched).
+        // per interval while anyone watches (startup's background tasks).
         let record = self.invitations.get(&id).await?;
-        let metrics = self.invitations.metrics();
-        let stream = watch::watch_one(
-            self.invitations.store().clone(),
-            events,
-            record,
-            self.stop.clone(),
-            metrics.event_delivery_seconds.clone(),
-        );
-        Ok(Response::new(counted(
-            stream,
-            metrics.watch_stream("WatchHandshake"),
-        )))
+        Ok(Response::new(watch::one(self.watches.one(events, record))))
     }
 
     #[instrument(skip_all, name = "GetInvitationQuota")]
@@ -121,49 +105,32 @@ impl InvitationService for InvitationApi {
         Ok(Response::new(self.quota().await?))
     }
 
-    type WatchHandshakesStream = EventStream;
+    type WatchHandshakesStream = ProtoStream;
 
     #[instrument(skip_all, name = "WatchHandshakes")]
     async fn watch_handshakes(
         &self,
         request: Request<pb::WatchHandshakesRequest>,
-    ) -> Result<Response<EventStream>, Status> {
+    ) -> Result<Response<ProtoStream>, Status> {
         let req = request.into_inner();
         let mut v = Violations::default();
-        let states = convert::parse_states(&req.states, &mut v);
+        let states = parse::parse_states(&req.states, &mut v);
         let after = if req.resume_token.is_empty() {
             None
         } else {
-            v.take(watch::decode_resume_token(&req.resume_token))
+            v.take(decode_resume_token(&req.resume_token))
         };
         if !v.is_empty() {
             return Err(Error::Invalid(v).into());
         }
         if let Some(after) = after {
-            self.check_resume_point(after).await?;
+            self.invitations.check_resume_point(after).await?;
         }
-        let metrics = self.invitations.metrics();
-        let stream = watch::watch_all(
-            self.invitations.store().clone(),
-            self.hub.clone(),
-            after,
-            states,
-            self.stop.clone(),
-            metrics.event_delivery_seconds.clone(),
-        );
-        Ok(Response::new(counted(
-            stream,
-            metrics.watch_stream("WatchHandshakes"),
-        )))
+        let events = self
+            .watches
+            .all(after, states, WatchMethod::WatchHandshakes);
+        Ok(Response::new(watch::all(events)))
     }
-}
-
-/// The stream, counted in `org_invites_watch_streams` until it is dropped.
-fn counted(stream: EventStream, gauge: StreamGauge) -> EventStream {
-    Box::pin(tokio_stream::StreamExt::map(stream, move |item| {
-        let _open = &gauge;
-        item
-    }))
 }
 
 /// The authenticated caller's name; None when authentication is off.
@@ -185,26 +152,5 @@ impl InvitationApi {
             window: prost_types::Duration::try_from(q.window).ok(),
             next_slot_time: q.next_slot_time.map(convert::timestamp),
         })
-    }
-
-    /// A resume token must point into the events this database still keeps.
-    async fn check_resume_point(&self, after: i64) -> Result<(), Status> {
-        let store = self.invitations.store();
-        let latest = store.latest_event_id().await.map_err(Error::from)?;
-        if after > latest {
-            let v = FieldViolation::new(
-                "resume_token",
-                "resume_token is ahead of every event here (issued by another database?)",
-            );
-            return Err(Error::Invalid(Violations(vec![v])).into());
-        }
-        let oldest = store.oldest_event_id().await.map_err(Error::from)?;
-        if oldest.is_some_and(|o| after < o - 1) {
-            return Err(Status::out_of_range(
-                "resume_token is older than the events kept; watch from now with an empty resume_token \
-                 and read the current state with ListHandshakes",
-            ));
-        }
-        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{QuotaUse, Violations},
     service::Error,
+    watch::WatchError,
 };
 
 /// ErrorInfo.domain for errors that come from AWS Organizations.
@@ -57,6 +58,10 @@ impl From<Error> for Status {
             ),
             Error::Aws(aws) => aws_status(&aws),
             Error::QuotaExhausted(q) => quota_status(&q),
+            Error::ResumePointPruned => Status::out_of_range(
+                "resume_token is older than the events kept; watch from now with an empty resume_token \
+                 and read the current state with ListHandshakes",
+            ),
             Error::NotRecorded(inner) => {
                 error!(error = ?inner, "invitation sent but not recorded");
                 service_status(
@@ -81,6 +86,18 @@ impl From<Error> for Status {
                 error!(error = ?s, "database error");
                 Status::internal("internal error")
             }
+        }
+    }
+}
+
+impl From<WatchError> for Status {
+    fn from(e: WatchError) -> Self {
+        match e {
+            // Clients reconnect (to another replica) on UNAVAILABLE.
+            WatchError::ShuttingDown => {
+                Status::unavailable("server shutting down; reconnect to continue watching")
+            }
+            WatchError::Store(s) => Error::Store(s).into(),
         }
     }
 }

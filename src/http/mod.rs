@@ -23,10 +23,9 @@ use tracing::warn;
 
 use crate::{
     domain::HandshakeState,
-    grpc::watch::{decode_resume_token, encode_resume_token, watch_all},
-    metrics::{Metrics, StateLabel},
-    store::Store,
-    watch::Hub,
+    metrics::{Metrics, WatchMethod},
+    store::{Store, StoreError},
+    watch::{decode_resume_token, encode_resume_token, Watches},
 };
 
 const PAGE: &str = include_str!("status.html");
@@ -35,19 +34,13 @@ const RECENT: i64 = 100;
 const MAX_RECENT: i64 = 200;
 /// A scrape never waits longer than this for Postgres.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
-const STATES: [HandshakeState; 5] = [
-    HandshakeState::Open,
-    HandshakeState::Accepted,
-    HandshakeState::Declined,
-    HandshakeState::Canceled,
-    HandshakeState::Expired,
-];
 
 #[derive(Clone)]
 pub struct HttpState {
     pub store: Store,
-    pub hub: Hub,
+    pub watches: Watches,
     pub metrics: Metrics,
+    /// Cancelled at shutdown: the server stops and event streams end.
     pub stop: CancellationToken,
 }
 
@@ -88,18 +81,7 @@ async fn counts(store: &Store) -> Option<Vec<(HandshakeState, i64)>> {
 async fn metrics(State(s): State<HttpState>) -> Response {
     // Counted at scrape time, so every replica reports the same truth.
     if let Some(counts) = counts(&s.store).await {
-        for state in STATES {
-            let n = counts
-                .iter()
-                .find(|(st, _)| *st == state)
-                .map_or(0, |c| c.1);
-            s.metrics
-                .handshakes
-                .get_or_create(&StateLabel {
-                    state: state.as_str().into(),
-                })
-                .set(n);
-        }
+        s.metrics.set_handshake_counts(&counts);
     }
     (
         [(
@@ -128,7 +110,7 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
             return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
         }
     };
-    let counts: serde_json::Map<String, serde_json::Value> = STATES
+    let counts: serde_json::Map<String, serde_json::Value> = HandshakeState::COUNTED
         .iter()
         .map(|st| {
             let n = snapshot
@@ -141,13 +123,13 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
         .collect();
     Json(serde_json::json!({
         "counts": counts,
-        "handshakes": snapshot.recent.iter().map(rows::from_record).collect::<Vec<_>>(),
+        "handshakes": snapshot.recent.iter().map(rows::row).collect::<Vec<_>>(),
         "resume_token": encode_resume_token(snapshot.last_event_id),
     }))
     .into_response()
 }
 
-fn unavailable(e: crate::store::StoreError) -> Response {
+fn unavailable(e: StoreError) -> Response {
     warn!(error = %e, "status page query failed");
     (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
 }
@@ -175,29 +157,22 @@ async fn events(
         Ok(a) => a,
         Err(v) => return (StatusCode::BAD_REQUEST, v.description).into_response(),
     };
-    let gauge = s.metrics.watch_stream("StatusPageEvents");
-    let stream = watch_all(
-        s.store.clone(),
-        s.hub.clone(),
-        after,
-        Vec::new(),
-        s.stop.clone(),
-        s.metrics.event_delivery_seconds.clone(),
-    )
-    .map_while(|r| r.ok())
-    .map(move |e| {
-        let _open = &gauge;
-        let data = serde_json::json!({
-            "handshake": e.handshake.as_ref().map(rows::from_proto),
-            "previous_state": rows::state_name(e.previous_state),
+    let stream = s
+        .watches
+        .all(after, Vec::new(), WatchMethod::StatusPageEvents)
+        .map_while(|r| r.ok())
+        .map(|e| {
+            let data = serde_json::json!({
+                "handshake": rows::row(&e.record),
+                "previous_state": rows::state_name(e.previous_state),
+            });
+            Ok::<Event, Infallible>(
+                Event::default()
+                    .event("handshake")
+                    .id(encode_resume_token(e.event_id))
+                    .data(data.to_string()),
+            )
         });
-        Ok::<Event, Infallible>(
-            Event::default()
-                .event("handshake")
-                .id(e.resume_token)
-                .data(data.to_string()),
-        )
-    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()

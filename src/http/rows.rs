@@ -1,54 +1,39 @@
-//! One JSON row shape for the status page, from a record or a watch event.
+//! One JSON row shape for the status page, from the domain record (so a
+//! rename in the proto never changes what the page reads).
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::{domain::HandshakeRecord, grpc::convert::handshake_to_proto, proto::v1 as pb};
+use crate::domain::{HandshakeRecord, HandshakeState};
 
-/// `HANDSHAKE_STATE_OPEN` → `OPEN`; empty for UNSPECIFIED.
-pub fn state_name(state: i32) -> String {
-    match pb::HandshakeState::try_from(state) {
-        Ok(pb::HandshakeState::Unspecified) | Err(_) => String::new(),
-        Ok(s) => s
-            .as_str_name()
-            .trim_start_matches("HANDSHAKE_STATE_")
-            .to_string(),
+/// `OPEN`, `ACCEPTED`, …; empty for UNSPECIFIED.
+pub fn state_name(state: HandshakeState) -> &'static str {
+    match state {
+        HandshakeState::Unspecified => "",
+        s => s.as_str(),
     }
 }
 
-fn time(t: &Option<prost_types::Timestamp>) -> Value {
-    t.as_ref()
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map_or(Value::Null, |t| {
-            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        })
-}
-
-pub fn from_proto(h: &pb::Handshake) -> Value {
-    let (target, target_type) = match &h.target {
-        Some(p) => (
-            p.id.clone(),
-            pb::HandshakePartyType::try_from(p.r#type)
-                .map(|t| {
-                    t.as_str_name()
-                        .trim_start_matches("HANDSHAKE_PARTY_TYPE_")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-        ),
-        None => (String::new(), String::new()),
-    };
-    json!({
-        "id": h.id,
-        "target": target,
-        "target_type": target_type,
-        "state": state_name(h.state),
-        "requested_time": time(&h.requested_time),
-        "expiration_time": time(&h.expiration_time),
-        "requested_by": h.requested_by,
+fn time(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     })
 }
 
-pub fn from_record(r: &HandshakeRecord) -> Value {
-    from_proto(&handshake_to_proto(r))
+pub fn row(r: &HandshakeRecord) -> Value {
+    let h = &r.handshake;
+    let (target, target_type) = match &r.target {
+        Some(p) => (p.id.as_str(), p.kind.as_str()),
+        None => ("", ""),
+    };
+    json!({
+        "id": h.id.as_str(),
+        "target": target,
+        "target_type": target_type,
+        "state": state_name(h.state),
+        "requested_time": time(h.requested_time),
+        "expiration_time": time(h.expiration_time),
+        "requested_by": r.requested_by.as_deref().unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]
@@ -57,7 +42,7 @@ mod tests {
 
     #[test]
     fn states_lose_their_enum_prefix() {
-        assert_eq!(state_name(pb::HandshakeState::Accepted as i32), "ACCEPTED");
-        assert_eq!(state_name(0), "");
+        assert_eq!(state_name(HandshakeState::Accepted), "ACCEPTED");
+        assert_eq!(state_name(HandshakeState::Unspecified), "");
     }
 }

@@ -1,257 +1,197 @@
 //! Prometheus metrics, one registry per server (tests run several servers in
 //! one process). Every name is listed in the README and used by
-//! `deploy/grafana-dashboard.json`.
-mod layer;
-mod measured;
+//! `deploy/grafana-dashboard.json`. Callers record through the methods
+//! below, whose parameters say which label values exist; the label structs
+//! stay private.
+mod series;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use prometheus_client::{
-    encoding::EncodeLabelSet,
-    metrics::{
-        counter::Counter,
-        family::Family,
-        gauge::Gauge,
-        histogram::{exponential_buckets, Histogram},
-    },
-    registry::Registry,
-};
+use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 
-pub use layer::RpcMetricsLayer;
-pub use measured::Measured;
+use crate::domain::HandshakeState;
+use series::{MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel};
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct StateLabel {
-    pub state: String,
+/// Who retried an AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetrySource {
+    /// The SDK's own retries (5xx, throttling, transient network errors).
+    Sdk,
+    /// The poller, after throttling or the shared budget said wait.
+    Poller,
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabel {
-    pub outcome: String,
+impl RetrySource {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sdk => "sdk",
+            Self::Poller => "poller",
+        }
+    }
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OperationLabel {
-    pub operation: String,
+/// The kinds of long-lived stream counted in `org_invites_watch_streams`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMethod {
+    WatchHandshake,
+    WatchHandshakes,
+    StatusPageEvents,
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OperationOutcome {
-    pub operation: String,
-    pub outcome: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct SourceLabel {
-    pub source: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct MethodLabel {
-    pub method: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct MethodCode {
-    pub method: String,
-    pub code: String,
-}
-
-type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
-
-fn latency() -> Histogram {
-    // 1 ms to ~65 s.
-    Histogram::new(exponential_buckets(0.001, 2.0, 17))
+impl WatchMethod {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::WatchHandshake => "WatchHandshake",
+            Self::WatchHandshakes => "WatchHandshakes",
+            Self::StatusPageEvents => "StatusPageEvents",
+        }
+    }
 }
 
 /// Cheap to clone (one Arc): every RPC and stream holds one.
 #[derive(Clone)]
 pub struct Metrics(Arc<Series>);
 
-impl std::ops::Deref for Metrics {
-    type Target = Series;
-
-    fn deref(&self) -> &Series {
-        &self.0
-    }
-}
-
-pub struct Series {
-    registry: Registry,
-    /// Handshakes by state, counted in Postgres at each scrape.
-    pub handshakes: Family<StateLabel, Gauge>,
-    /// InviteAccount attempts by outcome: `sent` or the error's name.
-    pub invitations: Family<OutcomeLabel, Counter>,
-    pub aws_calls: Family<OperationOutcome, Counter>,
-    pub aws_call_seconds: HistogramFamily<OperationLabel>,
-    /// TooManyRequests answers from AWS.
-    pub aws_throttles: Family<OperationLabel, Counter>,
-    /// Retries: by the SDK (`sdk`) or by the poller after throttling (`poller`).
-    pub aws_retries: Family<SourceLabel, Counter>,
-    /// Calls refused by this service's own AWS request budget.
-    pub aws_budget_refusals: Family<OperationLabel, Counter>,
-    pub sweeps: Family<OutcomeLabel, Counter>,
-    pub sweep_seconds: Histogram,
-    pub sweep_handshakes: Histogram,
-    /// From the change being recorded to its delivery to a watcher.
-    pub event_delivery_seconds: Histogram,
-    pub watch_streams: Family<MethodLabel, Gauge>,
-    pub rpcs: Family<MethodCode, Counter>,
-    pub rpc_seconds: HistogramFamily<MethodLabel>,
-    pub poller_leader: Gauge,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Metrics {
+    /// A new registry. The server makes one and hands it to every part that
+    /// records, so nothing records into a registry nobody serves.
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        let mut r = Registry::default();
-        let m = Series {
-            registry: Registry::default(),
-            handshakes: Family::default(),
-            invitations: Family::default(),
-            aws_calls: Family::default(),
-            aws_call_seconds: Family::new_with_constructor(latency),
-            aws_throttles: Family::default(),
-            aws_retries: Family::default(),
-            aws_budget_refusals: Family::default(),
-            sweeps: Family::default(),
-            sweep_seconds: latency(),
-            sweep_handshakes: Histogram::new(exponential_buckets(1.0, 4.0, 9)),
-            event_delivery_seconds: latency(),
-            watch_streams: Family::default(),
-            rpcs: Family::default(),
-            rpc_seconds: Family::new_with_constructor(latency),
-            poller_leader: Gauge::default(),
-        };
-        let p = "org_invites_";
-        r.register(
-            format!("{p}handshakes"),
-            "Handshakes recorded, by state",
-            m.handshakes.clone(),
-        );
-        r.register(
-            format!("{p}invitations"),
-            "InviteAccount attempts, by outcome (sent, or the error name)",
-            m.invitations.clone(),
-        );
-        r.register(
-            format!("{p}aws_calls"),
-            "AWS Organizations calls, by operation and outcome",
-            m.aws_calls.clone(),
-        );
-        r.register(
-            format!("{p}aws_call_duration_seconds"),
-            "AWS Organizations call latency, by operation",
-            m.aws_call_seconds.clone(),
-        );
-        r.register(
-            format!("{p}aws_throttles"),
-            "TooManyRequests answers from AWS, by operation",
-            m.aws_throttles.clone(),
-        );
-        r.register(
-            format!("{p}aws_retries"),
-            "AWS calls retried, by who retried (sdk, poller)",
-            m.aws_retries.clone(),
-        );
-        r.register(
-            format!("{p}aws_budget_refusals"),
-            "Calls refused by the shared AWS request budget, by operation",
-            m.aws_budget_refusals.clone(),
-        );
-        r.register(
-            format!("{p}sweeps"),
-            "Poller sweeps, by outcome (ok, error)",
-            m.sweeps.clone(),
-        );
-        r.register(
-            format!("{p}sweep_duration_seconds"),
-            "Poller sweep duration",
-            m.sweep_seconds.clone(),
-        );
-        r.register(
-            format!("{p}sweep_handshakes"),
-            "Handshakes AWS listed per sweep",
-            m.sweep_handshakes.clone(),
-        );
-        r.register(
-            format!("{p}event_delivery_seconds"),
-            "Time from a state change being recorded to its delivery to a watcher",
-            m.event_delivery_seconds.clone(),
-        );
-        r.register(
-            format!("{p}watch_streams"),
-            "Open watch streams, by method",
-            m.watch_streams.clone(),
-        );
-        r.register(
-            format!("{p}rpcs"),
-            "RPCs finished, by method and gRPC code",
-            m.rpcs.clone(),
-        );
-        r.register(
-            format!("{p}rpc_duration_seconds"),
-            "RPC duration, by method",
-            m.rpc_seconds.clone(),
-        );
-        r.register(
-            format!("{p}poller_leader"),
-            "1 while this replica polls AWS, else 0",
-            m.poller_leader.clone(),
-        );
-        // Series that may stay at zero for a long time exist from the start,
-        // so dashboards and rate() see 0 rather than nothing.
-        for op in crate::aws::budget::OPERATIONS {
-            let op = OperationLabel {
-                operation: op.into(),
-            };
-            let _ = m.aws_throttles.get_or_create(&op);
-            let _ = m.aws_budget_refusals.get_or_create(&op);
-        }
-        for source in ["sdk", "poller"] {
-            let _ = m.aws_retries.get_or_create(&SourceLabel {
-                source: source.into(),
-            });
-        }
-        for outcome in ["ok", "error"] {
-            let _ = m.sweeps.get_or_create(&OutcomeLabel {
-                outcome: outcome.into(),
-            });
-        }
-        Self(Arc::new(Series { registry: r, ..m }))
+        Self(Arc::new(Series::register()))
     }
 
     /// The text exposition format.
     pub fn encode(&self) -> String {
-        let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry)
-            .expect("writing to a String cannot fail");
-        out
+        self.0.encode()
+    }
+
+    /// Series for `operations` exist from the start, so dashboards and
+    /// rate() see 0 rather than nothing before the first throttle or refusal.
+    pub fn declare_aws_operations(&self, operations: impl IntoIterator<Item = &'static str>) {
+        for operation in operations {
+            let op = OperationLabel::new(operation);
+            let _ = self.0.aws_throttles.get_or_create(&op);
+            let _ = self.0.aws_budget_refusals.get_or_create(&op);
+        }
+    }
+
+    /// One AWS call that reached the SDK: `Err` carries the AWS error name.
+    pub fn aws_call(
+        &self,
+        operation: &'static str,
+        outcome: Result<(), &str>,
+        throttled: bool,
+        took: Duration,
+    ) {
+        let op = OperationLabel::new(operation);
+        self.0
+            .aws_call_seconds
+            .get_or_create(&op)
+            .observe(took.as_secs_f64());
+        if throttled {
+            self.0.aws_throttles.get_or_create(&op).inc();
+        }
+        self.0
+            .aws_calls
+            .get_or_create(&OperationOutcome {
+                operation: operation.into(),
+                outcome: outcome.err().unwrap_or("ok").into(),
+            })
+            .inc();
+    }
+
+    /// A call the shared AWS request budget refused before it was sent.
+    pub fn aws_budget_refused(&self, operation: &'static str) {
+        self.0
+            .aws_budget_refusals
+            .get_or_create(&OperationLabel::new(operation))
+            .inc();
+    }
+
+    pub fn aws_retried(&self, by: RetrySource, times: u64) {
+        self.retry_counter(by).inc_by(times);
+    }
+
+    /// The counter behind `aws_retried(by, ..)`, for code that counts on
+    /// its own (the SDK's retry interceptor).
+    pub fn retry_counter(&self, by: RetrySource) -> Counter {
+        self.0
+            .aws_retries
+            .get_or_create(&SimpleLabel::source(by.as_str()))
+            .clone()
+    }
+
+    /// One InviteAccount attempt: `Err` names why it was not sent (the AWS
+    /// error name, or `DailyQuotaExhausted`).
+    pub fn invitation(&self, outcome: Result<(), &str>) {
+        self.0
+            .invitations
+            .get_or_create(&SimpleLabel::outcome(outcome.err().unwrap_or("sent")))
+            .inc();
+    }
+
+    /// One poller sweep; `listed` is how many handshakes AWS listed, when
+    /// the sweep got that far.
+    pub fn sweep(&self, took: Duration, listed: Option<usize>) {
+        let outcome = if listed.is_some() { "ok" } else { "error" };
+        self.0
+            .sweeps
+            .get_or_create(&SimpleLabel::outcome(outcome))
+            .inc();
+        self.0.sweep_seconds.observe(took.as_secs_f64());
+        if let Some(n) = listed {
+            self.0.sweep_handshakes.observe(n as f64);
+        }
+    }
+
+    pub fn set_poller_leader(&self, leading: bool) {
+        self.0.poller_leader.set(i64::from(leading));
+    }
+
+    /// How many handshakes are in each state; states absent from `counts` are 0.
+    pub fn set_handshake_counts(&self, counts: &[(HandshakeState, i64)]) {
+        for state in HandshakeState::COUNTED {
+            let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |c| c.1);
+            self.0
+                .handshakes
+                .get_or_create(&SimpleLabel::state(state.as_str()))
+                .set(n);
+        }
+    }
+
+    /// A live change reached a watcher `since` after it was recorded.
+    pub fn event_delivered(&self, since: Duration) {
+        self.0.event_delivery_seconds.observe(since.as_secs_f64());
     }
 
     /// Counts an open watch stream until the returned guard is dropped.
-    pub fn watch_stream(&self, method: &str) -> StreamGauge {
+    pub fn watch_stream(&self, method: WatchMethod) -> StreamGauge {
         let gauge = self
+            .0
             .watch_streams
             .get_or_create(&MethodLabel {
-                method: method.into(),
+                method: method.as_str().into(),
             })
             .clone();
         gauge.inc();
         StreamGauge(gauge)
     }
 
-    pub fn invitation(&self, outcome: &str) {
-        self.invitations
-            .get_or_create(&OutcomeLabel {
-                outcome: outcome.into(),
+    /// One finished RPC, by method label and gRPC code name.
+    pub fn rpc(&self, method: &str, code: &str, took: Duration) {
+        self.0
+            .rpcs
+            .get_or_create(&MethodCode {
+                method: method.into(),
+                code: code.into(),
             })
             .inc();
+        self.0
+            .rpc_seconds
+            .get_or_create(&MethodLabel {
+                method: method.into(),
+            })
+            .observe(took.as_secs_f64());
     }
 }
 
@@ -270,29 +210,35 @@ mod tests {
     #[test]
     fn every_series_is_exported_under_its_documented_name() {
         let m = Metrics::new();
-        m.invitation("sent");
-        m.rpcs
-            .get_or_create(&MethodCode {
-                method: "InviteAccount".into(),
-                code: "OK".into(),
-            })
-            .inc();
-        let _g = m.watch_stream("WatchHandshake");
+        m.invitation(Ok(()));
+        m.rpc("InviteAccount", "OK", Duration::from_millis(3));
+        let _g = m.watch_stream(WatchMethod::WatchHandshake);
+        m.declare_aws_operations(["DescribeHandshake"]);
+        let text = m.encode();
+        for line in [
+            "org_invites_invitations_total{outcome=\"sent\"} 1",
+            "org_invites_rpcs_total{method=\"InviteAccount\",code=\"OK\"} 1",
+            "org_invites_watch_streams{method=\"WatchHandshake\"} 1",
+            "# TYPE org_invites_poller_leader gauge",
+            "org_invites_aws_throttles_total{operation=\"DescribeHandshake\"} 0",
+            "org_invites_aws_retries_total{source=\"sdk\"} 0",
+            "org_invites_sweeps_total{outcome=\"error\"} 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
+    }
+
+    #[test]
+    fn handshake_counts_report_every_state_even_at_zero() {
+        let m = Metrics::new();
+        m.set_handshake_counts(&[(HandshakeState::Open, 3)]);
         let text = m.encode();
         assert!(
-            text.contains("org_invites_invitations_total{outcome=\"sent\"} 1"),
+            text.contains("org_invites_handshakes{state=\"OPEN\"} 3"),
             "{text}"
         );
         assert!(
-            text.contains("org_invites_rpcs_total{method=\"InviteAccount\",code=\"OK\"} 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("org_invites_watch_streams{method=\"WatchHandshake\"} 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("# TYPE org_invites_poller_leader gauge"),
+            text.contains("org_invites_handshakes{state=\"EXPIRED\"} 0"),
             "{text}"
         );
     }

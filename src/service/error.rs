@@ -23,6 +23,9 @@ pub enum Error {
     /// intent row makes sure it will be.
     #[error("the invitation may have been sent but is not recorded yet")]
     NotRecorded(#[source] Box<Error>),
+    /// A resume token older than the events kept (see --event-retention).
+    #[error("the resume point is older than the events kept")]
+    ResumePointPruned,
     #[error("the daily invitation quota is used up")]
     QuotaExhausted(QuotaUse),
     #[error(transparent)]

@@ -2,12 +2,13 @@
 //! out of that sequence leaves something that finishes the job later.
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{Error, Invitations};
+use super::{Error, Invitations, SweepReport};
 use crate::{
-    aws::{AwsErrorKind, Invitation},
-    domain::{Handshake, HandshakeRecord, RequestId},
+    aws::AwsErrorKind,
+    domain::{Handshake, HandshakeRecord, Invitation, RequestId},
     store::{BeginInvite, UnresolvedInvite},
 };
 
@@ -35,7 +36,7 @@ impl Invitations {
             BeginInvite::InProgress => return Err(Error::InProgress),
             BeginInvite::Mismatch => return Err(Error::RequestIdReused),
             BeginInvite::QuotaExhausted(q) => {
-                self.metrics.invitation("DailyQuotaExhausted");
+                self.metrics.invitation(Err("DailyQuotaExhausted"));
                 return Err(Error::QuotaExhausted(q));
             }
             BeginInvite::Unresolved(unresolved) => {
@@ -46,10 +47,8 @@ impl Invitations {
             }
         }
         let sent = self.aws.invite_account(&inv).await;
-        self.metrics.invitation(match &sent {
-            Ok(_) => "sent",
-            Err(e) => &e.code,
-        });
+        self.metrics
+            .invitation(sent.as_ref().map(|_| ()).map_err(|e| e.code.as_str()));
         match sent {
             Ok(h) => self.record(&request_id, &inv, h).await,
             Err(e) if e.outcome_unknown() => {
@@ -128,12 +127,17 @@ impl Invitations {
         }
     }
 
-    /// The handshake an earlier attempt of this intent made, if AWS lists one.
+    /// The handshake an earlier attempt of this intent made, if AWS lists
+    /// one. Throttling is waited out as in a sweep; the caller's deadline
+    /// bounds the wait.
     pub(super) async fn find_sent(
         &self,
         unresolved: &UnresolvedInvite,
     ) -> Result<Option<Handshake>, Error> {
-        let all = self.all_invite_handshakes().await?;
+        let never = CancellationToken::new();
+        let all = self
+            .all_invite_handshakes(&never, &mut SweepReport::default())
+            .await?;
         self.pick_sent(&all, unresolved).await
     }
 }

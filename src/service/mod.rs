@@ -2,6 +2,7 @@
 //! Postgres are called here, in the order that loses nothing.
 mod error;
 mod invite;
+mod pages;
 mod repair;
 mod sweep;
 
@@ -12,7 +13,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     aws::Organizations,
-    domain::{HandshakeId, HandshakeRecord, InviteQuota, QuotaUse},
+    domain::{FieldViolation, HandshakeId, HandshakeRecord, InviteQuota, QuotaUse, Violations},
     metrics::Metrics,
     store::{Known, ListCursor, ListQuery, Store},
 };
@@ -28,37 +29,37 @@ pub struct Invitations {
     metrics: Metrics,
 }
 
+/// How the service behaves, beyond what it talks to.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceSettings {
+    /// How long an InviteAccount attempt may be in flight on any replica
+    /// before its intent is treated as abandoned and looked up in AWS.
+    pub invite_grace: Duration,
+    /// The daily invitation quota to enforce.
+    pub quota: InviteQuota,
+}
+
 impl Invitations {
-    pub fn new(store: Store, aws: Arc<dyn Organizations>, grace: Duration) -> Self {
+    /// `aws` is what every AWS call goes through (budgeted and measured by
+    /// the caller); `metrics` counts invitations.
+    pub fn new(
+        store: Store,
+        aws: Arc<dyn Organizations>,
+        settings: ServiceSettings,
+        metrics: Metrics,
+    ) -> Self {
         Self {
             store,
             aws,
-            grace,
-            quota: InviteQuota::default(),
-            metrics: Metrics::new(),
+            grace: settings.invite_grace,
+            quota: settings.quota,
+            metrics,
         }
-    }
-
-    pub fn with_metrics(self, metrics: Metrics) -> Self {
-        Self { metrics, ..self }
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    /// The daily invitation quota to enforce (default: AWS's 20 in 24 h).
-    pub fn with_quota(self, quota: InviteQuota) -> Self {
-        Self { quota, ..self }
     }
 
     /// How much of the daily quota is used.
     pub async fn quota(&self) -> Result<QuotaUse, Error> {
         Ok(self.store.invite_quota(self.quota).await?)
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// Asks the polling replica, wherever it runs, for a sweep soon.
@@ -98,5 +99,24 @@ impl Invitations {
         let (record, _event) = self.store.save_handshake(&handshake, &known).await?;
         self.wake_poller().await;
         Ok(record)
+    }
+}
+
+impl Invitations {
+    /// A resume token must point into the events this database still keeps.
+    pub async fn check_resume_point(&self, after: i64) -> Result<(), Error> {
+        let latest = self.store.latest_event_id().await?;
+        if after > latest {
+            let v = FieldViolation::new(
+                "resume_token",
+                "resume_token is ahead of every event here (issued by another database?)",
+            );
+            return Err(Error::Invalid(Violations(vec![v])));
+        }
+        let oldest = self.store.oldest_event_id().await?;
+        if oldest.is_some_and(|o| after < o - 1) {
+            return Err(Error::ResumePointPruned);
+        }
+        Ok(())
     }
 }

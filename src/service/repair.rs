@@ -4,7 +4,7 @@ use chrono::Duration as ChronoDuration;
 use tracing::{info, warn};
 
 use super::{Error, Invitations};
-use crate::{aws::HandshakePage, domain::Handshake, store::UnresolvedInvite};
+use crate::{domain::Handshake, store::UnresolvedInvite};
 
 /// Clock skew allowed between Postgres and AWS when matching times.
 const SKEW: ChronoDuration = ChronoDuration::minutes(5);
@@ -45,24 +45,6 @@ impl Invitations {
             resolved += 1;
         }
         Ok(resolved)
-    }
-
-    /// Every INVITE handshake AWS lists, following NextToken even past
-    /// empty pages.
-    pub(super) async fn all_invite_handshakes(&self) -> Result<Vec<Handshake>, Error> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
-            let HandshakePage {
-                handshakes,
-                next_token,
-            } = self.aws.list_invite_handshakes(token).await?;
-            all.extend(handshakes);
-            match next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(all),
-            }
-        }
     }
 
     /// The newest handshake for the intent's target requested after the

@@ -1,20 +1,13 @@
 //! One sweep of AWS: list every INVITE handshake (20 a page, cheap), record
 //! what changed, adopt what was made elsewhere, Describe only the tracked
 //! pending handshakes the list no longer shows, and repair abandoned intents.
-use std::{collections::HashSet, time::Duration};
+use std::collections::HashSet;
 
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::warn;
 
-use super::{Error, Invitations};
-use crate::{
-    aws::{AwsError, AwsErrorKind, HandshakePage},
-    domain::Handshake,
-    store::Known,
-};
-
-const BACKOFF_START: Duration = Duration::from_secs(1);
-const BACKOFF_MAX: Duration = Duration::from_secs(60);
+use super::{pages::retry_throttled, Error, Invitations};
+use crate::{aws::AwsErrorKind, domain::Handshake, store::Known};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {
@@ -102,75 +95,26 @@ impl Invitations {
         Ok(usize::from(event.is_some()))
     }
 
-    /// Every INVITE handshake, paced, following NextToken even past empty
-    /// pages, waiting out throttling rather than giving up; with them, the
-    /// ones not recorded here yet. A change to a
-    /// handshake already recorded here is recorded as soon as its page
-    /// arrives, not after the last page (up to 10 s later for 1,000
-    /// handshakes at AWS's List rate). Handshakes not recorded yet wait for
-    /// the whole list: one of them may belong to an interrupted
-    /// InviteAccount, which `repair_with` needs every page to judge.
+    /// Every INVITE handshake, paced (see `pages`); with them, the ones
+    /// not recorded here yet. A change to a handshake already recorded here
+    /// is recorded as soon as its page arrives, not after the last page (up
+    /// to 10 s later for 1,000 handshakes at AWS's List rate). Handshakes
+    /// not recorded yet wait for the whole list: one of them may belong to
+    /// an interrupted InviteAccount, which `repair_with` needs every page
+    /// to judge.
     async fn list_all_paced(
         &self,
         stop: &CancellationToken,
         report: &mut SweepReport,
     ) -> Result<(Vec<Handshake>, Vec<Handshake>), Error> {
         let (mut all, mut untracked) = (Vec::new(), Vec::new());
-        let mut token: Option<String> = None;
-        loop {
-            let page: HandshakePage = retry_throttled(stop, report, || async {
-                self.aws.list_invite_handshakes(token.clone()).await
-            })
-            .await?;
-            report.list_calls += 1;
-            let (changes, new) = self.record_tracked_changes(&page.handshakes).await?;
+        let mut pages = self.invite_pages();
+        while let Some(page) = pages.next(stop, report).await? {
+            let (changes, new) = self.record_tracked_changes(&page).await?;
             report.changes += changes;
             untracked.extend(new);
-            all.extend(page.handshakes);
-            match page.next_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok((all, untracked)),
-            }
+            all.extend(page);
         }
-    }
-}
-
-/// Calls `f` until it is not throttled, backing off exponentially; stops
-/// only at shutdown.
-async fn retry_throttled<T, F, Fut>(
-    stop: &CancellationToken,
-    report: &mut SweepReport,
-    mut f: F,
-) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    let mut wait = BACKOFF_START;
-    loop {
-        match f().await {
-            // The shared budget says when the next turn is: wait that long.
-            Err(e) if e.kind == AwsErrorKind::BudgetExhausted => {
-                report.throttled += 1;
-                let wait = e.retry_after.unwrap_or(BACKOFF_START);
-                tokio::select! {
-                    _ = stop.cancelled() => return Err(e.into()),
-                    _ = tokio::time::sleep(wait) => {}
-                }
-            }
-            Err(e) if e.kind == AwsErrorKind::TooManyRequests => {
-                report.throttled += 1;
-                debug!(
-                    wait_ms = wait.as_millis() as u64,
-                    "throttled by AWS; backing off"
-                );
-                tokio::select! {
-                    _ = stop.cancelled() => return Err(e.into()),
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                wait = (wait * 2).min(BACKOFF_MAX);
-            }
-            other => return other.map_err(Error::from),
-        }
+        Ok((all, untracked))
     }
 }

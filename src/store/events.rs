@@ -3,13 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, FromRow, PgConnection};
 
-use super::{Store, StoreError};
+use super::{listen::EVENTS_CHANNEL, Store, StoreError};
 use crate::domain::{HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen};
-
-/// The channel every replica LISTENs on; the payload is the event id.
-pub const EVENTS_CHANNEL: &str = "org_invites_events";
-/// The channel the polling replica LISTENs on for "sweep soon".
-pub const WAKE_CHANNEL: &str = "org_invites_wake";
 
 #[derive(FromRow)]
 struct EventRow {
@@ -71,14 +66,6 @@ pub(super) async fn append(
 }
 
 impl Store {
-    pub async fn wake_poller(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(WAKE_CHANNEL)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Events after `after`, oldest first, at most `limit`.
     pub async fn events_after(
         &self,

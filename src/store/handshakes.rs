@@ -5,15 +5,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection};
 
 use super::{
+    locks::EVENT_ORDER_LOCK,
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
 use crate::domain::{
     Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes, PartyType, Tags,
 };
-
-/// The advisory lock key that orders event writers (any constant unique to this service).
-const EVENT_ORDER_LOCK: i64 = 0x6f72_6769_6e76_0001;
 
 /// What this service knows about a handshake beyond what AWS reports.
 #[derive(Debug, Clone, Default)]
@@ -51,12 +49,32 @@ pub struct ListCursor {
     pub id: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ListQuery {
     pub states: Vec<HandshakeState>,
     pub target_id: Option<String>,
     pub after: Option<ListCursor>,
+    /// At least 1.
     pub limit: i64,
+}
+
+impl ListQuery {
+    /// A page's size when the caller does not say.
+    pub const DEFAULT_LIMIT: i64 = 50;
+    /// The largest page served.
+    pub const MAX_LIMIT: i64 = 1000;
+}
+
+impl Default for ListQuery {
+    /// The first page of every handshake, newest first.
+    fn default() -> Self {
+        Self {
+            states: Vec::new(),
+            target_id: None,
+            after: None,
+            limit: Self::DEFAULT_LIMIT,
+        }
+    }
 }
 
 impl Store {
@@ -76,6 +94,8 @@ impl Store {
         &self,
         q: &ListQuery,
     ) -> Result<(Vec<HandshakeRecord>, Option<ListCursor>), StoreError> {
+        // A page holds at least one row, so a next page has a cursor.
+        let limit = q.limit.clamp(1, ListQuery::MAX_LIMIT);
         let states: Option<Vec<&str>> =
             (!q.states.is_empty()).then(|| q.states.iter().map(|s| s.as_str()).collect());
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
@@ -90,15 +110,15 @@ impl Store {
         .bind(q.target_id.as_deref())
         .bind(q.after.as_ref().map(|c| c.create_time))
         .bind(q.after.as_ref().map(|c| c.id.as_str()))
-        .bind(q.limit + 1)
+        .bind(limit + 1)
         .fetch_all(&self.pool)
         .await?;
-        let more = rows.len() as i64 > q.limit;
+        let more = rows.len() as i64 > limit;
         let mut records = rows
             .into_iter()
             .map(HandshakeRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        records.truncate(q.limit as usize);
+        records.truncate(limit as usize);
         let next = more.then(|| {
             let last = records.last().expect("limit is at least 1");
             ListCursor {

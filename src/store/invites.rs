@@ -5,17 +5,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow};
 
-use super::{
-    handshakes::Known,
-    quota::{quota_use, QUOTA_LOCK},
-    Store, StoreError,
-};
-use crate::{
-    aws::Invitation,
-    domain::{
-        Handshake, HandshakeId, HandshakeRecord, InviteQuota, InviteTarget, Notes, PartyType,
-        QuotaUse, RequestId, Tags,
-    },
+use super::{handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, Store, StoreError};
+use crate::domain::{
+    Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
+    PartyType, QuotaUse, RequestId, Tags,
 };
 
 /// What `begin_invite` found, and so what the caller must do next.

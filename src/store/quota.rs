@@ -7,10 +7,6 @@ use sqlx::PgConnection;
 use super::{Store, StoreError};
 use crate::domain::{InviteQuota, QuotaUse};
 
-/// Serialises the count-then-claim of concurrent InviteAccount calls on
-/// every replica, so two calls cannot both take the last slot.
-pub(super) const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
-
 pub(super) async fn quota_use(
     conn: &mut PgConnection,
     quota: InviteQuota,

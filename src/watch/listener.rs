@@ -2,15 +2,11 @@
 //! dropped connection it reconnects and re-reads what it may have missed.
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::Hub;
-use crate::{
-    startup::DatabaseReady,
-    store::{Store, StoreError, EVENTS_CHANNEL},
-};
+use crate::store::{DatabaseReady, Heard, Store, StoreError};
 
 const BATCH: i64 = 1000;
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -36,8 +32,7 @@ pub async fn run_listener(
 }
 
 async fn listen(store: &Store, hub: &Hub, stop: &CancellationToken) -> Result<(), StoreError> {
-    let mut listener = PgListener::connect_with(store.pool()).await?;
-    listener.listen(EVENTS_CHANNEL).await?;
+    let mut listener = store.listen_for_events().await?;
     if hub.last() < 0 {
         // First start: watchers see changes from now on; history is in Postgres.
         hub.start_after(store.latest_event_id().await?);
@@ -46,9 +41,9 @@ async fn listen(store: &Store, hub: &Hub, stop: &CancellationToken) -> Result<()
     loop {
         tokio::select! {
             _ = stop.cancelled() => return Ok(()),
-            n = listener.try_recv() => match n? {
-                Some(_) => catch_up(store, hub).await?,
-                None => {
+            heard = listener.next() => match heard? {
+                Heard::Notified => catch_up(store, hub).await?,
+                Heard::Reconnected => {
                     // The connection dropped and will be re-established on the
                     // next call; anything sent meanwhile is read back here.
                     debug!("LISTEN connection dropped; catching up");

@@ -212,3 +212,34 @@ async fn a_changed_identities_file_is_picked_up_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A method of this service that the method table does not list is refused
+/// to every caller, not treated as a reader's call (fail closed).
+#[tokio::test]
+async fn a_method_missing_from_the_method_table_is_refused_even_to_an_inviter() {
+    let app = spawn_secured(Some(identities_file())).await;
+    let channel = Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let mut req = Request::new(pb::GetHandshakeRequest {
+        id: "h-abcdefgh12".into(),
+    });
+    req.metadata_mut()
+        .insert("authorization", "Bearer inviter-token".parse().unwrap());
+    let path = http::uri::PathAndQuery::from_static(
+        "/orginvites.v1.InvitationService/DeleteEveryHandshake",
+    );
+    let codec = tonic_prost::ProstCodec::<pb::GetHandshakeRequest, pb::Handshake>::default();
+    let err = grpc.unary(req, path, codec).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    // A listed method still works for the same caller.
+    let mut inviter = client_with(&app, Some("inviter-token")).await;
+    inviter
+        .list_handshakes(list())
+        .await
+        .expect("a listed method");
+}

@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use org_invites::aws::{budget::INVITE, fake::FakeOrganizations, BudgetSettings, Rate};
+use org_invites::aws::{fake::FakeOrganizations, BudgetSettings};
 use tokio::time::Instant;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -14,9 +14,8 @@ use tonic_types::StatusExt;
 use crate::helpers::*;
 
 fn budget(per_second: f64, burst: u32, max_wait: Duration) -> BudgetSettings {
-    let mut rates = BudgetSettings::default().rates;
-    rates.insert(INVITE, Rate { per_second, burst });
-    BudgetSettings { rates, max_wait }
+    let rate = format!("InviteAccountToOrganization={per_second}/{burst}");
+    BudgetSettings::new(max_wait, &[rate]).unwrap()
 }
 
 async fn replica(

@@ -541,7 +541,7 @@ async fn watch_all_replays_from_a_resume_token_in_commit_order() {
     let app = spawn_app().await;
     let first = invite_id(&app, &random_account_id()).await;
     let second = invite_id(&app, &random_account_id()).await;
-    let from_start = org_invites::grpc::encode_resume_token(0);
+    let from_start = org_invites::watch::encode_resume_token(0);
     let query = "[Handshake.Id, ResumeToken]";
     let watch_from = |token: &str| {
         command(

@@ -6,12 +6,12 @@ use org_invites::{
     auth::{token_line, AuthSettings, Role},
     aws::{BudgetSettings, Organizations, SdkOrganizations},
     domain::InviteQuota,
-    limits::Limits,
     metrics::Metrics,
     poller::PollerSettings,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    service::ServiceSettings,
     startup::{Application, Settings},
-    tls::TlsSettings,
+    transport::{Limits, TlsSettings},
 };
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::{
@@ -238,32 +238,40 @@ pub struct AppOptions {
     pub cors_origins: Vec<String>,
 }
 
+/// `serve`'s defaults, for everything a test does not change.
+pub fn serve_defaults() -> Settings {
+    Settings::defaults("127.0.0.1:0".parse().unwrap(), PgConnectOptions::new())
+}
+
 impl Default for AppOptions {
+    /// `serve`'s defaults, except where a test stack needs otherwise:
+    /// faster polling, no authentication, a quota no test reaches by chance.
     fn default() -> Self {
+        let d = serve_defaults();
         Self {
             database: None,
             fakecloud: None,
             aws: None,
-            invite_grace: Duration::from_secs(60),
+            invite_grace: d.service.invite_grace,
             poller: PollerSettings {
                 interval: Duration::from_secs(2),
                 watched_interval: Duration::from_millis(500),
-                event_retention: Duration::from_secs(90 * 86400),
+                ..d.poller
             },
             wait_serving: true,
             auth: AuthSettings {
-                identities_file: None,
                 insecure_no_auth: true,
+                ..d.auth
             },
             quota: InviteQuota {
                 limit: 1000,
-                window: Duration::from_secs(24 * 3600),
+                ..d.service.quota
             },
-            budget: BudgetSettings::default(),
-            tls: None,
-            limits: Limits::default(),
+            budget: d.budget,
+            tls: d.tls,
+            limits: d.limits,
             http: false,
-            cors_origins: Vec::new(),
+            cors_origins: d.cors_origins,
         }
     }
 }
@@ -322,17 +330,19 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         listen: "127.0.0.1:0".parse().unwrap(),
         database: opts.database.unwrap_or_else(|| db_options.clone()),
         poller: opts.poller,
-        invite_grace: opts.invite_grace,
+        service: ServiceSettings {
+            invite_grace: opts.invite_grace,
+            quota: opts.quota,
+        },
         auth: opts.auth,
-        quota: opts.quota,
         budget: opts.budget,
         tls: opts.tls,
         limits: opts.limits,
         http_listen: opts.http.then(|| "127.0.0.1:0".parse().unwrap()),
         cors_origins: opts.cors_origins,
-        metrics: Metrics::new(),
     };
-    let app = Application::build(settings, opts.aws.unwrap_or_else(|| aws.organizations()))
+    let aws_api = opts.aws.unwrap_or_else(|| aws.organizations());
+    let app = Application::build(settings, aws_api, Metrics::new())
         .await
         .expect("app builds");
     let addr = app.local_addr();

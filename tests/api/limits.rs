@@ -2,7 +2,7 @@
 //! keep-alive and idle timeouts, each tested once.
 use std::time::Duration;
 
-use org_invites::{auth::AuthSettings, limits::Limits, proto::v1 as pb};
+use org_invites::{auth::AuthSettings, proto::v1 as pb, transport::Limits};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -72,7 +72,7 @@ async fn an_oversized_request_is_refused_and_changes_nothing() {
     let app = spawn_limited(
         Limits {
             max_request_bytes: 64 * 1024,
-            ..Limits::default()
+            ..serve_defaults().limits
         },
         false,
     )
@@ -93,7 +93,7 @@ async fn the_server_announces_its_stream_limit_and_pings_quiet_clients_until_it_
             keepalive_interval: Duration::from_millis(200),
             keepalive_timeout: Duration::from_millis(200),
             idle_timeout: None,
-            ..Limits::default()
+            ..serve_defaults().limits
         },
         false,
     )
@@ -121,7 +121,7 @@ async fn an_idle_connection_is_closed_but_one_with_an_open_stream_is_not() {
     let app = spawn_limited(
         Limits {
             idle_timeout: Some(Duration::from_millis(300)),
-            ..Limits::default()
+            ..serve_defaults().limits
         },
         false,
     )
@@ -154,7 +154,7 @@ async fn one_identity_cannot_hold_more_watch_streams_than_its_share() {
     let app = spawn_limited(
         Limits {
             max_streams_per_identity: 2,
-            ..Limits::default()
+            ..serve_defaults().limits
         },
         true,
     )

@@ -186,3 +186,21 @@ async fn a_page_token_used_with_other_filters_is_invalid() {
     assert_eq!(err.code(), Code::InvalidArgument);
     assert_eq!(violations(&err), ["page_token"]);
 }
+
+/// `ListQuery::default()` is the first page of everything, as a query the
+/// store can run (its limit was 0 once, which panicked on the first row).
+#[tokio::test]
+async fn the_default_list_query_reads_the_first_page() {
+    use org_invites::store::{ListQuery, Store};
+    let app = spawn_app().await;
+    let made = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let store = Store::connect_lazy(app.db_options.clone());
+    let (records, next) = store.list(&ListQuery::default()).await.unwrap();
+    let ids: Vec<&str> = records.iter().map(|r| r.handshake.id.as_str()).collect();
+    assert_eq!(ids, [made.id.as_str()]);
+    assert!(next.is_none());
+    assert_eq!(ListQuery::default().limit, ListQuery::DEFAULT_LIMIT);
+}

@@ -3,8 +3,9 @@
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration};
 
 use org_invites::{
-    aws::{fake::FakeOrganizations, BudgetSettings, Budgeted},
+    aws::{fake::FakeOrganizations, Budgeted},
     domain::HandshakeState,
+    metrics::Metrics,
     service::{Invitations, SweepReport},
     store::Store,
 };
@@ -12,25 +13,45 @@ use tokio_util::sync::CancellationToken;
 
 use crate::helpers::*;
 
-async fn invitations_over(fake: Arc<FakeOrganizations>) -> Invitations {
+/// The service over `fake`, and the store it records into.
+struct Over {
+    invitations: Invitations,
+    store: Store,
+}
+
+impl std::ops::Deref for Over {
+    type Target = Invitations;
+
+    fn deref(&self) -> &Invitations {
+        &self.invitations
+    }
+}
+
+async fn invitations_over(fake: Arc<FakeOrganizations>) -> Over {
     let store = Store::connect_lazy(fresh_database().await);
     store.migrate().await.unwrap();
+    let d = serve_defaults();
     // Paced by the shared budget at AWS's rates, as the server does.
+    let metrics = Metrics::new();
     let aws = Arc::new(Budgeted::new(
         fake,
         store.clone(),
-        BudgetSettings::default(),
+        d.budget,
+        metrics.clone(),
     ));
-    Invitations::new(store, aws, Duration::from_secs(60))
+    Over {
+        invitations: Invitations::new(store.clone(), aws, d.service, metrics),
+        store,
+    }
 }
 
 async fn sweep(invitations: &Invitations) -> Result<SweepReport, org_invites::service::Error> {
     invitations.sweep(&CancellationToken::new()).await
 }
 
-async fn stored(invitations: &Invitations) -> i64 {
+async fn stored(over: &Over) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM handshakes")
-        .fetch_one(invitations.store().pool())
+        .fetch_one(over.store.pool())
         .await
         .unwrap()
 }
@@ -164,7 +185,7 @@ async fn a_stale_list_never_reopens_a_closed_handshake() {
     let open = org_invites::aws::Organizations::describe_handshake(fake.as_ref(), &id)
         .await
         .unwrap();
-    let store = invitations.store();
+    let store = &invitations.store;
     let known = org_invites::store::Known::default();
     store.save_handshake(&open, &known).await.unwrap();
     let mut canceled = open.clone();
@@ -225,7 +246,7 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
 
     // InviteAccountToOrganization is never retried blindly: the intent row
     // looks its outcome up instead.
-    let invitation = org_invites::aws::Invitation {
+    let invitation = org_invites::domain::Invitation {
         target: org_invites::domain::InviteTarget::parse(
             org_invites::domain::PartyType::Account,
             "111122223333",
@@ -238,4 +259,51 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
     let err = aws.invite_account(&invitation).await.unwrap_err();
     assert!(err.outcome_unknown(), "{err}");
     assert_eq!(requests.load(Ordering::SeqCst), 4, "one attempt only");
+}
+
+/// InviteAccount's look-up of an attempt whose outcome is unknown pages
+/// through the list as the sweep does: empty pages are followed and AWS's
+/// throttling is waited out, so the retry finds the handshake the first
+/// attempt made instead of failing (or sending a second invitation).
+#[tokio::test]
+async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages() {
+    use org_invites::{
+        aws::Organizations,
+        domain::{Invitation, InviteTarget, PartyType, RequestId},
+    };
+    // AWS lists at 1 a second here, after empty pages.
+    let fake = Arc::new(FakeOrganizations::new().with_list_rate(1.0, 1.0));
+    fake.empty_pages_before_each(1);
+    let over = invitations_over(fake.clone()).await;
+    let invitation = Invitation {
+        target: InviteTarget::parse(PartyType::Account, &random_account_id()).unwrap(),
+        notes: Default::default(),
+        tags: Default::default(),
+        requested_by: None,
+    };
+    // The first attempt: its intent, then AWS made the handshake, then the
+    // process lost the answer (a timeout marks the outcome unknown).
+    let request_id = RequestId::parse("retry-after-timeout").unwrap();
+    over.store
+        .begin_invite(
+            &request_id,
+            &invitation,
+            Duration::from_secs(60),
+            serve_defaults().service.quota,
+        )
+        .await
+        .unwrap();
+    let made = fake.invite_account(&invitation).await.unwrap();
+    over.store.mark_invite_unknown(&request_id).await.unwrap();
+
+    let record = over
+        .invite(Some(request_id), invitation)
+        .await
+        .expect("the retry finds the first attempt's handshake");
+    assert_eq!(record.handshake.id, made.id);
+    assert_eq!(fake.calls.invite.load(Ordering::Relaxed), 1, "sent once");
+    assert!(
+        fake.calls.throttled.load(Ordering::Relaxed) > 0,
+        "AWS throttled the look-up at least once"
+    );
 }

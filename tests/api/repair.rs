@@ -4,8 +4,8 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use org_invites::{
-    aws::{AwsError, HandshakePage, Invitation, Organizations, SdkOrganizations},
-    domain::{Handshake, HandshakeId},
+    aws::{AwsError, HandshakePage, Organizations, SdkOrganizations},
+    domain::{Handshake, HandshakeId, Invitation},
     proto::v1 as pb,
 };
 use tonic::Code;

@@ -2,7 +2,7 @@
 //! when the poller stops another takes over.
 use std::time::Duration;
 
-use org_invites::{poller::POLLER_LOCK, proto::v1 as pb};
+use org_invites::{proto::v1 as pb, store::POLLER_LOCK};
 
 use crate::helpers::*;
 

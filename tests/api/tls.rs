@@ -5,7 +5,7 @@ use std::{path::Path, path::PathBuf, time::Duration};
 use org_invites::{
     auth::{token_line, AuthSettings, Role},
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
-    tls::TlsSettings,
+    transport::TlsSettings,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use tonic::{

@@ -207,7 +207,7 @@ async fn bad_resume_tokens_are_clear_errors() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert_eq!(violations(&err), ["resume_token"]);
-    let ahead = org_invites::grpc::encode_resume_token(1_000_000);
+    let ahead = org_invites::watch::encode_resume_token(1_000_000);
     let err = client
         .watch_handshakes(pb::WatchHandshakesRequest {
             resume_token: ahead,
@@ -236,7 +236,7 @@ async fn a_resume_token_older_than_the_kept_events_is_out_of_range() {
     assert_eq!(deleted, 2, "all but the newest");
 
     let resume = |id: i64| pb::WatchHandshakesRequest {
-        resume_token: org_invites::grpc::encode_resume_token(id),
+        resume_token: org_invites::watch::encode_resume_token(id),
         ..Default::default()
     };
     let mut client = app.client.clone();
@@ -326,8 +326,9 @@ fn tempdir() -> std::path::PathBuf {
 async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
     use org_invites::{
         domain::{HandshakeEvent, HandshakeState},
+        metrics::Metrics,
         store::{Known, Store},
-        watch::Hub,
+        watch::{Change, Hub, Watches},
     };
     use tokio_stream::StreamExt as _;
 
@@ -343,20 +344,17 @@ async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
     // A hub that holds one change: two changes before the watcher reads
     // make it lag.
     let hub = Hub::with_capacity(1);
-    let mut stream = org_invites::grpc::watch_one(
+    let watches = Watches::new(
         store.clone(),
-        hub.subscribe_to(&first.handshake.id),
-        first.clone(),
+        hub.clone(),
+        Metrics::new(),
         tokio_util::sync::CancellationToken::new(),
-        org_invites::metrics::Metrics::new()
-            .event_delivery_seconds
-            .clone(),
     );
-    let snapshot = stream.next().await.unwrap().unwrap();
-    assert_eq!(
-        snapshot.handshake.unwrap().state,
-        pb::HandshakeState::Open as i32
-    );
+    let mut stream = watches.one(hub.subscribe_to(&first.handshake.id), first.clone());
+    let Change::Current { record, .. } = stream.next().await.unwrap().unwrap() else {
+        panic!("a watch starts with the handshake as it is");
+    };
+    assert_eq!(record.handshake.state, HandshakeState::Open);
 
     aws.state = HandshakeState::Accepted;
     let (_, accepted) = store.save_handshake(&aws, &Known::default()).await.unwrap();
@@ -374,11 +372,12 @@ async fn a_watcher_too_slow_for_the_hub_is_caught_up_from_postgres() {
         .expect("the lagging watcher hears")
         .unwrap()
         .unwrap();
-    assert_eq!(
-        caught_up.handshake.unwrap().state,
-        pb::HandshakeState::Accepted as i32
-    );
-    assert_eq!(caught_up.previous_state, pb::HandshakeState::Open as i32);
+    // Read back from Postgres: the state now, not a recorded event.
+    let Change::Current { record, previous } = caught_up else {
+        panic!("caught up from Postgres, not from the hub: {caught_up:?}");
+    };
+    assert_eq!(record.handshake.state, HandshakeState::Accepted);
+    assert_eq!(previous, HandshakeState::Open);
     assert!(
         stream.next().await.is_none(),
         "the terminal state ends the stream"

@@ -1,90 +1,63 @@
-//! The tower layer that authenticates every request before any service sees
-//! it, and hands the handler the caller's `Identity` as a request extension.
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-};
-
-use http::{Request, Response};
+//! Authenticates every request before any service sees it, by the method
+//! table's role, and hands the handler the caller's `Identity` as a request
+//! extension. Health and reflection stay open so probes and grpcurl work;
+//! a path in no table is refused.
+use http::Request;
 use tonic::{body::Body, transport::server::TlsConnectInfo, Status};
-use tower::{Layer, Service};
 use tracing::warn;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use super::{required_role, Authenticator};
-use crate::conn::ConnInfo;
+use super::Policy;
+use crate::{
+    auth::{Authenticator, Identity},
+    grpc::methods::{self, Access},
+    transport::ConnInfo,
+};
 
 #[derive(Clone)]
-pub struct AuthLayer {
-    auth: Authenticator,
-}
+pub struct AuthPolicy(pub Authenticator);
 
-impl AuthLayer {
-    pub fn new(auth: Authenticator) -> Self {
-        Self { auth }
-    }
-}
+impl Policy for AuthPolicy {
+    type Hold = ();
 
-impl<S> Layer<S> for AuthLayer {
-    type Service = AuthService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        AuthService {
-            inner,
-            auth: self.auth.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AuthService<S> {
-    inner: S,
-    auth: Authenticator,
-}
-
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
-
-impl<S> Service<Request<Body>> for AuthService<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
-        let Some(needed) = required_role(req.uri().path()) else {
-            return Box::pin(self.inner.call(req));
+    fn before(&self, req: &mut Request<Body>) -> Result<Option<()>, Status> {
+        let needed = match methods::access(req.uri().path()) {
+            Access::Open => return Ok(None),
+            Access::Method(m) => m.role,
+            Access::Refused => {
+                return Err(refused(
+                    req,
+                    Status::permission_denied(
+                        "no such method on this server (or it has no access rule yet)",
+                    ),
+                ))
+            }
         };
-        match self.check(&req, needed) {
+        match self.check(req, needed) {
             Ok(identity) => {
                 if let Some(identity) = identity {
                     req.extensions_mut().insert(identity);
                 }
-                Box::pin(self.inner.call(req))
+                Ok(None)
             }
-            Err(status) => {
-                // Never the token itself: only which call was refused and why.
-                warn!(method = req.uri().path(), code = ?status.code(), reason = status.message(),
-                      "call refused");
-                Box::pin(async move { Ok(status.into_http()) })
-            }
+            Err(status) => Err(refused(req, status)),
         }
     }
 }
 
-impl<S> AuthService<S> {
+/// Logs a refusal: never the token itself, only which call and why.
+fn refused(req: &Request<Body>, status: Status) -> Status {
+    warn!(method = req.uri().path(), code = ?status.code(), reason = status.message(),
+          "call refused");
+    status
+}
+
+impl AuthPolicy {
     fn check(
         &self,
         req: &Request<Body>,
-        needed: super::Role,
-    ) -> Result<Option<super::Identity>, Status> {
+        needed: crate::auth::Role,
+    ) -> Result<Option<Identity>, Status> {
         let bearer = match req.headers().get(http::header::AUTHORIZATION) {
             None => None,
             Some(value) => Some(bearer_token(value)?),
@@ -97,7 +70,7 @@ impl<S> AuthService<S> {
         let names = names
             .as_ref()
             .map(|(cn, san)| (cn.as_slice(), san.as_slice()));
-        self.auth.authorize(needed, bearer, names)
+        self.0.authorize(needed, bearer, names)
     }
 }
 

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
 use tracing::{debug, error, info};
 
-use crate::conn::{self, Conn};
+use super::conn::{self, Conn};
 
 /// How often the files are compared with what is loaded.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);

@@ -1,0 +1,61 @@
+//! The AWS Organizations operations this service calls, by name: the keys of
+//! the request budget (its Postgres rows and `--aws-rate`), and the
+//! `operation` label of the AWS metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    InviteAccountToOrganization,
+    DescribeHandshake,
+    ListHandshakesForOrganization,
+    CancelHandshake,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Self::InviteAccountToOrganization,
+        Self::DescribeHandshake,
+        Self::ListHandshakesForOrganization,
+        Self::CancelHandshake,
+    ];
+
+    /// The AWS API name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InviteAccountToOrganization => "InviteAccountToOrganization",
+            Self::DescribeHandshake => "DescribeHandshake",
+            Self::ListHandshakesForOrganization => "ListHandshakesForOrganization",
+            Self::CancelHandshake => "CancelHandshake",
+        }
+    }
+
+    /// The operation named `name`, in any letter case.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|op| op.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Every name, for error messages.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_in_any_case() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::parse(op.name()), Some(op));
+            assert_eq!(Operation::parse(&op.name().to_lowercase()), Some(op));
+        }
+        assert_eq!(Operation::parse("Nope"), None);
+    }
+}

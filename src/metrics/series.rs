@@ -1,0 +1,221 @@
+//! The registered series and their label sets, private to `metrics`.
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+
+/// A label set of one label; which one is fixed by the constructor used.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct StateLabel {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct OutcomeLabel {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct SourceLabel {
+    source: String,
+}
+
+/// Constructors for the one-label sets.
+pub(super) struct SimpleLabel;
+
+impl SimpleLabel {
+    pub fn state(s: &str) -> StateLabel {
+        StateLabel { state: s.into() }
+    }
+
+    pub fn outcome(s: &str) -> OutcomeLabel {
+        OutcomeLabel { outcome: s.into() }
+    }
+
+    pub fn source(s: &str) -> SourceLabel {
+        SourceLabel { source: s.into() }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct OperationLabel {
+    operation: String,
+}
+
+impl OperationLabel {
+    pub fn new(operation: &str) -> Self {
+        Self {
+            operation: operation.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct OperationOutcome {
+    pub operation: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct MethodLabel {
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct MethodCode {
+    pub method: String,
+    pub code: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency() -> Histogram {
+    // 1 ms to ~65 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 17))
+}
+
+pub(super) struct Series {
+    registry: Registry,
+    /// Handshakes by state, counted in Postgres at each scrape.
+    pub handshakes: Family<StateLabel, Gauge>,
+    /// InviteAccount attempts by outcome: `sent` or the error's name.
+    pub invitations: Family<OutcomeLabel, Counter>,
+    pub aws_calls: Family<OperationOutcome, Counter>,
+    pub aws_call_seconds: HistogramFamily<OperationLabel>,
+    /// TooManyRequests answers from AWS.
+    pub aws_throttles: Family<OperationLabel, Counter>,
+    /// Retries: by the SDK (`sdk`) or by the poller after throttling (`poller`).
+    pub aws_retries: Family<SourceLabel, Counter>,
+    /// Calls refused by this service's own AWS request budget.
+    pub aws_budget_refusals: Family<OperationLabel, Counter>,
+    pub sweeps: Family<OutcomeLabel, Counter>,
+    pub sweep_seconds: Histogram,
+    pub sweep_handshakes: Histogram,
+    /// From the change being recorded to its delivery to a watcher.
+    pub event_delivery_seconds: Histogram,
+    pub watch_streams: Family<MethodLabel, Gauge>,
+    pub rpcs: Family<MethodCode, Counter>,
+    pub rpc_seconds: HistogramFamily<MethodLabel>,
+    pub poller_leader: Gauge,
+}
+
+impl Series {
+    pub fn register() -> Self {
+        let mut r = Registry::default();
+        let m = Self {
+            registry: Registry::default(),
+            handshakes: Family::default(),
+            invitations: Family::default(),
+            aws_calls: Family::default(),
+            aws_call_seconds: Family::new_with_constructor(latency),
+            aws_throttles: Family::default(),
+            aws_retries: Family::default(),
+            aws_budget_refusals: Family::default(),
+            sweeps: Family::default(),
+            sweep_seconds: latency(),
+            sweep_handshakes: Histogram::new(exponential_buckets(1.0, 4.0, 9)),
+            event_delivery_seconds: latency(),
+            watch_streams: Family::default(),
+            rpcs: Family::default(),
+            rpc_seconds: Family::new_with_constructor(latency),
+            poller_leader: Gauge::default(),
+        };
+        let p = "org_invites_";
+        r.register(
+            format!("{p}handshakes"),
+            "Handshakes recorded, by state",
+            m.handshakes.clone(),
+        );
+        r.register(
+            format!("{p}invitations"),
+            "InviteAccount attempts, by outcome (sent, or the error name)",
+            m.invitations.clone(),
+        );
+        r.register(
+            format!("{p}aws_calls"),
+            "AWS Organizations calls, by operation and outcome",
+            m.aws_calls.clone(),
+        );
+        r.register(
+            format!("{p}aws_call_duration_seconds"),
+            "AWS Organizations call latency, by operation",
+            m.aws_call_seconds.clone(),
+        );
+        r.register(
+            format!("{p}aws_throttles"),
+            "TooManyRequests answers from AWS, by operation",
+            m.aws_throttles.clone(),
+        );
+        r.register(
+            format!("{p}aws_retries"),
+            "AWS calls retried, by who retried (sdk, poller)",
+            m.aws_retries.clone(),
+        );
+        r.register(
+            format!("{p}aws_budget_refusals"),
+            "Calls refused by the shared AWS request budget, by operation",
+            m.aws_budget_refusals.clone(),
+        );
+        r.register(
+            format!("{p}sweeps"),
+            "Poller sweeps, by outcome (ok, error)",
+            m.sweeps.clone(),
+        );
+        r.register(
+            format!("{p}sweep_duration_seconds"),
+            "Poller sweep duration",
+            m.sweep_seconds.clone(),
+        );
+        r.register(
+            format!("{p}sweep_handshakes"),
+            "Handshakes AWS listed per sweep",
+            m.sweep_handshakes.clone(),
+        );
+        r.register(
+            format!("{p}event_delivery_seconds"),
+            "Time from a state change being recorded to its delivery to a watcher",
+            m.event_delivery_seconds.clone(),
+        );
+        r.register(
+            format!("{p}watch_streams"),
+            "Open watch streams, by method",
+            m.watch_streams.clone(),
+        );
+        r.register(
+            format!("{p}rpcs"),
+            "RPCs finished, by method and gRPC code",
+            m.rpcs.clone(),
+        );
+        r.register(
+            format!("{p}rpc_duration_seconds"),
+            "RPC duration, by method",
+            m.rpc_seconds.clone(),
+        );
+        r.register(
+            format!("{p}poller_leader"),
+            "1 while this replica polls AWS, else 0",
+            m.poller_leader.clone(),
+        );
+        // Series that may stay at zero for a long time exist from the start.
+        for source in ["sdk", "poller"] {
+            let _ = m.aws_retries.get_or_create(&SimpleLabel::source(source));
+        }
+        for outcome in ["ok", "error"] {
+            let _ = m.sweeps.get_or_create(&SimpleLabel::outcome(outcome));
+        }
+        Self { registry: r, ..m }
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}

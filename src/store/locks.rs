@@ -1,0 +1,10 @@
+//! Every Postgres advisory-lock key this service takes, in one place so no
+//! two uses can collide (any constants unique to this service would do).
+
+/// Orders the writers of `handshake_events`, so event ids follow commit order.
+pub(super) const EVENT_ORDER_LOCK: i64 = 0x6f72_6769_6e76_0001;
+/// Held, for as long as it polls, by the one replica that polls AWS.
+pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
+/// Serialises the count-then-claim of concurrent InviteAccount calls on
+/// every replica, so two calls cannot both take the last quota slot.
+pub(super) const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
