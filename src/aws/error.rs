@@ -16,6 +16,14 @@ pub enum AwsErrorKind {
     HandshakeNotFound,
     InvalidHandshakeTransition,
     InvalidInput,
+    AccountNotFound,
+    /// The organizational unit (or parent) named does not exist.
+    ParentNotFound,
+    /// MoveAccount: the account is no longer under the source given.
+    SourceParentNotFound,
+    DestinationParentNotFound,
+    DuplicateAccount,
+    TagPolicyViolation,
     /// AWS answered 5xx (`ServiceException` or otherwise).
     Service,
     TooManyRequests,
@@ -68,6 +76,22 @@ impl AwsError {
     pub fn outcome_unknown(&self) -> bool {
         matches!(self.kind, AwsErrorKind::Timeout | AwsErrorKind::Service)
     }
+
+    /// Whether trying the same call again later may succeed: throttling,
+    /// 5xx, timeouts, an unreachable endpoint, a concurrent change.
+    pub fn is_transient(&self) -> bool {
+        use AwsErrorKind::*;
+        matches!(
+            self.kind,
+            TooManyRequests
+                | BudgetExhausted
+                | Service
+                | Timeout
+                | Unreachable
+                | ConcurrentModification
+                | FinalizingOrganization
+        )
+    }
 }
 
 /// The AWS error name, with or without the `Exception` suffix some
@@ -87,6 +111,12 @@ fn kind_of(code: &str) -> AwsErrorKind {
         "HandshakeNotFound" => HandshakeNotFound,
         "InvalidHandshakeTransition" => InvalidHandshakeTransition,
         "InvalidInput" => InvalidInput,
+        "AccountNotFound" => AccountNotFound,
+        "OrganizationalUnitNotFound" | "ParentNotFound" => ParentNotFound,
+        "SourceParentNotFound" => SourceParentNotFound,
+        "DestinationParentNotFound" => DestinationParentNotFound,
+        "DuplicateAccount" => DuplicateAccount,
+        "TagPolicyViolation" => TagPolicyViolation,
         "Service" | "InternalFailure" | "ServiceUnavailable" => Service,
         "TooManyRequests" | "Throttling" | "ThrottlingException" => TooManyRequests,
         _ => Other,

@@ -1,6 +1,8 @@
 //! The AWS Organizations operations this service uses, behind a thin trait so
 //! tests can fake throttling and faults; `sdk` is the real implementation.
 mod budget;
+mod credentials;
+mod decorate;
 mod error;
 /// The in-process fake, for tests and benchmarks only: never in the
 /// production binary (the `test-support` feature, which the tests and
@@ -14,12 +16,16 @@ mod sdk;
 use async_trait::async_trait;
 
 pub use budget::{BudgetSettings, Budgeted, Rate};
+pub use credentials::MemberCredentials;
+pub use decorate::{Around, Call, Decorated};
 pub use error::{AwsError, AwsErrorKind};
 pub use measured::Measured;
 pub use operation::Operation;
 pub use sdk::{retries, timeouts, SdkOrganizations};
 
-use crate::domain::{Handshake, HandshakeId, Invitation};
+use crate::domain::{
+    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,
+};
 
 /// One page of `ListHandshakesForOrganization`.
 #[derive(Debug, Clone, Default)]
@@ -39,4 +45,37 @@ pub trait Organizations: Send + Sync + 'static {
         &self,
         next_token: Option<String>,
     ) -> Result<HandshakePage, AwsError>;
+
+    // Onboarding: where an account goes, and getting it there.
+
+    /// The ids of the organization's roots.
+    async fn list_roots(&self) -> Result<Vec<String>, AwsError>;
+    /// Ok when the organizational unit exists (ParentNotFound otherwise).
+    async fn describe_organizational_unit(&self, id: &ParentId) -> Result<(), AwsError>;
+    /// STS AssumeRole into `role` (in the invited account), for
+    /// `accept_handshake`; `session` names the request in CloudTrail.
+    async fn assume_role(
+        &self,
+        role: &AcceptRole,
+        session: &str,
+        external_id: Option<&ExternalId>,
+    ) -> Result<MemberCredentials, AwsError>;
+    /// AcceptHandshake as the invited account, signed with `member`.
+    async fn accept_handshake(
+        &self,
+        id: &HandshakeId,
+        member: &MemberCredentials,
+    ) -> Result<Handshake, AwsError>;
+    /// The account's parent (a root or OU id); None when AWS lists none.
+    async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError>;
+    async fn move_account(
+        &self,
+        account: &AccountId,
+        from: &str,
+        to: &ParentId,
+    ) -> Result<(), AwsError>;
+    /// Every tag the account has.
+    async fn list_account_tags(&self, account: &AccountId) -> Result<Vec<Tag>, AwsError>;
+    /// Adds (or overwrites) `tags` on the account.
+    async fn tag_account(&self, account: &AccountId, tags: &[Tag]) -> Result<(), AwsError>;
 }

@@ -1,4 +1,5 @@
-//! The AWS Organizations operations this service calls, by name: the keys of
+//! The AWS operations this service calls (Organizations, and STS's
+//! AssumeRole), by name: the keys of
 //! the request budget (its Postgres rows and `--aws-rate`), and the
 //! `operation` label of the AWS metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -7,14 +8,32 @@ pub enum Operation {
     DescribeHandshake,
     ListHandshakesForOrganization,
     CancelHandshake,
+    /// STS, into a role in the invited account.
+    AssumeRole,
+    /// As the invited account.
+    AcceptHandshake,
+    ListRoots,
+    DescribeOrganizationalUnit,
+    ListParents,
+    MoveAccount,
+    ListTagsForResource,
+    TagResource,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 12] = [
         Self::InviteAccountToOrganization,
         Self::DescribeHandshake,
         Self::ListHandshakesForOrganization,
         Self::CancelHandshake,
+        Self::AssumeRole,
+        Self::AcceptHandshake,
+        Self::ListRoots,
+        Self::DescribeOrganizationalUnit,
+        Self::ListParents,
+        Self::MoveAccount,
+        Self::ListTagsForResource,
+        Self::TagResource,
     ];
 
     /// The AWS API name.
@@ -24,6 +43,14 @@ impl Operation {
             Self::DescribeHandshake => "DescribeHandshake",
             Self::ListHandshakesForOrganization => "ListHandshakesForOrganization",
             Self::CancelHandshake => "CancelHandshake",
+            Self::AssumeRole => "AssumeRole",
+            Self::AcceptHandshake => "AcceptHandshake",
+            Self::ListRoots => "ListRoots",
+            Self::DescribeOrganizationalUnit => "DescribeOrganizationalUnit",
+            Self::ListParents => "ListParents",
+            Self::MoveAccount => "MoveAccount",
+            Self::ListTagsForResource => "ListTagsForResource",
+            Self::TagResource => "TagResource",
         }
     }
 

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HandshakeId, Notes, Tags};
+use super::{HandshakeId, Notes, Onboarding, Tags};
 
 /// Declares an enum of AWS string values, with `Unspecified` for anything
 /// AWS may add later, and the conversions to and from the AWS spelling.
@@ -161,15 +161,30 @@ impl Handshake {
     /// The invited party when the target is not known: the first ACCOUNT or
     /// EMAIL party that is not the organization's management account.
     pub fn guess_target(&self) -> Option<&Party> {
-        let management = self
-            .arn
-            .split("::")
-            .nth(1)
-            .and_then(|s| s.split(':').next());
+        let management = self.management_account();
         self.parties.iter().find(|p| {
             matches!(p.kind, PartyType::Account | PartyType::Email)
                 && Some(p.id.as_str()) != management
         })
+    }
+
+    /// The invited account's id, once AWS lists it: an ACCOUNT party that
+    /// is not the management account (for an EMAIL target, not before it
+    /// joined, and not at all on every endpoint).
+    pub fn invited_account(&self) -> Option<&str> {
+        let management = self.management_account();
+        self.parties
+            .iter()
+            .find(|p| p.kind == PartyType::Account && Some(p.id.as_str()) != management)
+            .map(|p| p.id.as_str())
+    }
+
+    /// The account in the ARN: the organization's management account.
+    fn management_account(&self) -> Option<&str> {
+        self.arn
+            .split("::")
+            .nth(1)
+            .and_then(|s| s.split(':').next())
     }
 
     /// The NOTES resource, wherever AWS nested it.
@@ -208,6 +223,18 @@ pub struct HandshakeRecord {
     /// Each state with when it was first seen, oldest first; filled by Get only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<StateSeen>,
+    /// Accept, place, tag: when the invitation asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding: Option<Onboarding>,
+}
+
+impl HandshakeRecord {
+    /// Nothing more will happen to it: a terminal state and, when onboarding
+    /// was asked for, onboarding finished too.
+    pub fn is_settled(&self) -> bool {
+        self.handshake.state.is_terminal()
+            && self.onboarding.as_ref().is_none_or(|o| o.status.is_final())
+    }
 }
 
 /// A state and when this service first saw the handshake in it.
@@ -217,11 +244,39 @@ pub struct StateSeen {
     pub first_seen_time: DateTime<Utc>,
 }
 
+/// What an event reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    /// The state changed (or the handshake was first seen).
+    #[default]
+    StateChange,
+    /// The onboarding's status changed; the state did not.
+    Onboarding,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StateChange => "STATE_CHANGE",
+            Self::Onboarding => "ONBOARDING",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "ONBOARDING" => Self::Onboarding,
+            _ => Self::StateChange,
+        }
+    }
+}
+
 /// One change of a handshake, as watchers receive it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandshakeEvent {
     /// Position in commit order; the resume point of WatchHandshakes.
     pub event_id: i64,
+    pub kind: EventKind,
     /// `Unspecified` when the handshake was first seen with this change.
     pub previous_state: HandshakeState,
     pub record: HandshakeRecord,

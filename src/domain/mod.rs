@@ -5,6 +5,9 @@ mod handshake;
 mod handshake_id;
 mod invitation;
 mod notes;
+mod onboarding;
+mod onboarding_progress;
+mod parent_id;
 mod quota;
 mod request_id;
 mod tags;
@@ -14,12 +17,15 @@ mod violation;
 pub use account_id::AccountId;
 pub use email::EmailAddress;
 pub use handshake::{
-    Handshake, HandshakeAction, HandshakeEvent, HandshakeRecord, HandshakeState, Party, PartyType,
-    Resource, ResourceType, StateSeen,
+    EventKind, Handshake, HandshakeAction, HandshakeEvent, HandshakeRecord, HandshakeState, Party,
+    PartyType, Resource, ResourceType, StateSeen,
 };
 pub use handshake_id::HandshakeId;
 pub use invitation::Invitation;
 pub use notes::Notes;
+pub use onboarding::{AcceptRole, ExternalId, OnAcceptFailure, OnboardingSpec, RawOnboarding};
+pub use onboarding_progress::{Next, Onboarding, OnboardingStatus, Step, StepError, StepRecord};
+pub use parent_id::ParentId;
 pub use quota::{InviteQuota, QuotaUse};
 pub use request_id::RequestId;
 pub use tags::{Tag, Tags};

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     domain::{
-        HandshakeAction, HandshakeRecord, HandshakeState, Party, PartyType, Resource, ResourceType,
+        EventKind, HandshakeAction, HandshakeRecord, HandshakeState, OnAcceptFailure, Onboarding,
+        OnboardingSpec, OnboardingStatus, Party, PartyType, Resource, ResourceType, Step,
+        StepRecord,
     },
     proto::v1 as pb,
 };
@@ -121,6 +123,71 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
                 first_seen_time: Some(timestamp(s.first_seen_time)),
             })
             .collect(),
+        onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
+    }
+}
+
+pub fn event_kind_to_proto(k: EventKind) -> pb::HandshakeEventKind {
+    match k {
+        EventKind::StateChange => pb::HandshakeEventKind::StateChange,
+        EventKind::Onboarding => pb::HandshakeEventKind::Onboarding,
+    }
+}
+
+fn onboarding_to_proto(o: &Onboarding) -> pb::Onboarding {
+    use pb::OnboardingStatus as P;
+    let status = match o.status {
+        OnboardingStatus::Pending => P::Pending,
+        OnboardingStatus::Accepting => P::Accepting,
+        OnboardingStatus::Placing => P::Placing,
+        OnboardingStatus::Tagging => P::Tagging,
+        OnboardingStatus::Complete => P::Complete,
+        OnboardingStatus::Failed => P::Failed,
+        OnboardingStatus::NotApplicable => P::NotApplicable,
+    };
+    pb::Onboarding {
+        spec: Some(spec_to_proto(&o.spec)),
+        status: status as i32,
+        steps: o.steps.iter().map(step_to_proto).collect(),
+        parent_id: o.parent_id.clone().unwrap_or_default(),
+    }
+}
+
+fn spec_to_proto(s: &OnboardingSpec) -> pb::OnboardingSpec {
+    pb::OnboardingSpec {
+        destination_parent_id: s.destination.as_str().to_string(),
+        accept_role: s
+            .accept_role
+            .as_ref()
+            .map(|r| r.arn().to_string())
+            .unwrap_or_default(),
+        external_id: s
+            .external_id
+            .as_ref()
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_default(),
+        on_accept_failure: match s.on_accept_failure {
+            OnAcceptFailure::LeaveOpen => pb::OnAcceptFailure::LeaveOpen,
+            OnAcceptFailure::Cancel => pb::OnAcceptFailure::Cancel,
+        } as i32,
+    }
+}
+
+fn step_to_proto(s: &StepRecord) -> pb::OnboardingStep {
+    pb::OnboardingStep {
+        step: match s.step {
+            Step::Accept => pb::OnboardingStepKind::Accept,
+            Step::Place => pb::OnboardingStepKind::Place,
+            Step::Tag => pb::OnboardingStepKind::Tag,
+        } as i32,
+        start_time: Some(timestamp(s.start_time)),
+        end_time: s.end_time.map(timestamp),
+        attempts: i32::try_from(s.attempts).unwrap_or(i32::MAX),
+        error: s.error.as_ref().map(|e| pb::OnboardingError {
+            aws_error: e.aws_error.clone(),
+            reason: e.reason.clone().unwrap_or_default(),
+            message: e.message.clone(),
+        }),
     }
 }
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        FieldViolation, HandshakeId, HandshakeState, Invitation, InviteTarget, Notes, PartyType,
-        RequestId, Tags, Violations,
+        FieldViolation, HandshakeId, HandshakeState, Invitation, InviteTarget, Notes,
+        OnAcceptFailure, OnboardingSpec, PartyType, RawOnboarding, RequestId, Tags, Violations,
     },
     proto::v1 as pb,
     store::{ListCursor, ListQuery},
@@ -44,6 +44,16 @@ pub fn parse_invite(
     } else {
         v.take(RequestId::parse(&req.request_id))
     };
+    let onboarding = match &req.onboarding {
+        None => None,
+        Some(o) => match parse_onboarding(o, target.as_ref()) {
+            Ok(spec) => Some(spec),
+            Err(bad) => {
+                v.0.extend(bad.0);
+                None
+            }
+        },
+    };
     match (target, notes, tags) {
         (Some(target), Some(notes), Some(tags)) if v.is_empty() => Ok((
             request_id,
@@ -52,10 +62,38 @@ pub fn parse_invite(
                 notes,
                 tags,
                 requested_by,
+                onboarding,
             },
         )),
         _ => Err(v),
     }
+}
+
+fn parse_onboarding(
+    o: &pb::OnboardingSpec,
+    target: Option<&InviteTarget>,
+) -> Result<OnboardingSpec, Violations> {
+    let on_accept_failure = match pb::OnAcceptFailure::try_from(o.on_accept_failure) {
+        Ok(pb::OnAcceptFailure::Unspecified | pb::OnAcceptFailure::LeaveOpen) => {
+            OnAcceptFailure::LeaveOpen
+        }
+        Ok(pb::OnAcceptFailure::Cancel) => OnAcceptFailure::Cancel,
+        Err(_) => {
+            return Err(Violations(vec![FieldViolation::new(
+                "onboarding.on_accept_failure",
+                "must be LEAVE_OPEN or CANCEL",
+            )]))
+        }
+    };
+    OnboardingSpec::parse(
+        RawOnboarding {
+            destination_parent_id: &o.destination_parent_id,
+            accept_role: &o.accept_role,
+            external_id: &o.external_id,
+            on_accept_failure,
+        },
+        target,
+    )
 }
 
 pub fn parse_id(id: &str) -> Result<HandshakeId, Violations> {
@@ -207,6 +245,7 @@ mod tests {
                     value: "".into(),
                 }],
                 request_id: "r-1".into(),
+                onboarding: None,
             },
             Some("account-factory".into()),
         )
@@ -234,6 +273,7 @@ mod tests {
                     },
                 ],
                 request_id: "has space".into(),
+                onboarding: None,
             },
             None,
         )

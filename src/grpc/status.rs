@@ -58,6 +58,24 @@ impl From<Error> for Status {
             ),
             Error::Aws(aws) => aws_status(&aws),
             Error::QuotaExhausted(q) => quota_status(&q),
+            Error::DestinationMissing(id) => {
+                let mut details = ErrorDetails::with_error_info(
+                    "DESTINATION_NOT_FOUND",
+                    SERVICE_DOMAIN,
+                    HashMap::new(),
+                );
+                details.add_precondition_failure_violation(
+                    "DESTINATION_PARENT",
+                    format!("onboarding.destination_parent_id:{id}"),
+                    "the root or organizational unit does not exist in the organization; \
+                     nothing was sent",
+                );
+                Status::with_error_details(
+                    Code::FailedPrecondition,
+                    format!("onboarding destination {id} does not exist in the organization"),
+                    details,
+                )
+            }
             Error::ResumePointPruned => Status::out_of_range(
                 "resume_token is older than the events kept; watch from now with an empty resume_token \
                  and read the current state with ListHandshakes",
@@ -181,6 +199,10 @@ pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
         OrganizationsNotInUse | AccountOwnerNotVerified => (Code::FailedPrecondition, None),
         ConcurrentModification => (Code::Aborted, Some(THROTTLE_RETRY)),
         InvalidInput => (Code::InvalidArgument, None),
+        AccountNotFound | ParentNotFound | SourceParentNotFound | DestinationParentNotFound => {
+            (Code::FailedPrecondition, None)
+        }
+        DuplicateAccount | TagPolicyViolation => (Code::FailedPrecondition, None),
         Other => (Code::Unknown, None),
     }
 }

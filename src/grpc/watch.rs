@@ -5,7 +5,7 @@ use std::pin::Pin;
 use tokio_stream::{Stream, StreamExt};
 use tonic::Status;
 
-use super::convert::{handshake_to_proto, state_to_proto, timestamp};
+use super::convert::{event_kind_to_proto, handshake_to_proto, state_to_proto, timestamp};
 use crate::{
     domain::HandshakeEvent,
     proto::v1 as pb,
@@ -21,6 +21,7 @@ fn event_to_proto(e: &HandshakeEvent) -> pb::HandshakeEvent {
         event_id: e.event_id,
         resume_token: encode_resume_token(e.event_id),
         observe_time: Some(timestamp(e.observe_time)),
+        kind: event_kind_to_proto(e.kind) as i32,
     }
 }
 
@@ -34,6 +35,7 @@ fn change_to_proto(c: &Change) -> pb::HandshakeEvent {
             event_id: 0,
             resume_token: String::new(),
             observe_time: Some(timestamp(record.update_time)),
+            kind: pb::HandshakeEventKind::Unspecified as i32,
         },
     }
 }

@@ -10,7 +10,9 @@ use std::{sync::Arc, time::Duration};
 use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 
 use crate::domain::HandshakeState;
-use series::{MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel};
+use series::{
+    MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel, StepOutcome,
+};
 
 /// Who retried an AWS call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +177,22 @@ impl Metrics {
             .clone();
         gauge.inc();
         StreamGauge(gauge)
+    }
+
+    /// One attempt of an onboarding step: `outcome` ok, retry or failed.
+    pub fn onboarding_step(&self, step: &'static str, outcome: &'static str) {
+        self.0
+            .onboarding_steps
+            .get_or_create(&StepOutcome {
+                step: step.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// An onboarding reached COMPLETE `since` its handshake was ACCEPTED.
+    pub fn onboarding_completed(&self, since: Duration) {
+        self.0.onboarding_seconds.observe(since.as_secs_f64());
     }
 
     /// One finished RPC, by method label and gRPC code name.

@@ -73,6 +73,12 @@ pub(super) struct MethodCode {
     pub code: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct StepOutcome {
+    pub step: String,
+    pub outcome: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency() -> Histogram {
@@ -103,6 +109,9 @@ pub(super) struct Series {
     pub rpcs: Family<MethodCode, Counter>,
     pub rpc_seconds: HistogramFamily<MethodLabel>,
     pub poller_leader: Gauge,
+    pub onboarding_steps: Family<StepOutcome, Counter>,
+    /// From ACCEPTED to COMPLETE.
+    pub onboarding_seconds: Histogram,
 }
 
 impl Series {
@@ -125,6 +134,9 @@ impl Series {
             rpcs: Family::default(),
             rpc_seconds: Family::new_with_constructor(latency),
             poller_leader: Gauge::default(),
+            onboarding_steps: Family::default(),
+            // 1 s to ~9 h.
+            onboarding_seconds: Histogram::new(exponential_buckets(1.0, 2.0, 16)),
         };
         let p = "org_invites_";
         r.register(
@@ -201,6 +213,16 @@ impl Series {
             format!("{p}poller_leader"),
             "1 while this replica polls AWS, else 0",
             m.poller_leader.clone(),
+        );
+        r.register(
+            format!("{p}onboarding_steps"),
+            "Onboarding step attempts, by step (ACCEPT, PLACE, TAG) and outcome (ok, retry, failed)",
+            m.onboarding_steps.clone(),
+        );
+        r.register(
+            format!("{p}onboarding_duration_seconds"),
+            "Time from a handshake's ACCEPTED to its onboarding's COMPLETE",
+            m.onboarding_seconds.clone(),
         );
         // Series that may stay at zero for a long time exist from the start.
         for source in ["sdk", "poller"] {

@@ -81,6 +81,12 @@ impl Poller {
                 Ok(report) => tracing::debug!(?report, "sweep"),
                 Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
             }
+            // Onboarding goes on from what the sweep just recorded.
+            match self.invitations.onboard(stop).await {
+                Ok(report) if report.steps > 0 => tracing::debug!(?report, "onboarding pass"),
+                Ok(_) => {}
+                Err(e) => warn!(error = %e, "onboarding pass failed; the next one will retry"),
+            }
             if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 pruned_at = Some(Instant::now());
                 match self.store.prune_events(settings.event_retention).await {

@@ -3,7 +3,7 @@ use thiserror::Error;
 
 use crate::{
     aws::AwsError,
-    domain::{HandshakeId, QuotaUse, Violations},
+    domain::{HandshakeId, ParentId, QuotaUse, Violations},
     store::StoreError,
 };
 
@@ -23,6 +23,10 @@ pub enum Error {
     /// intent row makes sure it will be.
     #[error("the invitation may have been sent but is not recorded yet")]
     NotRecorded(#[source] Box<Error>),
+    /// The onboarding's destination is not in the organization; nothing
+    /// was sent.
+    #[error("destination {0} does not exist in the organization")]
+    DestinationMissing(ParentId),
     /// A resume token older than the events kept (see --event-retention).
     #[error("the resume point is older than the events kept")]
     ResumePointPruned,

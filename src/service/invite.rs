@@ -8,7 +8,7 @@ use tracing::{info, warn};
 use super::{Error, Invitations, SweepReport};
 use crate::{
     aws::AwsErrorKind,
-    domain::{Handshake, HandshakeRecord, Invitation, RequestId},
+    domain::{Handshake, HandshakeRecord, Invitation, ParentId, RequestId},
     store::{BeginInvite, UnresolvedInvite},
 };
 
@@ -24,6 +24,17 @@ impl Invitations {
         request_id: Option<RequestId>,
         inv: Invitation,
     ) -> Result<HandshakeRecord, Error> {
+        if let Some(spec) = &inv.onboarding {
+            // A retry of a request already begun answers as the first call
+            // did, whatever became of the destination since.
+            let known = match &request_id {
+                Some(r) => self.store.intent_exists(r.as_str()).await?,
+                None => false,
+            };
+            if !known {
+                self.check_destination(&spec.destination).await?;
+            }
+        }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
         let mut resuming = None;
         match self
@@ -32,7 +43,7 @@ impl Invitations {
             .await?
         {
             BeginInvite::Started => {}
-            BeginInvite::AlreadySent(record) => return Ok(record),
+            BeginInvite::AlreadySent(record) => return Ok(*record),
             BeginInvite::InProgress => return Err(Error::InProgress),
             BeginInvite::Mismatch => return Err(Error::RequestIdReused),
             BeginInvite::QuotaExhausted(q) => {
@@ -75,6 +86,26 @@ impl Invitations {
                 }
                 Err(e.into())
             }
+        }
+    }
+
+    /// The destination must exist before anything is sent: a root the
+    /// organization lists, or an organizational unit AWS describes.
+    async fn check_destination(&self, destination: &ParentId) -> Result<(), Error> {
+        let exists = if destination.is_root() {
+            let roots = self.aws.list_roots().await?;
+            roots.iter().any(|r| r == destination.as_str())
+        } else {
+            match self.aws.describe_organizational_unit(destination).await {
+                Ok(()) => true,
+                Err(e) if e.kind == AwsErrorKind::ParentNotFound => false,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(Error::DestinationMissing(destination.clone()))
         }
     }
 

@@ -2,11 +2,13 @@
 //! Postgres are called here, in the order that loses nothing.
 mod error;
 mod invite;
+mod onboarding;
 mod pages;
 mod repair;
 mod sweep;
 
 pub use error::Error;
+pub use onboarding::OnboardReport;
 pub use sweep::SweepReport;
 
 use std::{sync::Arc, time::Duration};

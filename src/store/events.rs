@@ -4,11 +4,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{types::Json, FromRow, PgConnection};
 
 use super::{listen::EVENTS_CHANNEL, Store, StoreError};
-use crate::domain::{HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen};
+use crate::domain::{
+    EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen,
+};
 
 #[derive(FromRow)]
 struct EventRow {
     event_id: i64,
+    kind: String,
     previous_state: Option<String>,
     snapshot: Json<HandshakeRecord>,
     observe_time: DateTime<Utc>,
@@ -18,6 +21,7 @@ impl From<EventRow> for HandshakeEvent {
     fn from(r: EventRow) -> Self {
         Self {
             event_id: r.event_id,
+            kind: EventKind::from_db(&r.kind),
             previous_state: r
                 .previous_state
                 .as_deref()
@@ -29,32 +33,37 @@ impl From<EventRow> for HandshakeEvent {
     }
 }
 
-/// Records a new state of `record`; the caller holds the event-order lock.
+/// Records a change of `record` (its state, or its onboarding; the state
+/// history only for the first); the caller holds the event-order lock.
 pub(super) async fn append(
     tx: &mut PgConnection,
     record: &HandshakeRecord,
     previous: Option<HandshakeState>,
+    kind: EventKind,
 ) -> Result<HandshakeEvent, StoreError> {
     let id = record.handshake.id.as_str();
     let state = record.handshake.state.as_str();
-    sqlx::query(
-        "INSERT INTO handshake_state_history (handshake_id, state) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(state)
-    .execute(&mut *tx)
-    .await?;
+    if kind == EventKind::StateChange {
+        sqlx::query(
+            "INSERT INTO handshake_state_history (handshake_id, state) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(state)
+        .execute(&mut *tx)
+        .await?;
+    }
     let row: EventRow = sqlx::query_as(
-        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot)
-         VALUES ($1, $2, $3, $4, $5)
-         RETURNING event_id, previous_state, snapshot, observe_time",
+        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, kind)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING event_id, kind, previous_state, snapshot, observe_time",
     )
     .bind(id)
     .bind(previous.map(|p| p.as_str()))
     .bind(state)
     .bind(record.version)
     .bind(Json(record))
+    .bind(kind.as_str())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("SELECT pg_notify($1, $2)")
@@ -73,7 +82,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<HandshakeEvent>, StoreError> {
         let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT event_id, previous_state, snapshot, observe_time FROM handshake_events
+            "SELECT event_id, kind, previous_state, snapshot, observe_time FROM handshake_events
              WHERE event_id > $1 ORDER BY event_id LIMIT $2",
         )
         .bind(after)

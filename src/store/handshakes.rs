@@ -10,7 +10,8 @@ use super::{
     Store, StoreError,
 };
 use crate::domain::{
-    Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes, PartyType, Tags,
+    EventKind, Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes,
+    Onboarding, PartyType, Tags,
 };
 
 /// What this service knows about a handshake beyond what AWS reports.
@@ -22,6 +23,8 @@ pub struct Known {
     pub request_id: Option<String>,
     pub requested_by: Option<String>,
     pub canceled_by: Option<String>,
+    /// Set once, by the record of the InviteAccount that asked for it.
+    pub onboarding: Option<Onboarding>,
 }
 
 impl Known {
@@ -38,6 +41,7 @@ impl Known {
             request_id: None,
             requested_by: None,
             canceled_by: None,
+            onboarding: None,
         }
     }
 }
@@ -216,8 +220,8 @@ pub(super) async fn upsert(
         "WITH old AS (SELECT state FROM handshakes WHERE id = $1)
          INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
                                  action, resources, target_type, target_id, notes, tags, request_id,
-                                 requested_by, canceled_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                 requested_by, canceled_by, onboarding)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO UPDATE SET
              arn = EXCLUDED.arn,
              parties = EXCLUDED.parties,
@@ -233,6 +237,7 @@ pub(super) async fn upsert(
              request_id = COALESCE(handshakes.request_id, EXCLUDED.request_id),
              requested_by = COALESCE(handshakes.requested_by, EXCLUDED.requested_by),
              canceled_by = COALESCE(handshakes.canceled_by, EXCLUDED.canceled_by),
+             onboarding = COALESCE(handshakes.onboarding, EXCLUDED.onboarding),
              version = handshakes.version
                  + CASE WHEN NOT {STALE} AND {CHANGED} THEN 1 ELSE 0 END,
              update_time = CASE WHEN NOT {STALE} AND {CHANGED} THEN now()
@@ -254,6 +259,7 @@ pub(super) async fn upsert(
     .bind(known.request_id.as_deref())
     .bind(known.requested_by.as_deref())
     .bind(known.canceled_by.as_deref())
+    .bind(known.onboarding.as_ref().map(Json))
     .fetch_one(&mut *tx)
     .await?;
     let record = HandshakeRecord::try_from(row)?;
@@ -261,7 +267,7 @@ pub(super) async fn upsert(
     if previous == Some(record.handshake.state) {
         return Ok((record, None));
     }
-    let event = super::events::append(tx, &record, previous).await?;
+    let event = super::events::append(tx, &record, previous, EventKind::StateChange).await?;
     Ok((record, Some(event)))
 }
 

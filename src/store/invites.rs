@@ -8,7 +8,7 @@ use sqlx::{types::Json, AssertSqlSafe, FromRow};
 use super::{handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, Store, StoreError};
 use crate::domain::{
     Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
-    PartyType, QuotaUse, RequestId, Tags,
+    Onboarding, OnboardingSpec, PartyType, QuotaUse, RequestId, Tags,
 };
 
 /// What `begin_invite` found, and so what the caller must do next.
@@ -17,7 +17,7 @@ pub enum BeginInvite {
     /// This call owns a fresh attempt: send the invitation.
     Started,
     /// Sent before: answer with this handshake and send nothing.
-    AlreadySent(HandshakeRecord),
+    AlreadySent(Box<HandshakeRecord>),
     /// Another call with this request_id is sending right now.
     InProgress,
     /// The request_id was used before with other parameters.
@@ -48,6 +48,7 @@ struct IntentRow {
     tags: Json<Tags>,
     handshake_id: Option<String>,
     requested_by: Option<String>,
+    onboarding: Option<Json<OnboardingSpec>>,
     stale: bool,
     create_time: DateTime<Utc>,
 }
@@ -58,6 +59,7 @@ impl IntentRow {
             && self.target_id == inv.target.id()
             && self.notes == inv.notes.as_str()
             && self.tags.0 == inv.tags
+            && self.onboarding.as_ref().map(|o| &o.0) == inv.onboarding.as_ref()
     }
 
     fn into_unresolved(self) -> Result<UnresolvedInvite, StoreError> {
@@ -71,14 +73,15 @@ impl IntentRow {
                 notes: Notes::parse(&self.notes).map_err(|_| corrupt("notes"))?,
                 tags: self.tags.0,
                 requested_by: self.requested_by,
+                onboarding: self.onboarding.map(|o| o.0),
             },
             create_time: self.create_time,
         })
     }
 }
 
-const INTENT_COLUMNS: &str =
-    "request_id, status, target_type, target_id, notes, tags, handshake_id, create_time, requested_by";
+const INTENT_COLUMNS: &str = "request_id, status, target_type, target_id, notes, tags, \
+     handshake_id, create_time, requested_by, onboarding";
 
 /// True when nobody can still be sending: `$2` is the grace in seconds.
 const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
@@ -104,8 +107,8 @@ impl Store {
         let quota_use = quota_use(&mut tx, quota).await?;
         let inserted = sqlx::query(
             "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                          requested_by)
-             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6)
+                                          requested_by, onboarding)
+             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7)
              ON CONFLICT (request_id) DO NOTHING",
         )
         .bind(request_id.as_str())
@@ -114,6 +117,7 @@ impl Store {
         .bind(inv.notes.as_str())
         .bind(Json(&inv.tags))
         .bind(inv.requested_by.as_deref())
+        .bind(inv.onboarding.as_ref().map(Json))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -146,7 +150,7 @@ impl Store {
                     .get(&id)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("handshake {id} missing")))?;
-                return Ok(BeginInvite::AlreadySent(record));
+                return Ok(BeginInvite::AlreadySent(Box::new(record)));
             }
             "PENDING" if !row.stale => return Ok(BeginInvite::InProgress),
             "FAILED" if quota_use.exhausted() => return Ok(BeginInvite::QuotaExhausted(quota_use)),
@@ -172,6 +176,7 @@ impl Store {
             request_id: Some(request_id.as_str().to_string()),
             requested_by: inv.requested_by.clone(),
             canceled_by: None,
+            onboarding: inv.onboarding.clone().map(Onboarding::new),
         };
         let mut tx = self.pool.begin().await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;

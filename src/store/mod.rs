@@ -7,6 +7,7 @@ mod invites;
 mod leader;
 mod listen;
 mod locks;
+mod onboarding;
 mod quota;
 mod ready;
 mod rows;

@@ -4,14 +4,14 @@ use sqlx::{types::Json, FromRow};
 
 use super::StoreError;
 use crate::domain::{
-    Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Party,
-    PartyType, Resource, Tags,
+    Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Onboarding,
+    Party, PartyType, Resource, Tags,
 };
 
 /// The column list every handshake read selects, in `HandshakeRow` order.
 pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
      action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time, \
-     version, requested_by, canceled_by";
+     version, requested_by, canceled_by, onboarding";
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
@@ -33,6 +33,7 @@ pub struct HandshakeRow {
     version: i64,
     requested_by: Option<String>,
     canceled_by: Option<String>,
+    onboarding: Option<Json<Onboarding>>,
 }
 
 impl TryFrom<HandshakeRow> for HandshakeRecord {
@@ -77,6 +78,7 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             update_time: r.update_time,
             version: r.version,
             history: Vec::new(),
+            onboarding: r.onboarding.map(|o| o.0),
         })
     }
 }

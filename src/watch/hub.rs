@@ -173,6 +173,7 @@ mod tests {
         let now = Utc::now();
         HandshakeEvent {
             event_id,
+            kind: Default::default(),
             previous_state: HandshakeState::Open,
             observe_time: now,
             record: HandshakeRecord {
@@ -196,6 +197,7 @@ mod tests {
                 update_time: now,
                 version: event_id,
                 history: vec![],
+                onboarding: None,
             },
         }
     }

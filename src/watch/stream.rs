@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Events, Hub};
 use crate::{
-    domain::{HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState},
+    domain::{HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, OnboardingStatus},
     metrics::{Metrics, WatchMethod},
     store::{Store, StoreError},
 };
@@ -56,6 +56,31 @@ pub struct Watches {
     stop: CancellationToken,
 }
 
+/// What one handshake's watcher last saw of it.
+struct Seen {
+    version: i64,
+    state: HandshakeState,
+    onboarding: Option<OnboardingStatus>,
+    settled: bool,
+}
+
+impl Seen {
+    fn of(r: &HandshakeRecord) -> Self {
+        Self {
+            version: r.version,
+            state: r.handshake.state,
+            onboarding: r.onboarding.as_ref().map(|o| o.status),
+            settled: r.is_settled(),
+        }
+    }
+
+    /// Whether `r` is news a watcher is told about.
+    fn differs(&self, r: &HandshakeRecord) -> bool {
+        r.handshake.state != self.state
+            || r.onboarding.as_ref().map(|o| o.status) != self.onboarding
+    }
+}
+
 /// What woke a watch stream.
 enum Next {
     Stop,
@@ -93,37 +118,35 @@ impl Watches {
         self.hub.subscribe_to(id)
     }
 
-    /// `first` as it is, then each change of its handshake, until a
-    /// terminal state.
+    /// `first` as it is, then each change of its handshake (state, or
+    /// onboarding status), until it is settled: a terminal state and, when
+    /// onboarding was asked for, onboarding finished.
     pub fn one(&self, mut events: Events, first: HandshakeRecord) -> ChangeStream {
         let this = self.clone();
         let open = self.metrics.watch_stream(WatchMethod::WatchHandshake);
         Box::pin(async_stream::stream! {
             let _open = open;
             let id = first.handshake.id.clone();
-            let mut version = first.version;
-            let mut state = first.handshake.state;
+            let mut seen = Seen::of(&first);
             yield Ok(Change::Current { record: Box::new(first), previous: HandshakeState::Unspecified });
-            while !state.is_terminal() {
+            while !seen.settled {
                 match next(&this.stop, &mut events).await {
                     Next::Stop | Next::Event(Err(RecvError::Closed)) => {
                         yield Err(WatchError::ShuttingDown);
                         return;
                     }
                     Next::Event(Ok(e)) => {
-                        if e.record.handshake.id == id && e.record.version > version {
-                            version = e.record.version;
-                            state = e.record.handshake.state;
+                        if e.record.handshake.id == id && e.record.version > seen.version {
+                            seen = Seen::of(&e.record);
                             this.delivered(&e);
                             yield Ok(Change::Recorded(e));
                         }
                     }
                     // Too slow for the hub: the latest state from Postgres.
                     Next::Event(Err(RecvError::Lagged(_))) => match this.store.get(&id).await {
-                        Ok(Some(r)) if r.version > version && r.handshake.state != state => {
-                            let previous = state;
-                            version = r.version;
-                            state = r.handshake.state;
+                        Ok(Some(r)) if r.version > seen.version && seen.differs(&r) => {
+                            let previous = seen.state;
+                            seen = Seen::of(&r);
                             yield Ok(Change::Current { record: Box::new(r), previous });
                         }
                         Ok(_) => {}

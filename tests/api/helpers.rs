@@ -85,6 +85,11 @@ impl Fakecloud {
         Arc::new(fc)
     }
 
+    /// The AWS settings of a client of this fakecloud signing as `key`.
+    pub fn sdk_config(&self, key: &str, secret: &str) -> aws_config::SdkConfig {
+        sdk_config(&self.endpoint, key, secret)
+    }
+
     /// An SDK client signing as `key` (fakecloud maps `test` to the management account).
     pub fn client(&self, key: &str, secret: &str) -> AwsClient {
         let conf = aws_sdk_organizations::Config::builder()
@@ -102,19 +107,31 @@ impl Fakecloud {
     }
 
     pub fn organizations(&self) -> Arc<dyn Organizations> {
-        Arc::new(SdkOrganizations::new(self.management_client()))
+        Arc::new(SdkOrganizations::from_config(
+            &self.sdk_config("test", "test"),
+            None,
+        ))
     }
 
     /// Keys that act as `account_id`, to accept or decline.
     pub async fn member_client(&self, account_id: &str) -> AwsClient {
+        let (key, secret) = self.member_keys(account_id).await;
+        self.client(&key, &secret)
+    }
+
+    /// An access key and secret of an administrator of `account_id`.
+    pub async fn member_keys(&self, account_id: &str) -> (String, String) {
         let body = format!(r#"{{"accountId":"{account_id}","userName":"admin"}}"#);
         let reply = self
             .http("POST", "/_fakecloud/iam/create-admin", &body)
             .await;
         let v: serde_json::Value = serde_json::from_str(&reply).expect("create-admin JSON");
-        self.client(
-            v["accessKeyId"].as_str().expect("accessKeyId"),
-            v["secretAccessKey"].as_str().expect("secretAccessKey"),
+        (
+            v["accessKeyId"].as_str().expect("accessKeyId").to_string(),
+            v["secretAccessKey"]
+                .as_str()
+                .expect("secretAccessKey")
+                .to_string(),
         )
     }
 
@@ -169,12 +186,28 @@ impl Fakecloud {
     }
 
     async fn http(&self, method: &str, path: &str, body: &str) -> String {
+        self.http_with(method, path, &[("Content-Type", "application/json")], body)
+            .await
+    }
+
+    /// One HTTP request to fakecloud, which must answer 200; its body.
+    pub async fn http_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> String {
         let host = self.endpoint.trim_start_matches("http://").to_string();
         let mut stream = TcpStream::connect(&host)
             .await
             .expect("fakecloud reachable");
+        let headers: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
         let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}\
              Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
@@ -185,6 +218,20 @@ impl Fakecloud {
         assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
         body.to_string()
     }
+}
+
+/// AWS settings for `endpoint`, signing as `key`, in us-east-1.
+pub fn sdk_config(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                key, secret, None, None, "tests",
+            )),
+        )
+        .build()
 }
 
 /// A 12-digit account id no other test uses.

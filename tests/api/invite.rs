@@ -17,6 +17,7 @@ async fn inviting_an_account_id_returns_an_open_handshake_and_records_it() {
                 value: "platform".into(),
             }],
             request_id: String::new(),
+            onboarding: None,
         })
         .await
         .expect("invite succeeds");

@@ -12,6 +12,8 @@ mod helpers;
 mod invite;
 mod limits;
 mod list;
+mod onboarding;
+mod org;
 mod poller;
 mod quota;
 mod repair;

@@ -202,7 +202,7 @@ async fn a_stale_list_never_reopens_a_closed_handshake() {
 /// except an invitation's.
 #[tokio::test]
 async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
-    use org_invites::aws::{retries, timeouts, AwsErrorKind, Organizations, SdkOrganizations};
+    use org_invites::aws::{AwsErrorKind, Organizations, SdkOrganizations};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -228,17 +228,8 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
             });
         }
     });
-    let conf = aws_sdk_organizations::Config::builder()
-        .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
-        .region(aws_sdk_organizations::config::Region::new("us-east-1"))
-        .endpoint_url(format!("http://{addr}"))
-        .credentials_provider(aws_sdk_organizations::config::Credentials::new(
-            "k", "s", None, None, "t",
-        ))
-        .timeout_config(timeouts())
-        .retry_config(retries())
-        .build();
-    let aws = SdkOrganizations::new(aws_sdk_organizations::Client::from_conf(conf));
+    // The service's own retries and timeouts, as from_config sets them.
+    let aws = SdkOrganizations::from_config(&sdk_config(&format!("http://{addr}"), "k", "s"), None);
     let id = org_invites::domain::HandshakeId::parse("h-abcdefgh").unwrap();
     let err = aws.describe_handshake(&id).await.unwrap_err();
     assert_eq!(err.kind, AwsErrorKind::Service, "{err}");
@@ -255,6 +246,7 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
         notes: Default::default(),
         tags: Default::default(),
         requested_by: None,
+        onboarding: None,
     };
     let err = aws.invite_account(&invitation).await.unwrap_err();
     assert!(err.outcome_unknown(), "{err}");
@@ -280,6 +272,7 @@ async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages
         notes: Default::default(),
         tags: Default::default(),
         requested_by: None,
+        onboarding: None,
     };
     // The first attempt: its intent, then AWS made the handshake, then the
     // process lost the answer (a timeout marks the outcome unknown).

@@ -2,10 +2,8 @@
 //! Postgres failing right after AWS answered, is repaired.
 use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
 use org_invites::{
-    aws::{AwsError, HandshakePage, Organizations, SdkOrganizations},
-    domain::{Handshake, HandshakeId, Invitation},
+    aws::{Around, Call, Decorated, Operation},
     proto::v1 as pb,
 };
 use tonic::Code;
@@ -130,31 +128,21 @@ async fn a_restarted_server_records_what_a_crashed_one_sent() {
     assert_eq!(found.target.unwrap().id, account);
 }
 
-/// The real SDK against fakecloud, but Postgres goes down the moment AWS
-/// has answered an invitation.
+/// Around the real SDK against fakecloud: Postgres goes down the moment
+/// AWS has answered an invitation.
 struct CutAfterInvite {
-    inner: SdkOrganizations,
     proxy: Arc<PgProxy>,
 }
 
-#[async_trait]
-impl Organizations for CutAfterInvite {
-    async fn invite_account(&self, inv: &Invitation) -> Result<Handshake, AwsError> {
-        let h = self.inner.invite_account(inv).await;
-        self.proxy.cut();
-        h
-    }
-    async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
-        self.inner.describe_handshake(id).await
-    }
-    async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
-        self.inner.cancel_handshake(id).await
-    }
-    async fn list_invite_handshakes(
-        &self,
-        next_token: Option<String>,
-    ) -> Result<HandshakePage, AwsError> {
-        self.inner.list_invite_handshakes(next_token).await
+impl Around for CutAfterInvite {
+    fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
+        Box::pin(async move {
+            let result = call.await;
+            if op == Operation::InviteAccountToOrganization {
+                self.proxy.cut();
+            }
+            result
+        })
     }
 }
 
@@ -163,10 +151,12 @@ async fn postgres_failing_after_aws_answered_loses_nothing() {
     let db = fresh_database().await;
     let proxy = Arc::new(PgProxy::start(&db).await);
     let fakecloud = Fakecloud::start().await;
-    let aws = Arc::new(CutAfterInvite {
-        inner: SdkOrganizations::new(fakecloud.management_client()),
-        proxy: proxy.clone(),
-    });
+    let aws = Arc::new(Decorated::with(
+        fakecloud.organizations(),
+        CutAfterInvite {
+            proxy: proxy.clone(),
+        },
+    ));
     let app = spawn_app_with(
         db.clone(),
         AppOptions {

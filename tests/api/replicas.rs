@@ -19,7 +19,7 @@ async fn poller_holder(app: &TestApp) -> Option<String> {
     .unwrap()
 }
 
-async fn wait_for_holder(app: &TestApp, not: Option<&str>) -> String {
+pub async fn wait_for_holder(app: &TestApp, not: Option<&str>) -> String {
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             if let Some(h) = poller_holder(app).await {

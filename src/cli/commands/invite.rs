@@ -57,6 +57,7 @@ impl InviteParams {
                     value: t.value,
                 })
                 .collect(),
+            onboarding: None,
             // Always deduplicated: a retry of this same call is then safe.
             request_id: self
                 .request_id

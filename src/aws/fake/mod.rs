@@ -14,10 +14,14 @@ use std::{
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{AwsError, AwsErrorKind, HandshakePage, Organizations};
+mod org;
+
+use super::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations};
 use crate::domain::{
-    Handshake, HandshakeAction, HandshakeId, HandshakeState, Invitation, Party, PartyType,
+    AcceptRole, AccountId, ExternalId, Handshake, HandshakeAction, HandshakeId, HandshakeState,
+    Invitation, ParentId, Party, PartyType, Tag,
 };
+pub use org::ROOT;
 
 const PAGE: usize = 20;
 
@@ -60,6 +64,9 @@ pub struct CallCounts {
     pub invite: AtomicUsize,
     pub cancel: AtomicUsize,
     pub throttled: AtomicUsize,
+    pub accept: AtomicUsize,
+    pub move_account: AtomicUsize,
+    pub tag: AtomicUsize,
 }
 
 struct State {
@@ -79,6 +86,7 @@ struct State {
     /// ...after this many more calls went through.
     fail_after: usize,
     next_id: u64,
+    org: org::Org,
 }
 
 pub struct FakeOrganizations {
@@ -107,6 +115,7 @@ impl FakeOrganizations {
                 fail_next: 0,
                 fail_after: 0,
                 next_id: 1,
+                org: org::Org::default(),
             }),
             calls: CallCounts::default(),
         }
@@ -178,14 +187,46 @@ impl FakeOrganizations {
     /// Moves a handshake to `state`, as the invited account or time would.
     pub fn set_state(&self, id: &HandshakeId, state: HandshakeState) {
         let mut s = self.state.lock().unwrap();
+        let mut joined = None;
         if let Some(h) = s.handshakes.get_mut(id.as_str()) {
             h.state = state;
+            if state == HandshakeState::Accepted {
+                joined = h.guess_target().map(|p| p.id.clone());
+            }
+        }
+        if let Some(account) = joined {
+            s.org.join(&account);
         }
     }
 
     /// Forgets a handshake, as AWS does 30 days after it closes.
     pub fn forget(&self, id: &HandshakeId) {
         self.state.lock().unwrap().handshakes.remove(id.as_str());
+    }
+
+    /// An organizational unit that exists.
+    pub fn add_ou(&self, id: &str) {
+        self.state.lock().unwrap().org.add_ou(id);
+    }
+
+    pub fn remove_ou(&self, id: &str) {
+        self.state.lock().unwrap().org.remove_ou(id);
+    }
+
+    /// A role the management account may assume.
+    pub fn allow_role(&self, arn: &str) {
+        self.state.lock().unwrap().org.allow_role(arn);
+    }
+
+    /// Where `account` is, once it joined.
+    pub fn parent_of(&self, account: &str) -> Option<String> {
+        let account = AccountId::parse(account).ok()?;
+        self.state.lock().unwrap().org.parent_of(&account)
+    }
+
+    pub fn tags_of(&self, account: &str) -> Vec<Tag> {
+        let account = AccountId::parse(account).expect("an account id");
+        self.state.lock().unwrap().org.tags_of(&account)
     }
 
     pub fn total_calls(&self) -> usize {
@@ -361,5 +402,91 @@ impl Organizations for FakeOrganizations {
             handshakes,
             next_token,
         })
+    }
+
+    async fn list_roots(&self) -> Result<Vec<String>, AwsError> {
+        self.fault(&mut self.state.lock().unwrap())?;
+        Ok(vec![ROOT.to_string()])
+    }
+
+    async fn describe_organizational_unit(&self, id: &ParentId) -> Result<(), AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        s.org.describe_ou(id)
+    }
+
+    async fn assume_role(
+        &self,
+        role: &AcceptRole,
+        _session: &str,
+        _external_id: Option<&ExternalId>,
+    ) -> Result<MemberCredentials, AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        s.org.can_assume(role)?;
+        Ok(MemberCredentials {
+            access_key_id: "FAKEKEY".into(),
+            secret_access_key: "fake-secret".into(),
+            session_token: "fake-token".into(),
+            expiration: None,
+        })
+    }
+
+    async fn accept_handshake(
+        &self,
+        id: &HandshakeId,
+        _member: &MemberCredentials,
+    ) -> Result<Handshake, AwsError> {
+        self.calls.accept.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        let h = s.handshakes.get_mut(id.as_str()).ok_or_else(|| {
+            AwsError::new("HandshakeNotFoundException", None, "no such handshake")
+        })?;
+        if h.state != HandshakeState::Open {
+            return Err(AwsError::new(
+                "InvalidHandshakeTransitionException",
+                None,
+                "not open",
+            ));
+        }
+        h.state = HandshakeState::Accepted;
+        let h = h.clone();
+        if let Some(p) = h.guess_target() {
+            s.org.join(&p.id);
+        }
+        Ok(h)
+    }
+
+    async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        Ok(s.org.parent_of(account))
+    }
+
+    async fn move_account(
+        &self,
+        account: &AccountId,
+        from: &str,
+        to: &ParentId,
+    ) -> Result<(), AwsError> {
+        self.calls.move_account.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        s.org.move_account(account, from, to)
+    }
+
+    async fn list_account_tags(&self, account: &AccountId) -> Result<Vec<Tag>, AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        Ok(s.org.tags_of(account))
+    }
+
+    async fn tag_account(&self, account: &AccountId, tags: &[Tag]) -> Result<(), AwsError> {
+        self.calls.tag.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        s.org.tag(account, tags);
+        Ok(())
     }
 }

@@ -1,0 +1,120 @@
+//! Decorators of `Organizations`: something done around every AWS call
+//! (measuring it, spending the request budget), written once for every
+//! operation of the trait.
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use async_trait::async_trait;
+
+use super::{AwsError, HandshakePage, MemberCredentials, Operation, Organizations};
+use crate::domain::{
+    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,
+};
+
+/// One AWS call, not yet started.
+pub type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
+
+/// What a decorator does around each call of `op`: it decides whether and
+/// when `call` runs, and sees its result.
+pub trait Around: Send + Sync + 'static {
+    fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T>;
+}
+
+/// `inner`, with `around` around each of its calls.
+pub struct Decorated<A> {
+    inner: Arc<dyn Organizations>,
+    around: A,
+}
+
+impl<A: Around> Decorated<A> {
+    pub fn with(inner: Arc<dyn Organizations>, around: A) -> Self {
+        Self { inner, around }
+    }
+}
+
+#[async_trait]
+impl<A: Around> Organizations for Decorated<A> {
+    async fn invite_account(&self, invitation: &Invitation) -> Result<Handshake, AwsError> {
+        let call = self.inner.invite_account(invitation);
+        self.around
+            .around(Operation::InviteAccountToOrganization, call)
+            .await
+    }
+
+    async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        let call = self.inner.describe_handshake(id);
+        self.around.around(Operation::DescribeHandshake, call).await
+    }
+
+    async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError> {
+        let call = self.inner.cancel_handshake(id);
+        self.around.around(Operation::CancelHandshake, call).await
+    }
+
+    async fn list_invite_handshakes(
+        &self,
+        next_token: Option<String>,
+    ) -> Result<HandshakePage, AwsError> {
+        let call = self.inner.list_invite_handshakes(next_token);
+        self.around
+            .around(Operation::ListHandshakesForOrganization, call)
+            .await
+    }
+
+    async fn list_roots(&self) -> Result<Vec<String>, AwsError> {
+        let call = self.inner.list_roots();
+        self.around.around(Operation::ListRoots, call).await
+    }
+
+    async fn describe_organizational_unit(&self, id: &ParentId) -> Result<(), AwsError> {
+        let call = self.inner.describe_organizational_unit(id);
+        self.around
+            .around(Operation::DescribeOrganizationalUnit, call)
+            .await
+    }
+
+    async fn assume_role(
+        &self,
+        role: &AcceptRole,
+        session: &str,
+        external_id: Option<&ExternalId>,
+    ) -> Result<MemberCredentials, AwsError> {
+        let call = self.inner.assume_role(role, session, external_id);
+        self.around.around(Operation::AssumeRole, call).await
+    }
+
+    async fn accept_handshake(
+        &self,
+        id: &HandshakeId,
+        member: &MemberCredentials,
+    ) -> Result<Handshake, AwsError> {
+        let call = self.inner.accept_handshake(id, member);
+        self.around.around(Operation::AcceptHandshake, call).await
+    }
+
+    async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError> {
+        let call = self.inner.list_parents(account);
+        self.around.around(Operation::ListParents, call).await
+    }
+
+    async fn move_account(
+        &self,
+        account: &AccountId,
+        from: &str,
+        to: &ParentId,
+    ) -> Result<(), AwsError> {
+        let call = self.inner.move_account(account, from, to);
+        self.around.around(Operation::MoveAccount, call).await
+    }
+
+    async fn list_account_tags(&self, account: &AccountId) -> Result<Vec<Tag>, AwsError> {
+        let call = self.inner.list_account_tags(account);
+        self.around
+            .around(Operation::ListTagsForResource, call)
+            .await
+    }
+
+    async fn tag_account(&self, account: &AccountId, tags: &[Tag]) -> Result<(), AwsError> {
+        let call = self.inner.tag_account(account, tags);
+        self.around.around(Operation::TagResource, call).await
+    }
+}

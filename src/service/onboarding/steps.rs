@@ -1,0 +1,216 @@
+//! The three steps, each idempotent: run again after a crash, it finds
+//! its effect already there and succeeds without doing it twice.
+use tracing::info;
+
+use super::Done;
+use crate::{
+    aws::{AwsError, AwsErrorKind},
+    domain::{AccountId, HandshakeRecord, HandshakeState, Onboarding, Tag},
+    service::{Error, Invitations},
+    store::Known,
+};
+
+/// Who cancels an invitation its onboarding's role could not accept.
+const CANCELED_BY: &str = "org-invites (onboarding: accept failed)";
+
+impl Invitations {
+    /// AssumeRole into the invited account, then AcceptHandshake as it. An
+    /// invitation already accepted (a retry, or a person was quicker) is
+    /// success; one that ended otherwise makes the step moot.
+    pub(super) async fn accept(
+        &self,
+        record: &HandshakeRecord,
+        onboarding: &Onboarding,
+    ) -> Result<Done, AwsError> {
+        let Some(role) = &onboarding.spec.accept_role else {
+            return Ok(Done::Succeeded);
+        };
+        let id = &record.handshake.id;
+        let session = session_name(
+            record
+                .request_id
+                .as_deref()
+                .unwrap_or(record.handshake.id.as_str()),
+        );
+        let member = self
+            .aws
+            .assume_role(role, &session, onboarding.spec.external_id.as_ref())
+            .await?;
+        let handshake = match self.aws.accept_handshake(id, &member).await {
+            Ok(h) => h,
+            // Already closed: which way, AWS says.
+            Err(e)
+                if matches!(
+                    e.kind,
+                    AwsErrorKind::HandshakeAlreadyInState
+                        | AwsErrorKind::InvalidHandshakeTransition
+                ) =>
+            {
+                self.aws.describe_handshake(id).await?
+            }
+            Err(e) => return Err(e),
+        };
+        let accepted = handshake.state == HandshakeState::Accepted;
+        self.record_aws(&handshake, None).await?;
+        if accepted {
+            info!(
+                handshake_id = id.as_str(),
+                "accepted through the invited account's role"
+            );
+            Ok(Done::Succeeded)
+        } else if handshake.state.is_terminal() {
+            Ok(Done::Moot)
+        } else {
+            Err(AwsError::with_kind(
+                AwsErrorKind::Service,
+                "NotAccepted",
+                "AcceptHandshake answered, but the handshake is not ACCEPTED yet",
+            ))
+        }
+    }
+
+    /// ListParents, then MoveAccount from there to the destination unless
+    /// the account is there already.
+    pub(super) async fn place(
+        &self,
+        record: &HandshakeRecord,
+        onboarding: &mut Onboarding,
+    ) -> Result<Done, AwsError> {
+        let account = account_of(record)?;
+        let destination = &onboarding.spec.destination;
+        let Some(parent) = self.aws.list_parents(&account).await? else {
+            // Not listed in the organization yet (AWS is eventually consistent).
+            return Err(AwsError::with_kind(
+                AwsErrorKind::Service,
+                "AccountNotListedYet",
+                "the accepted account is not listed under any parent yet",
+            ));
+        };
+        if parent != destination.as_str() {
+            match self.aws.move_account(&account, &parent, destination).await {
+                Ok(()) => {}
+                // Moved meanwhile (by a retry whose answer was lost, or by
+                // someone else): the next attempt looks again.
+                Err(e) if e.kind == AwsErrorKind::SourceParentNotFound => {
+                    return Err(AwsError {
+                        kind: AwsErrorKind::ConcurrentModification,
+                        ..e
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+            info!(
+                handshake_id = record.handshake.id.as_str(),
+                "account moved to its destination"
+            );
+        }
+        onboarding.parent_id = Some(destination.as_str().to_string());
+        Ok(Done::Succeeded)
+    }
+
+    /// ListTagsForResource, then TagResource with the requested tags the
+    /// account lacks (AWS attaches invite tags on acceptance; not every
+    /// endpoint does).
+    pub(super) async fn tag(&self, record: &HandshakeRecord) -> Result<Done, AwsError> {
+        let wanted: Vec<Tag> = record.tags.iter().cloned().collect();
+        if wanted.is_empty() {
+            return Ok(Done::Succeeded);
+        }
+        let account = account_of(record)?;
+        let have = self.aws.list_account_tags(&account).await?;
+        let missing: Vec<Tag> = wanted.into_iter().filter(|t| !have.contains(t)).collect();
+        if !missing.is_empty() {
+            self.aws.tag_account(&account, &missing).await?;
+        }
+        Ok(Done::Succeeded)
+    }
+
+    /// Cancels an invitation whose onboarding asked for that on a failed
+    /// acceptance, and records it.
+    pub(super) async fn cancel_for_onboarding(
+        &self,
+        record: &HandshakeRecord,
+    ) -> Result<(), AwsError> {
+        let handshake = match self.aws.cancel_handshake(&record.handshake.id).await {
+            Ok(h) => h,
+            Err(e)
+                if matches!(
+                    e.kind,
+                    AwsErrorKind::HandshakeAlreadyInState
+                        | AwsErrorKind::InvalidHandshakeTransition
+                ) =>
+            {
+                self.aws.describe_handshake(&record.handshake.id).await?
+            }
+            Err(e) => return Err(e),
+        };
+        self.record_aws(&handshake, Some(CANCELED_BY.to_string()))
+            .await
+    }
+
+    /// Records what AWS said of a handshake; a database error becomes a
+    /// passing AWS-shaped error so the step is tried again.
+    async fn record_aws(
+        &self,
+        handshake: &crate::domain::Handshake,
+        canceled_by: Option<String>,
+    ) -> Result<(), AwsError> {
+        let known = Known {
+            canceled_by,
+            ..Known::from_aws(handshake)
+        };
+        self.store
+            .save_handshake(handshake, &known)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let e = Error::from(e);
+                AwsError::with_kind(AwsErrorKind::Unreachable, "NotRecorded", e.to_string())
+            })
+    }
+}
+
+/// The invited account: the target for an ACCOUNT invitation; for an
+/// EMAIL one, the account AWS lists as a party once it joined.
+fn account_of(record: &HandshakeRecord) -> Result<AccountId, AwsError> {
+    let id = record
+        .target
+        .as_ref()
+        .filter(|t| t.kind == crate::domain::PartyType::Account)
+        .map(|t| t.id.as_str())
+        .or_else(|| record.handshake.invited_account());
+    id.and_then(|id| AccountId::parse(id).ok()).ok_or_else(|| {
+        AwsError::with_kind(
+            AwsErrorKind::Other,
+            "AccountIdUnknown",
+            "the handshake names no account id for the invited party",
+        )
+    })
+}
+
+/// The STS session name, naming the request: `org-invites-<request_id>`,
+/// in the characters STS allows, at most 64.
+fn session_name(request: &str) -> String {
+    let cleaned: String = format!("org-invites-{request}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    cleaned.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_what_sts_takes() {
+        assert_eq!(session_name("abc:1"), "org-invites-abc.1");
+        assert_eq!(session_name(&"x".repeat(80)).len(), 64);
+    }
+}
