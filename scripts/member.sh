@@ -1,23 +1,64 @@
 #!/usr/bin/env bash
-# Acts as the invited account in the local stack of scripts/dev.sh:
+# The other side of the local stack of scripts/dev.sh, in fakecloud:
 #   scripts/member.sh accept|decline HANDSHAKE_ID ACCOUNT_ID
+#       act as the invited account
+#   scripts/member.sh create-role ACCOUNT_ID ROLE_NAME [EXTERNAL_ID]
+#       make a role in the invited account that trusts the management
+#       account (what --accept-role names)
+#   scripts/member.sh create-ou NAME
+#       make an organizational unit under the root; prints its id
 # fakecloud reads the access key to choose the account (it does not check
 # signatures); create-admin gives a key for ACCOUNT_ID.
 set -euo pipefail
-action=${1:-}; handshake=${2:-}; account=${3:-}
-case "$action" in accept) op=AcceptHandshake ;; decline) op=DeclineHandshake ;;
-  *) echo "usage: $0 accept|decline HANDSHAKE_ID ACCOUNT_ID" >&2; exit 2 ;; esac
-[ -n "$handshake" ] && [ -n "$account" ] || { echo "usage: $0 $action HANDSHAKE_ID ACCOUNT_ID" >&2; exit 2; }
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
 env_file=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 [ -f "$env_file" ] || { echo "no local stack: start scripts/dev.sh first" >&2; exit 1; }
 # shellcheck disable=SC1090
 source "$env_file"
-key=$(curl -fsS -X POST "$AWS_ENDPOINT_URL/_fakecloud/iam/create-admin" -H 'Content-Type: application/json' \
-  -d "{\"accountId\":\"$account\",\"userName\":\"admin\"}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["accessKeyId"])')
-curl -sS -X POST "$AWS_ENDPOINT_URL/" \
-  -H 'Content-Type: application/x-amz-json-1.1' \
-  -H "X-Amz-Target: AWSOrganizationsV20161128.$op" \
-  -H "Authorization: AWS4-HMAC-SHA256 Credential=$key/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0" \
-  -d "{\"HandshakeId\":\"$handshake\"}"
-echo
+MANAGEMENT_ACCOUNT=123456789012
+
+json() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
+
+member_key() {
+  curl -fsS -X POST "$AWS_ENDPOINT_URL/_fakecloud/iam/create-admin" -H 'Content-Type: application/json' \
+    -d "{\"accountId\":\"$1\",\"userName\":\"admin\"}" | json 'v["accessKeyId"]'
+}
+
+# An Organizations call: as the management account, or signed with key $3.
+org() {
+  local auth=()
+  [ -n "${3:-}" ] && auth=(-H "Authorization: AWS4-HMAC-SHA256 Credential=$3/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0")
+  curl -fsS -X POST "$AWS_ENDPOINT_URL/" -H 'Content-Type: application/x-amz-json-1.1' \
+    -H "X-Amz-Target: AWSOrganizationsV20161128.$1" "${auth[@]}" -d "$2"
+}
+
+case "${1:-}" in
+  accept | decline)
+    [ $# -eq 3 ] || usage
+    op=AcceptHandshake; [ "$1" = decline ] && op=DeclineHandshake
+    org "$op" "{\"HandshakeId\":\"$2\"}" "$(member_key "$3")"
+    echo
+    ;;
+  create-role)
+    [ $# -ge 3 ] && [ $# -le 4 ] || usage
+    account=$2; role=$3; external_id=${4:-}
+    condition=""
+    [ -n "$external_id" ] && condition=",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"$external_id\"}}"
+    trust="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$MANAGEMENT_ACCOUNT:root\"},\"Action\":\"sts:AssumeRole\"$condition}]}"
+    key=$(member_key "$account")
+    curl -fsS -o /dev/null -X POST "$AWS_ENDPOINT_URL/" \
+      -H "Authorization: AWS4-HMAC-SHA256 Credential=$key/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0" \
+      --data-urlencode Action=CreateRole --data-urlencode Version=2010-05-08 \
+      --data-urlencode "RoleName=$role" --data-urlencode "AssumeRolePolicyDocument=$trust"
+    echo "arn:aws:iam::$account:role/$role"
+    ;;
+  create-ou)
+    [ $# -eq 2 ] || usage
+    root=$(org ListRoots '{}' | json 'v["Roots"][0]["Id"]')
+    org CreateOrganizationalUnit "{\"ParentId\":\"$root\",\"Name\":\"$2\"}" | json 'v["OrganizationalUnit"]["Id"]'
+    ;;
+  *) usage ;;
+esac

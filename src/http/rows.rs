@@ -33,6 +33,7 @@ pub fn row(r: &HandshakeRecord) -> Value {
         "requested_time": time(h.requested_time),
         "expiration_time": time(h.expiration_time),
         "requested_by": r.requested_by.as_deref().unwrap_or_default(),
+        "onboarding": r.onboarding.as_ref().map(|o| o.status.as_str()),
     })
 }
 

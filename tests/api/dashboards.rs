@@ -378,6 +378,43 @@ async fn the_status_page_counts_a_change_to_a_handshake_it_does_not_show() {
         .await;
 }
 
+/// The page shows each handshake's onboarding as it goes.
+#[tokio::test]
+async fn the_status_page_shows_onboarding_pending_then_complete_in_chromium() {
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let account = random_account_id();
+    let ou = app.aws.create_ou("Dashboards").await;
+    let h = app
+        .invite(pb::InviteAccountRequest {
+            onboarding: Some(pb::OnboardingSpec {
+                destination_parent_id: ou.clone(),
+                ..Default::default()
+            }),
+            ..invite_account(&account)
+        })
+        .await
+        .unwrap();
+    let screenshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/browser/status-page-onboarding.png"
+    );
+    let mut browser = StatusPageBrowser::open(&app, "/", &h.id, screenshot, Some("onboarding"));
+    assert_eq!(
+        browser.says().await,
+        "SEEN OPEN",
+        "OPEN, onboarding PENDING"
+    );
+    app.aws.accept(&account, &h.id).await;
+    assert_eq!(browser.says().await, "SEEN COMPLETE");
+    browser
+        .ends_seeing_accepted_with("OPEN=0,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0")
+        .await;
+    assert_eq!(
+        app.aws.parent_of(&account).await.as_deref(),
+        Some(ou.as_str())
+    );
+}
+
 async fn browser_says<R: tokio::io::AsyncBufRead + Unpin>(
     lines: &mut tokio::io::Lines<R>,
 ) -> String {

@@ -427,3 +427,136 @@ async fn a_leader_lost_before_move_account_is_finished_by_the_next() {
 async fn a_leader_lost_after_move_account_is_finished_without_moving_again() {
     a_leader_lost_mid_onboarding_is_finished_by_the_next(Hang::AfterTheCall).await;
 }
+
+/// Fails the first MoveAccount with a 5xx, before it reaches AWS.
+struct FirstMoveFails(AtomicUsize);
+
+impl Around for FirstMoveFails {
+    fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
+        Box::pin(async move {
+            if op == Operation::MoveAccount && self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(org_invites::aws::AwsError::new(
+                    "ServiceException",
+                    None,
+                    "injected 5xx",
+                ));
+            }
+            call.await
+        })
+    }
+}
+
+/// A passing error (a 5xx) is retried with backoff, shown as another
+/// attempt of the step, and onboarding completes (the in-process fake).
+#[tokio::test]
+async fn a_passing_error_is_retried_and_onboarding_completes() {
+    use org_invites::aws::fake::FakeOrganizations;
+    let fake = Arc::new(FakeOrganizations::new());
+    let ou = "ou-fake0-00000001";
+    fake.add_ou(ou);
+    let account = random_account_id();
+    fake.allow_role(&format!("arn:aws:iam::{account}:role/{ROLE}"));
+    let aws = Arc::new(Decorated::with(
+        fake.clone(),
+        FirstMoveFails(AtomicUsize::new(0)),
+    ));
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            aws: Some(aws),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let h = app
+        .invite(onboarding(
+            &account,
+            ou,
+            ROLE,
+            pb::OnAcceptFailure::LeaveOpen,
+        ))
+        .await
+        .unwrap();
+    let watched = watch_to_the_end(&app, &h.id).await;
+    assert_eq!(
+        status_of(watched.last().unwrap()),
+        Some(pb::OnboardingStatus::Complete)
+    );
+    let o = get(&app, &h.id).await.onboarding.unwrap();
+    let place = o
+        .steps
+        .iter()
+        .find(|s| s.step() == pb::OnboardingStepKind::Place)
+        .unwrap();
+    assert_eq!(place.attempts, 2, "{place:?}");
+    assert!(place.error.is_none(), "cleared once it succeeded");
+    assert_eq!(fake.parent_of(&account).as_deref(), Some(ou));
+    assert_eq!(fake.calls.move_account.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.tags_of(&account).len(), 2);
+}
+
+/// The README's local-stack commands: scripts/member.sh makes the OU and
+/// the role that an onboarding invitation then uses, and accepts as a member.
+#[tokio::test]
+async fn the_member_script_makes_the_ou_and_the_role_the_readme_uses() {
+    let app = spawn_app().await;
+    let env = std::env::temp_dir().join(format!("member-env-{}", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &env,
+        format!("export AWS_ENDPOINT_URL={}\n", app.aws.endpoint),
+    )
+    .unwrap();
+    let member = |args: Vec<String>| {
+        let env = env.clone();
+        async move {
+            let out = tokio::process::Command::new("bash")
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/member.sh"))
+                .args(&args)
+                .env("ORG_INVITES_DEV_ENV", env)
+                .output()
+                .await
+                .expect("bash runs");
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        }
+    };
+    let ou = member(vec!["create-ou".into(), "Workloads".into()]).await;
+    assert!(ou.starts_with("ou-"), "{ou}");
+    let account = random_account_id();
+    let arn = member(vec!["create-role".into(), account.clone(), ROLE.into()]).await;
+    assert_eq!(arn, format!("arn:aws:iam::{account}:role/{ROLE}"));
+
+    let h = app
+        .invite(onboarding(
+            &account,
+            &ou,
+            ROLE,
+            pb::OnAcceptFailure::LeaveOpen,
+        ))
+        .await
+        .unwrap();
+    let watched = watch_to_the_end(&app, &h.id).await;
+    assert_eq!(
+        status_of(watched.last().unwrap()),
+        Some(pb::OnboardingStatus::Complete)
+    );
+    assert_eq!(
+        app.aws.parent_of(&account).await.as_deref(),
+        Some(ou.as_str())
+    );
+
+    // And as the invited account of a plain invitation.
+    let other = random_account_id();
+    let plain = app.invite(invite_account(&other)).await.unwrap();
+    member(vec!["accept".into(), plain.id.clone(), other]).await;
+    let watched = watch_to_the_end(&app, &plain.id).await;
+    assert_eq!(
+        state_of(watched.last().unwrap()),
+        pb::HandshakeState::Accepted
+    );
+    let _ = std::fs::remove_file(env);
+}

@@ -43,38 +43,46 @@ async function screenshot(page, file) {
   await page.screenshot({ path: file, fullPage: true, type });
 }
 
-// The state cell text of the row, or null while the row is absent. Compares data-id
-// directly instead of building a CSS selector, so no escaping is needed.
-function stateText(page, id) {
-  return page.evaluate((id) => {
+// The text of the row's cell of class `cls`, or null while the row is absent. Compares
+// data-id directly instead of building a CSS selector, so no escaping is needed.
+function cellText(page, id, cls) {
+  return page.evaluate(([id, cls]) => {
     for (const tr of document.querySelectorAll('tr[data-id]')) {
-      if (tr.dataset.id === id) return tr.querySelector('.state')?.textContent.trim() ?? null;
+      if (tr.dataset.id === id) return tr.querySelector('.' + cls)?.textContent.trim() ?? null;
     }
     return null;
-  }, id);
+  }, [id, cls]);
 }
 
-async function waitForState(page, id, want, timeout) {
+function stateText(page, id) {
+  return cellText(page, id, 'state');
+}
+
+async function waitForCell(page, id, cls, want, timeout) {
   try {
     await page.waitForFunction(
-      ([id, want]) => {
+      ([id, cls, want]) => {
         for (const tr of document.querySelectorAll('tr[data-id]')) {
-          if (tr.dataset.id === id) return tr.querySelector('.state')?.textContent.trim() === want;
+          if (tr.dataset.id === id) return tr.querySelector('.' + cls)?.textContent.trim() === want;
         }
         return false;
       },
-      [id, want],
+      [id, cls, want],
       { timeout },
     );
   } catch (err) {
-    const now = await stateText(page, id).catch(() => undefined);
+    const now = await cellText(page, id, cls).catch(() => undefined);
     const conn = await page.textContent('#conn').catch(() => undefined);
     throw new Error(
-      `row ${id} did not show ${want} within ${timeout / 1000} s ` +
-        `(state cell: ${now === null ? 'no such row' : JSON.stringify(now)}, #conn: ${JSON.stringify(conn)}): ` +
+      `row ${id} did not show ${cls} ${want} within ${timeout / 1000} s ` +
+        `(${cls} cell: ${now === null ? 'no such row' : JSON.stringify(now)}, #conn: ${JSON.stringify(conn)}): ` +
         err.message.split('\n')[0],
     );
   }
+}
+
+function waitForState(page, id, want, timeout) {
+  return waitForCell(page, id, 'state', want, timeout);
 }
 
 async function main() {
@@ -108,10 +116,16 @@ async function main() {
       await emit('SEEN LIVE');
     } else {
       await waitForState(page, id, 'OPEN', OPEN_TIMEOUT_MS);
+      if (mode === 'onboarding') await waitForCell(page, id, 'onboarding', 'PENDING', OPEN_TIMEOUT_MS);
       await emit('SEEN OPEN');
     }
 
     await waitForState(page, id, 'ACCEPTED', ACCEPTED_TIMEOUT_MS);
+    if (mode === 'onboarding') {
+      // Placement and tags follow the acceptance, each shown as it happens.
+      await waitForCell(page, id, 'onboarding', 'COMPLETE', ACCEPTED_TIMEOUT_MS);
+      await emit('SEEN COMPLETE');
+    }
     // Counts are updated in the same event handler as the row; the short wait only guards
     // against a future page that renders them separately.
     try {
