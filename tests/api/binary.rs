@@ -162,6 +162,62 @@ async fn server_logs_never_show_tokens_notes_or_party_ids() {
     }
 }
 
+/// An onboarding whose role cannot be assumed fails with AWS's AccessDenied,
+/// whose message names the invited account's role: the log names the error,
+/// never the account id or the external id.
+#[tokio::test]
+async fn onboarding_failures_log_no_party_ids_or_external_ids() {
+    use org_invites::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
+    let server = ServerProcess::start(&["--insecure-no-auth"], &[("RUST_LOG", "debug")]).await;
+    let _health = server.serving().await;
+    let mut client = InvitationServiceClient::new(server.channel().await);
+    let account = random_account_id();
+    let root = server._fakecloud.root_id().await;
+    let h = client
+        .invite_account(pb::InviteAccountRequest {
+            onboarding: Some(pb::OnboardingSpec {
+                destination_parent_id: root,
+                accept_role: "NoSuchRole".into(),
+                external_id: "ext-secret-789".into(),
+                on_accept_failure: pb::OnAcceptFailure::LeaveOpen as i32,
+            }),
+            ..invite_account(&account)
+        })
+        .await
+        .expect("the invitation is sent")
+        .into_inner()
+        .handshake
+        .unwrap();
+    // Waits for the onboarding to fail: the handshake stays OPEN, so the
+    // org-wide stream is read until this handshake's FAILED arrives.
+    let mut all = client
+        .watch_handshakes(pb::WatchHandshakesRequest {
+            resume_token: org_invites::watch::encode_resume_token(0),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    loop {
+        let e = next_event(&mut all).await.expect("events go on");
+        let o = e.handshake.as_ref().and_then(|x| x.onboarding.clone());
+        if e.handshake.as_ref().map(|x| x.id.as_str()) == Some(h.id.as_str())
+            && o.is_some_and(|o| o.status == pb::OnboardingStatus::Failed as i32)
+        {
+            break;
+        }
+    }
+    let all = server.stop_and_read_log().await;
+    assert!(
+        all.contains("onboarding failed"),
+        "the log is read to its end"
+    );
+    assert!(all.contains("AccessDenied"), "the log names the error");
+    for secret in [account.as_str(), "ext-secret-789"] {
+        assert!(!all.contains(secret), "{secret} is in the log");
+    }
+}
+
 /// The built binary, serving on a fresh database with its own fakecloud;
 /// its JSON log lines are kept as they come.
 struct ServerProcess {

@@ -143,9 +143,17 @@ impl Invitations {
             Err(e) if e.is_transient() => {
                 self.metrics.onboarding_step(step.as_str(), "retry");
                 let wait = backoff(onboarding.attempts());
-                warn!(handshake_id = record.handshake.id.as_str(), step = step.as_str(),
-                      attempts = onboarding.attempts(), error = %e, retry_in_s = wait.as_secs(),
-                      "onboarding step failed; retrying");
+                // The error's name and reason only: AWS's messages may name
+                // the invited account (a party id), which logs never show.
+                warn!(
+                    handshake_id = record.handshake.id.as_str(),
+                    step = step.as_str(),
+                    attempts = onboarding.attempts(),
+                    aws_error = e.code.as_str(),
+                    reason = e.reason.as_deref(),
+                    retry_in_s = wait.as_secs(),
+                    "onboarding step failed; retrying"
+                );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 onboarding.will_retry(step_error(&e), retry_at);
                 Ok((self.save(&record, &onboarding, false).await?, false))
@@ -164,15 +172,24 @@ impl Invitations {
         e: &AwsError,
     ) -> Result<(HandshakeRecord, bool), Error> {
         let now = Utc::now();
-        warn!(handshake_id = record.handshake.id.as_str(), step = step.as_str(), error = %e,
-              "onboarding failed");
+        warn!(
+            handshake_id = record.handshake.id.as_str(),
+            step = step.as_str(),
+            aws_error = e.code.as_str(),
+            reason = e.reason.as_deref(),
+            "onboarding failed"
+        );
         let mut failed = onboarding.clone();
         failed.failed(step_error(e), now);
         if failed.cancels_on_failure() && record.handshake.state == HandshakeState::Open {
             if let Err(cancel) = self.cancel_for_onboarding(&record).await {
                 let wait = backoff(onboarding.attempts());
-                warn!(handshake_id = record.handshake.id.as_str(), error = %cancel,
-                      "could not cancel the invitation the role could not accept; retrying");
+                warn!(
+                    handshake_id = record.handshake.id.as_str(),
+                    aws_error = cancel.code.as_str(),
+                    reason = cancel.reason.as_deref(),
+                    "could not cancel the invitation the role could not accept; retrying"
+                );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 onboarding.will_retry(step_error(e), retry_at);
                 return Ok((self.save(&record, &onboarding, false).await?, false));
