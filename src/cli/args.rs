@@ -14,7 +14,8 @@ pub enum ClientCommand {
     /// Cancel an open handshake (`cancel-handshake`).
     Cancel(IdArgs),
     /// Print a handshake, then each change, until it is ACCEPTED, DECLINED,
-    /// CANCELED or EXPIRED (exit 0, 3, 4, 5).
+    /// CANCELED or EXPIRED (exit 0, 3, 4, 5) and, when it has an onboarding,
+    /// until that is COMPLETE (0) or FAILED (6).
     Watch(IdArgs),
     /// Print every change in the organization as it happens.
     WatchAll(WatchAllArgs),
@@ -117,8 +118,25 @@ pub struct InviteArgs {
     /// nothing new. A fresh one is made when none is given.
     #[arg(long)]
     pub request_id: Option<String>,
+    /// Once the account accepts, move it here: a root (r-...) or an
+    /// organizational unit (ou-...). Asks for onboarding.
+    #[arg(long, value_name = "ID")]
+    pub destination_parent_id: Option<String>,
+    /// A role in the invited account that trusts the management account,
+    /// by name or ARN: the service assumes it and accepts the invitation
+    /// (ACCOUNT targets; needs --destination-parent-id).
+    #[arg(long, value_name = "NAME")]
+    pub accept_role: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[arg(long, allow_hyphen_values = true)]
+    pub external_id: Option<String>,
+    /// When the role cannot accept: leave-open (a person still can; the
+    /// default) or cancel the invitation. LEAVE_OPEN and CANCEL work too.
+    #[arg(long, value_name = "leave-open|cancel")]
+    pub on_accept_failure: Option<String>,
     /// Wait until the handshake is ACCEPTED (exit 0), DECLINED (3),
-    /// CANCELED (4) or EXPIRED (5), printing each change.
+    /// CANCELED (4) or EXPIRED (5), printing each change; with onboarding,
+    /// until that is COMPLETE (0) or FAILED (6).
     #[arg(long)]
     pub wait: bool,
     #[command(flatten)]

@@ -222,7 +222,9 @@ impl Conn {
 
 const MASKED: &str = "<masked>";
 
-/// A copy safe to print: notes, which may be personal, are replaced.
+/// A copy safe to print: notes, which may be personal, and the external id
+/// of an onboarding's role (which the server does not log either) are
+/// replaced.
 pub trait Mask {
     fn masked(&self) -> Self;
 }
@@ -233,7 +235,16 @@ impl Mask for pb::InviteAccountRequest {
         if !r.notes.is_empty() {
             r.notes = MASKED.into();
         }
+        if let Some(o) = &mut r.onboarding {
+            mask_external_id(o);
+        }
         r
+    }
+}
+
+fn mask_external_id(spec: &mut pb::OnboardingSpec) {
+    if !spec.external_id.is_empty() {
+        spec.external_id = MASKED.into();
     }
 }
 
@@ -252,6 +263,9 @@ impl Mask for pb::Handshake {
             h.notes = MASKED.into();
         }
         resources(&mut h.resources);
+        if let Some(spec) = h.onboarding.as_mut().and_then(|o| o.spec.as_mut()) {
+            mask_external_id(spec);
+        }
         h
     }
 }
@@ -339,6 +353,32 @@ mod tests {
         let shown = format!("{:?}", with_notes.masked());
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("juan@example.com"));
+    }
+
+    #[test]
+    fn external_ids_never_reach_the_debug_trace() {
+        let spec = pb::OnboardingSpec {
+            destination_parent_id: "ou-ab12-cdef3456".into(),
+            accept_role: "OrgInvitesAccept".into(),
+            external_id: "ext-secret".into(),
+            on_accept_failure: 0,
+        };
+        let req = pb::InviteAccountRequest {
+            onboarding: Some(spec.clone()),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", req.masked());
+        assert!(!shown.contains("ext-secret"), "{shown}");
+        assert!(shown.contains("OrgInvitesAccept"), "{shown}");
+        let mut h = crate::cli::shape::tests::onboarding_example();
+        h.onboarding.as_mut().unwrap().spec = Some(spec);
+        let event = pb::HandshakeEvent {
+            handshake: Some(h),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", event.masked());
+        assert!(!shown.contains("ext-secret"), "{shown}");
+        assert!(shown.contains("ou-ab12-cdef3456"), "{shown}");
     }
 
     #[test]

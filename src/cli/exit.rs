@@ -1,4 +1,4 @@
-//! Exit codes (the AWS CLI's, plus one per unhappy terminal state) and how
+//! Exit codes (the AWS CLI's, plus one per unhappy ending of a wait) and how
 //! errors are shown: the gRPC code, the AWS error name and reason, each bad
 //! field, and a one-line hint.
 use std::fmt::Write as _;
@@ -13,6 +13,10 @@ pub const DECLINED: u8 = 3;
 pub const CANCELED: u8 = 4;
 /// The handshake ended EXPIRED (`--wait`, `watch`).
 pub const EXPIRED: u8 = 5;
+/// The handshake's onboarding ended FAILED (`--wait`, `watch`), whatever
+/// became of the invitation (still OPEN, CANCELED, or ACCEPTED but not
+/// placed or tagged).
+pub const ONBOARDING_FAILED: u8 = 6;
 /// Interrupted (Ctrl-C), as a shell reports SIGINT.
 pub const INTERRUPTED: u8 = 130;
 /// The command line could not be parsed or a parameter is malformed.
@@ -256,9 +260,19 @@ mod tests {
         );
         assert_eq!(CliError::Other(String::new()).code(), 255);
         let codes = [
-            SUCCESS, DECLINED, CANCELED, EXPIRED, USAGE, CONFIG, SERVICE, OTHER,
+            SUCCESS,
+            DECLINED,
+            CANCELED,
+            EXPIRED,
+            ONBOARDING_FAILED,
+            INTERRUPTED,
+            USAGE,
+            CONFIG,
+            SERVICE,
+            OTHER,
         ];
         let mut unique = codes.to_vec();
+        unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), codes.len());
     }

@@ -18,6 +18,73 @@ fn page_list() -> serde_json::Value {
     ]})
 }
 
+/// A watch event of a handshake with an onboarding: objects and a list of
+/// objects (one with a member the others lack) nested three deep.
+fn onboarding_event() -> serde_json::Value {
+    let e = crate::proto::v1::HandshakeEvent {
+        handshake: Some(shape::tests::onboarding_example()),
+        previous_state: crate::proto::v1::HandshakeState::Accepted as i32,
+        resume_token: "tok".into(),
+        observe_time: Some(prost_types::Timestamp {
+            seconds: 1481656462,
+            nanos: 0,
+        }),
+        kind: crate::proto::v1::HandshakeEventKind::Onboarding as i32,
+        ..Default::default()
+    };
+    shape::event_output(&e)
+}
+
+#[test]
+fn an_onboarding_renders_as_the_aws_cli_renders_it() {
+    let event = onboarding_event();
+    assert_eq!(
+        text::render(&event),
+        include_str!("testdata/onboarding_text.txt")
+    );
+    assert_eq!(
+        table::render("WatchHandshake", &event, 80, false),
+        include_str!("testdata/onboarding_table80.txt")
+    );
+    assert_eq!(
+        table::render("WatchHandshake", &event, 200, false),
+        include_str!("testdata/onboarding_table200.txt")
+    );
+    let back: serde_json::Value = serde_norway::from_str(&output::yaml(&event)).unwrap();
+    assert_eq!(back, event);
+}
+
+#[test]
+fn an_onboarding_prints_in_the_models_order_in_json() {
+    let got = output::json(&onboarding_event());
+    let order = [
+        "\"Handshake\"",
+        "\"Resources\"",
+        "\"Onboarding\"",
+        "\"Spec\"",
+        "\"DestinationParentId\"",
+        "\"AcceptRole\"",
+        "\"OnAcceptFailure\"",
+        "\"Status\"",
+        "\"Steps\"",
+        "\"Step\"",
+        "\"StartTimestamp\"",
+        "\"EndTimestamp\"",
+        "\"Attempts\"",
+        "\"ParentId\"",
+        "\"PreviousState\"",
+        "\"ResumeToken\"",
+        "\"ObservedTimestamp\"",
+        "\"Kind\"",
+    ];
+    let at: Vec<usize> = order.iter().map(|k| got.find(k).unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got}");
+    assert!(
+        got.contains("\"AwsError\": \"TooManyRequestsException\",\n"),
+        "{got}"
+    );
+}
+
 #[test]
 fn text_output_matches_the_aws_cli() {
     assert_eq!(text::render(&page()), include_str!("testdata/text.txt"));

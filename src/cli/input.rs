@@ -163,15 +163,38 @@ impl Input {
         Ok(())
     }
 
-    fn member_shape(&self, member: &str) -> &'static Shape {
-        match self.shape {
-            Shape::Structure { members, .. } => members
-                .iter()
-                .find(|m| m.name == member)
-                .map(|m| m.shape)
-                .expect("flags name members of their command's shape"),
-            _ => unreachable!("command inputs are structures"),
+    /// A member of a structure member (`Onboarding.AcceptRole`) given on
+    /// the command line: it wins over the same member in the input file,
+    /// whose other members stay.
+    pub fn set_in(&mut self, member: &str, inner: &str, value: Value) {
+        let outer = self
+            .map
+            .entry(member)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !outer.is_object() {
+            *outer = Value::Object(Map::new());
         }
+        if let Value::Object(m) = outer {
+            m.insert(inner.to_string(), value);
+        }
+    }
+
+    /// Parses `raw` as the shape of `member.inner` and sets it.
+    pub fn set_in_flag(
+        &mut self,
+        member: &str,
+        inner: &str,
+        flag: &str,
+        raw: &str,
+    ) -> Result<(), CliError> {
+        let shape = member_of(member_of(self.shape, member), inner);
+        let v = parse_value(flag, raw, shape)?;
+        self.set_in(member, inner, v);
+        Ok(())
+    }
+
+    fn member_shape(&self, member: &str) -> &'static Shape {
+        member_of(self.shape, member)
     }
 
     /// The parameters, once they fit the shape; typed by `T`'s serde
@@ -187,6 +210,18 @@ impl Input {
         }
         serde_json::from_value(value)
             .map_err(|e| CliError::Usage(format!("Parameter validation failed:\n{e}")))
+    }
+}
+
+/// The shape of a structure's member.
+fn member_of(shape: &'static Shape, member: &str) -> &'static Shape {
+    match shape {
+        Shape::Structure { members, .. } => members
+            .iter()
+            .find(|m| m.name == member)
+            .map(|m| m.shape)
+            .expect("flags name members of their command's shape"),
+        _ => unreachable!("flags name members of structures"),
     }
 }
 

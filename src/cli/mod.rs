@@ -19,7 +19,10 @@ mod watch;
 
 pub use args::{ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, WatchAllArgs};
 pub use commands::run;
-pub use exit::{CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, OTHER, SERVICE, SUCCESS, USAGE};
+pub use exit::{
+    CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, ONBOARDING_FAILED, OTHER, SERVICE, SUCCESS,
+    USAGE,
+};
 pub use output::{Color, Format};
 
 /// A command line clap could not parse: help and version go to stdout with

@@ -70,6 +70,16 @@ static TAG: Shape = Shape::Structure {
         ),
     ],
 };
+pub const ON_ACCEPT_FAILURES: &[&str] = &["LEAVE_OPEN", "CANCEL"];
+static ONBOARDING: Shape = Shape::Structure {
+    doc: "What the service does once the account accepts: move it to its destination, make sure it has the tags, and (with AcceptRole) accept for it.",
+    members: &[
+        member("DestinationParentId", &Shape::String { doc: "Where the account belongs: a root (r-...) or an organizational unit (ou-...) that exists now.", values: &[] }, true),
+        member("AcceptRole", &Shape::String { doc: "A role in the invited account that trusts the management account, by name or ARN: the service assumes it and accepts the invitation (ACCOUNT targets only).", values: &[] }, false),
+        member("ExternalId", &Shape::String { doc: "The external id the role's trust policy asks for (2 to 1224 characters).", values: &[] }, false),
+        member("OnAcceptFailure", &Shape::String { doc: "What becomes of the invitation when the role cannot accept it: left open for a person, or cancelled.", values: ON_ACCEPT_FAILURES }, false),
+    ],
+};
 static HANDSHAKE_ID: Shape = Shape::String {
     doc: "The handshake id: h- followed by 8 to 32 lowercase letters or digits.",
     values: &[],
@@ -86,6 +96,7 @@ pub static INVITE: Shape = Shape::Structure {
         member("Notes", &Shape::String { doc: "Additional information to include in the email to the account owner.", values: &[] }, false),
         member("Tags", &Shape::List { doc: "Tags to attach to the account when it joins the organization.", member: &TAG }, false),
         member("RequestId", &Shape::String { doc: "Makes retries safe: the same id returns the same handshake (1 to 64 of A-Z a-z 0-9 - _ . :).", values: &[] }, false),
+        member("Onboarding", &ONBOARDING, false),
     ],
 };
 pub static BY_ID: Shape = Shape::Structure {
@@ -333,6 +344,27 @@ mod tests {
     }
 
     #[test]
+    fn an_onboarding_is_checked_like_the_other_members() {
+        let v = json!({"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
+                       "Onboarding": {"DestinationParentId": "ou-ab12-cdef3456",
+                                      "AcceptRole": "OrgInvitesAccept",
+                                      "OnAcceptFailure": "CANCEL"}});
+        assert!(validate(&v, &INVITE).is_empty());
+        let v = json!({"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
+                       "Onboarding": {"AcceptRole": 7, "OnAcceptFailure": "RETRY",
+                                      "Destination": "ou-x"}});
+        assert_eq!(
+            validate(&v, &INVITE),
+            [
+                "Missing required parameter in Onboarding: \"DestinationParentId\"",
+                "Invalid type for parameter Onboarding.AcceptRole, value: 7, type: number, valid types: string",
+                "Invalid value for parameter Onboarding.OnAcceptFailure, value: RETRY, valid values: LEAVE_OPEN, CANCEL",
+                "Unknown parameter in Onboarding: \"Destination\", must be one of: DestinationParentId, AcceptRole, ExternalId, OnAcceptFailure",
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_target_is_named() {
         assert_eq!(
             validate(&json!({"Notes": "hi"}), &INVITE),
@@ -345,7 +377,9 @@ mod tests {
         assert_eq!(
             skeleton(&INVITE),
             json!({"Target": {"Id": "", "Type": "ACCOUNT"}, "Notes": "",
-                   "Tags": [{"Key": "", "Value": ""}], "RequestId": ""})
+                   "Tags": [{"Key": "", "Value": ""}], "RequestId": "",
+                   "Onboarding": {"DestinationParentId": "", "AcceptRole": "",
+                                  "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN"}})
         );
     }
 

@@ -1,6 +1,6 @@
 //! The service's messages in the AWS CLI's output shape: `{"Handshake":
-//! {"Id", "Arn", "Parties", ...}}`, enum values by their AWS names,
-//! timestamps as epoch seconds with milliseconds.
+//! {"Id", "Arn", "Parties", ..., "Onboarding"}}`, enum values by their AWS
+//! names, timestamps as epoch seconds with milliseconds.
 use serde_json::{json, Map, Value};
 
 use crate::proto::v1 as pb;
@@ -35,6 +35,77 @@ pub fn handshake(h: &pb::Handshake) -> Value {
         "Resources".into(),
         Value::Array(h.resources.iter().map(resource).collect()),
     );
+    if let Some(o) = &h.onboarding {
+        m.insert("Onboarding".into(), onboarding(o));
+    }
+    Value::Object(m)
+}
+
+/// `{"Spec", "Status", "Steps", "ParentId"}`; what is unset is left out.
+fn onboarding(o: &pb::Onboarding) -> Value {
+    let mut m = Map::new();
+    if let Some(spec) = &o.spec {
+        m.insert("Spec".into(), onboarding_spec(spec));
+    }
+    if let Some(status) = onboarding_status_name(o.status) {
+        m.insert("Status".into(), json!(status));
+    }
+    m.insert(
+        "Steps".into(),
+        Value::Array(o.steps.iter().map(onboarding_step).collect()),
+    );
+    if !o.parent_id.is_empty() {
+        m.insert("ParentId".into(), json!(o.parent_id));
+    }
+    Value::Object(m)
+}
+
+fn onboarding_spec(s: &pb::OnboardingSpec) -> Value {
+    let mut m = Map::new();
+    m.insert("DestinationParentId".into(), json!(s.destination_parent_id));
+    if !s.accept_role.is_empty() {
+        m.insert("AcceptRole".into(), json!(s.accept_role));
+    }
+    if !s.external_id.is_empty() {
+        m.insert("ExternalId".into(), json!(s.external_id));
+    }
+    let failure = aws_name(
+        s.on_accept_failure,
+        pb::OnAcceptFailure::as_str_name,
+        "ON_ACCEPT_FAILURE_",
+    );
+    if let Some(f) = failure {
+        m.insert("OnAcceptFailure".into(), json!(f));
+    }
+    Value::Object(m)
+}
+
+fn onboarding_step(s: &pb::OnboardingStep) -> Value {
+    let mut m = Map::new();
+    let kind = aws_name(
+        s.step,
+        pb::OnboardingStepKind::as_str_name,
+        "ONBOARDING_STEP_KIND_",
+    );
+    if let Some(k) = kind {
+        m.insert("Step".into(), json!(k));
+    }
+    if let Some(t) = &s.start_time {
+        m.insert("StartTimestamp".into(), epoch(t));
+    }
+    if let Some(t) = &s.end_time {
+        m.insert("EndTimestamp".into(), epoch(t));
+    }
+    m.insert("Attempts".into(), json!(s.attempts));
+    if let Some(e) = &s.error {
+        let mut err = Map::new();
+        err.insert("AwsError".into(), json!(e.aws_error));
+        if !e.reason.is_empty() {
+            err.insert("Reason".into(), json!(e.reason));
+        }
+        err.insert("Message".into(), json!(e.message));
+        m.insert("Error".into(), Value::Object(err));
+    }
     Value::Object(m)
 }
 
@@ -57,6 +128,14 @@ pub fn event_output(e: &pb::HandshakeEvent) -> Value {
     }
     if let Some(t) = &e.observe_time {
         m.insert("ObservedTimestamp".into(), epoch(t));
+    }
+    let kind = aws_name(
+        e.kind,
+        pb::HandshakeEventKind::as_str_name,
+        "HANDSHAKE_EVENT_KIND_",
+    );
+    if let Some(k) = kind {
+        m.insert("Kind".into(), json!(k));
     }
     Value::Object(m)
 }
@@ -91,6 +170,15 @@ pub fn state_name(state: i32) -> Option<&'static str> {
     aws_name(state, pb::HandshakeState::as_str_name, "HANDSHAKE_STATE_")
 }
 
+/// `COMPLETE` for `ONBOARDING_STATUS_COMPLETE`; `None` for UNSPECIFIED or unknown.
+pub fn onboarding_status_name(status: i32) -> Option<&'static str> {
+    aws_name(
+        status,
+        pb::OnboardingStatus::as_str_name,
+        "ONBOARDING_STATUS_",
+    )
+}
+
 pub fn party_type_name(t: i32) -> Option<&'static str> {
     aws_name(
         t,
@@ -123,6 +211,12 @@ pub fn party_type_from_name(name: &str) -> Option<pb::HandshakePartyType> {
         .filter(|t| *t != pb::HandshakePartyType::Unspecified)
 }
 
+/// `CANCEL` → `ON_ACCEPT_FAILURE_CANCEL`, for requests.
+pub fn on_accept_failure_from_name(name: &str) -> Option<pb::OnAcceptFailure> {
+    pb::OnAcceptFailure::from_str_name(&format!("ON_ACCEPT_FAILURE_{name}"))
+        .filter(|f| *f != pb::OnAcceptFailure::Unspecified)
+}
+
 /// Epoch seconds with milliseconds, as the page's example shows
 /// (`1481656459.257`); whole milliseconds keep the float free of noise.
 fn epoch(t: &prost_types::Timestamp) -> Value {
@@ -141,6 +235,23 @@ pub fn sample_handshake() -> Value {
         "ExpirationTimestamp": 0.0,
         "Action": "Action",
         "Resources": [{"Value": "Value", "Type": "Type", "Resources": [{}]}],
+        "Onboarding": {
+            "Spec": {
+                "DestinationParentId": "DestinationParentId",
+                "AcceptRole": "AcceptRole",
+                "ExternalId": "ExternalId",
+                "OnAcceptFailure": "OnAcceptFailure",
+            },
+            "Status": "Status",
+            "Steps": [{
+                "Step": "Step",
+                "StartTimestamp": 0.0,
+                "EndTimestamp": 0.0,
+                "Attempts": 0,
+                "Error": {"AwsError": "AwsError", "Reason": "Reason", "Message": "Message"},
+            }],
+            "ParentId": "ParentId",
+        },
     })
 }
 
@@ -156,6 +267,7 @@ pub fn sample_event_output() -> Value {
         "PreviousState": "PreviousState",
         "ResumeToken": "ResumeToken",
         "ObservedTimestamp": 0.0,
+        "Kind": "Kind",
     })
 }
 
@@ -192,6 +304,182 @@ pub mod tests {
             ],
             notes: "secret plans".into(),
             ..Default::default()
+        }
+    }
+
+    fn at(seconds: i64) -> Option<prost_types::Timestamp> {
+        Some(prost_types::Timestamp { seconds, nanos: 0 })
+    }
+
+    /// The page's handshake for an account, accepted through a role and
+    /// placed, its tags still being retried after a throttle.
+    pub fn onboarding_example() -> pb::Handshake {
+        use pb::OnboardingStepKind as K;
+        let step = |step: K, start, end: Option<i64>, attempts, error| pb::OnboardingStep {
+            step: step as i32,
+            start_time: at(start),
+            end_time: end.and_then(at),
+            attempts,
+            error,
+        };
+        let mut h = page_example();
+        h.parties[1] = pb::HandshakeParty {
+            id: "222222222222".into(),
+            r#type: pb::HandshakePartyType::Account as i32,
+        };
+        h.resources.truncate(1);
+        h.state = pb::HandshakeState::Accepted as i32;
+        h.onboarding = Some(pb::Onboarding {
+            spec: Some(pb::OnboardingSpec {
+                destination_parent_id: "ou-exampleroot-exampleou".into(),
+                accept_role: "arn:aws:iam::222222222222:role/OrgInvitesAccept".into(),
+                external_id: String::new(),
+                on_accept_failure: pb::OnAcceptFailure::LeaveOpen as i32,
+            }),
+            status: pb::OnboardingStatus::Tagging as i32,
+            steps: vec![
+                step(K::Accept, 1481656460, Some(1481656461), 1, None),
+                step(K::Place, 1481656461, Some(1481656462), 1, None),
+                step(
+                    K::Tag,
+                    1481656462,
+                    None,
+                    2,
+                    Some(pb::OnboardingError {
+                        aws_error: "TooManyRequestsException".into(),
+                        reason: String::new(),
+                        message: "Rate exceeded".into(),
+                    }),
+                ),
+            ],
+            parent_id: "ou-exampleroot-exampleou".into(),
+        });
+        h
+    }
+
+    #[test]
+    fn an_onboarding_comes_out_as_an_object_with_aws_names() {
+        let got = handshake(&onboarding_example());
+        assert_eq!(
+            got["Onboarding"],
+            json!({
+                "Spec": {
+                    "DestinationParentId": "ou-exampleroot-exampleou",
+                    "AcceptRole": "arn:aws:iam::222222222222:role/OrgInvitesAccept",
+                    "OnAcceptFailure": "LEAVE_OPEN"
+                },
+                "Status": "TAGGING",
+                "Steps": [
+                    {"Step": "ACCEPT", "StartTimestamp": 1481656460.0,
+                     "EndTimestamp": 1481656461.0, "Attempts": 1},
+                    {"Step": "PLACE", "StartTimestamp": 1481656461.0,
+                     "EndTimestamp": 1481656462.0, "Attempts": 1},
+                    {"Step": "TAG", "StartTimestamp": 1481656462.0, "Attempts": 2,
+                     "Error": {"AwsError": "TooManyRequestsException",
+                               "Message": "Rate exceeded"}}
+                ],
+                "ParentId": "ou-exampleroot-exampleou"
+            })
+        );
+        assert_eq!(got["State"], "ACCEPTED");
+    }
+
+    #[test]
+    fn a_failed_onboarding_shows_its_reason_and_what_was_asked() {
+        let mut h = onboarding_example();
+        let o = h.onboarding.as_mut().unwrap();
+        o.status = pb::OnboardingStatus::Failed as i32;
+        o.parent_id.clear();
+        o.steps.truncate(1);
+        o.steps[0].end_time = None;
+        o.steps[0].error = Some(pb::OnboardingError {
+            aws_error: "HandshakeConstraintViolationException".into(),
+            reason: "ACCOUNT_NUMBER_LIMIT_EXCEEDED".into(),
+            message: "too many accounts".into(),
+        });
+        let spec = o.spec.as_mut().unwrap();
+        spec.accept_role.clear();
+        spec.external_id = "ext-42".into();
+        spec.on_accept_failure = pb::OnAcceptFailure::Cancel as i32;
+        let got = handshake(&h);
+        let o = &got["Onboarding"];
+        assert_eq!(o["Status"], "FAILED");
+        assert_eq!(
+            o["Spec"],
+            json!({"DestinationParentId": "ou-exampleroot-exampleou",
+                   "ExternalId": "ext-42", "OnAcceptFailure": "CANCEL"})
+        );
+        assert_eq!(
+            o["Steps"][0]["Error"],
+            json!({"AwsError": "HandshakeConstraintViolationException",
+                   "Reason": "ACCOUNT_NUMBER_LIMIT_EXCEEDED",
+                   "Message": "too many accounts"})
+        );
+        assert!(o["Steps"][0].get("EndTimestamp").is_none(), "{o}");
+        assert!(o.get("ParentId").is_none(), "{o}");
+    }
+
+    #[test]
+    fn an_event_says_what_kind_of_change_it_is_when_the_server_does() {
+        let mut e = pb::HandshakeEvent {
+            handshake: Some(onboarding_example()),
+            previous_state: pb::HandshakeState::Accepted as i32,
+            resume_token: "tok".into(),
+            observe_time: at(1481656462),
+            kind: pb::HandshakeEventKind::Onboarding as i32,
+            ..Default::default()
+        };
+        let got = event_output(&e);
+        assert_eq!(got["Kind"], "ONBOARDING");
+        assert_eq!(got["PreviousState"], "ACCEPTED");
+        assert_eq!(got["Handshake"]["Onboarding"]["Status"], "TAGGING");
+        e.kind = pb::HandshakeEventKind::StateChange as i32;
+        assert_eq!(event_output(&e)["Kind"], "STATE_CHANGE");
+        // A watch's first message is no change: no Kind, as before.
+        e.kind = pb::HandshakeEventKind::Unspecified as i32;
+        assert!(event_output(&e).get("Kind").is_none());
+    }
+
+    #[test]
+    fn the_output_skeleton_has_every_member_an_onboarding_can_have() {
+        fn keys(v: &Value, path: &str, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        let p = format!("{path}.{k}");
+                        out.push(p.clone());
+                        keys(v, &p, out);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| keys(v, path, out)),
+                _ => {}
+            }
+        }
+        let (mut sample, mut real) = (Vec::new(), Vec::new());
+        keys(&sample_handshake_output(), "", &mut sample);
+        let mut h = onboarding_example();
+        h.onboarding
+            .as_mut()
+            .unwrap()
+            .spec
+            .as_mut()
+            .unwrap()
+            .external_id = "x".into();
+        h.onboarding.as_mut().unwrap().steps[2]
+            .error
+            .as_mut()
+            .unwrap()
+            .reason = "R".into();
+        keys(&handshake_output(&h), "", &mut real);
+        real.sort();
+        real.dedup();
+        let onboarding: Vec<_> = real
+            .iter()
+            .filter(|k| k.starts_with(".Handshake.Onboarding"))
+            .collect();
+        assert_eq!(onboarding.len(), 17, "{onboarding:?}");
+        for k in onboarding {
+            assert!(sample.contains(k), "{k} is not in the output skeleton");
         }
     }
 
@@ -247,5 +535,16 @@ pub mod tests {
             Some(pb::HandshakePartyType::Email)
         );
         assert_eq!(party_type_from_name("email"), None);
+        assert_eq!(
+            onboarding_status_name(pb::OnboardingStatus::NotApplicable as i32),
+            Some("NOT_APPLICABLE")
+        );
+        assert_eq!(onboarding_status_name(0), None);
+        assert_eq!(
+            on_accept_failure_from_name("LEAVE_OPEN"),
+            Some(pb::OnAcceptFailure::LeaveOpen)
+        );
+        assert_eq!(on_accept_failure_from_name("UNSPECIFIED"), None);
+        assert_eq!(on_accept_failure_from_name("cancel"), None);
     }
 }

@@ -1,6 +1,8 @@
 //! `watch ID`, `invite --wait` and `watch-all`: the server streams, printed
-//! as they come, with a spinner on stderr when it is a terminal. Streams cut
-//! by a server restart (UNAVAILABLE) are reopened, from the last
+//! as they come, with a spinner on stderr when it is a terminal. A watch of
+//! one handshake ends once it is terminal and, when it has an onboarding,
+//! once that is over (or FAILED, even while the invitation stays open).
+//! Streams cut by a server restart (UNAVAILABLE) are reopened, from the last
 //! ResumeToken for `watch-all`.
 use std::time::Duration;
 
@@ -18,14 +20,69 @@ use crate::proto::v1 as pb;
 /// Reconnections in a row before giving up.
 const MAX_RECONNECTS: u32 = 5;
 
+/// The exit code once a wait on `h` is over; `None` while it goes on.
+pub fn exit_code(h: &pb::Handshake) -> Option<u8> {
+    wait_over(h.state, h.onboarding.as_ref().map(|o| o.status))
+}
+
+/// Without an onboarding: the terminal state's code. With one: 0 once it
+/// is COMPLETE, ONBOARDING_FAILED once it FAILED (even while the invitation
+/// is still OPEN: the server's stream would go on, this wait does not), the
+/// terminal state's code when it is NOT_APPLICABLE, and on while it runs.
+fn wait_over(state: i32, onboarding: Option<i32>) -> Option<u8> {
+    use pb::OnboardingStatus as O;
+    let terminal = terminal_code(state);
+    let Some(status) = onboarding else {
+        return terminal;
+    };
+    match O::try_from(status) {
+        Ok(O::Complete) => Some(exit::SUCCESS),
+        Ok(O::Failed) => Some(exit::ONBOARDING_FAILED),
+        Ok(O::Pending | O::Accepting | O::Placing | O::Tagging) => None,
+        // NOT_APPLICABLE, or a status this build does not know: the
+        // handshake's state decides, as without an onboarding.
+        Ok(O::NotApplicable | O::Unspecified) | Err(_) => terminal,
+    }
+}
+
 /// The exit code for a terminal state; `None` while it is not terminal.
-pub fn exit_code(state: i32) -> Option<u8> {
+fn terminal_code(state: i32) -> Option<u8> {
     match pb::HandshakeState::try_from(state).ok()? {
         pb::HandshakeState::Accepted => Some(exit::SUCCESS),
         pb::HandshakeState::Declined => Some(exit::DECLINED),
         pb::HandshakeState::Canceled => Some(exit::CANCELED),
         pb::HandshakeState::Expired => Some(exit::EXPIRED),
         _ => None,
+    }
+}
+
+/// What a watch of one handshake has shown of it: its state and its
+/// onboarding's status. A reopened stream starts with the handshake as it
+/// is, which is not shown again when it is the same.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    state: i32,
+    onboarding: Option<i32>,
+}
+
+impl Seen {
+    pub fn of(h: &pb::Handshake) -> Self {
+        Self {
+            state: h.state,
+            onboarding: h.onboarding.as_ref().map(|o| o.status),
+        }
+    }
+
+    /// `h-... ACCEPTED, onboarding PLACING`, for the spinner.
+    fn describe(&self, id: &str) -> String {
+        let state = shape::state_name(self.state).unwrap_or("UNKNOWN");
+        match self.onboarding {
+            None => format!("{id} {state}"),
+            Some(o) => {
+                let status = shape::onboarding_status_name(o).unwrap_or("UNKNOWN");
+                format!("{id} {state}, onboarding {status}")
+            }
+        }
     }
 }
 
@@ -107,13 +164,14 @@ impl<'a> Reconnects<'a> {
     }
 }
 
-/// Prints the handshake's changes until it is terminal; the exit code says
-/// which terminal state. `printed` is the state already shown (by `invite`).
-pub async fn until_terminal(
+/// Prints the handshake's changes until the wait is over (`exit_code`);
+/// the exit code says how it ended. `printed` is what is already shown (by
+/// `invite`).
+pub async fn until_settled(
     conn: &Conn,
     printer: &Printer,
     id: &str,
-    printed: Option<i32>,
+    printed: Option<Seen>,
 ) -> Result<u8, CliError> {
     interruptible(follow(conn, printer, Subject::One { id, printed })).await
 }
@@ -133,12 +191,12 @@ pub async fn all(
 }
 
 /// What is watched, with what a reopened stream needs to go on: the
-/// handshake and the state on screen (`watch`, `invite --wait`), or the
+/// handshake and what is on screen of it (`watch`, `invite --wait`), or the
 /// organization from the last ResumeToken seen (`watch-all`).
 enum Subject<'a> {
     One {
         id: &'a str,
-        printed: Option<i32>,
+        printed: Option<Seen>,
     },
     All {
         resume_token: String,
@@ -193,16 +251,15 @@ impl Subject<'_> {
         let print = || progress.pause(|| printer.print_streamed(&shape::event_output(e)));
         match self {
             Self::One { id, printed } => {
-                let state = e.handshake.as_ref().map_or(0, |h| h.state);
-                // Each (re)connection starts with the current state,
-                // which may be the one already on screen.
-                if !(first && *printed == Some(state)) {
+                let seen = e.handshake.as_ref().map_or_else(Seen::default, Seen::of);
+                // Each (re)connection starts with the handshake as it is,
+                // which may be what is already on screen.
+                if !(first && *printed == Some(seen)) {
                     print()?;
-                    *printed = Some(state);
+                    *printed = Some(seen);
                 }
-                let name = shape::state_name(state).unwrap_or("UNKNOWN");
-                progress.set(&format!("{id} {name}"));
-                Ok(exit_code(state))
+                progress.set(&seen.describe(id));
+                Ok(e.handshake.as_ref().and_then(exit_code))
             }
             Self::All { resume_token, .. } => {
                 if !e.resume_token.is_empty() {
@@ -221,10 +278,18 @@ impl Subject<'_> {
     /// The error once the server has ended the stream too often.
     fn ended(&self) -> CliError {
         match self {
-            Self::One { id, .. } => CliError::Other(format!(
-                "the watch of {id} ended before the handshake was ACCEPTED, \
-                 DECLINED, CANCELED or EXPIRED"
-            )),
+            Self::One { id, printed } => {
+                let onboarding = printed.is_some_and(|p| p.onboarding.is_some());
+                CliError::Other(format!(
+                    "the watch of {id} ended before the handshake was ACCEPTED, \
+                     DECLINED, CANCELED or EXPIRED{}",
+                    if onboarding {
+                        " and its onboarding was over"
+                    } else {
+                        ""
+                    }
+                ))
+            }
             Self::All { .. } => CliError::Other("the server keeps ending the stream".into()),
         }
     }
@@ -275,15 +340,78 @@ async fn follow(conn: &Conn, printer: &Printer, mut subject: Subject<'_>) -> Res
 mod tests {
     use super::*;
 
+    use pb::{HandshakeState as S, OnboardingStatus as O};
+
+    fn handshake(state: S, onboarding: Option<O>) -> pb::Handshake {
+        pb::Handshake {
+            state: state as i32,
+            onboarding: onboarding.map(|o| pb::Onboarding {
+                status: o as i32,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
     #[test]
-    fn each_terminal_state_has_its_own_exit_code() {
-        use pb::HandshakeState as S;
-        assert_eq!(exit_code(S::Accepted as i32), Some(0));
-        assert_eq!(exit_code(S::Declined as i32), Some(exit::DECLINED));
-        assert_eq!(exit_code(S::Canceled as i32), Some(exit::CANCELED));
-        assert_eq!(exit_code(S::Expired as i32), Some(exit::EXPIRED));
-        assert_eq!(exit_code(S::Open as i32), None);
-        assert_eq!(exit_code(S::Requested as i32), None);
+    fn without_an_onboarding_each_terminal_state_has_its_own_exit_code() {
+        let code = |s| exit_code(&handshake(s, None));
+        assert_eq!(code(S::Accepted), Some(0));
+        assert_eq!(code(S::Declined), Some(exit::DECLINED));
+        assert_eq!(code(S::Canceled), Some(exit::CANCELED));
+        assert_eq!(code(S::Expired), Some(exit::EXPIRED));
+        assert_eq!(code(S::Open), None);
+        assert_eq!(code(S::Requested), None);
+        assert_eq!(code(S::Unspecified), None);
+    }
+
+    #[test]
+    fn with_an_onboarding_the_wait_ends_with_it() {
+        let states = [
+            S::Requested,
+            S::Open,
+            S::Accepted,
+            S::Declined,
+            S::Canceled,
+            S::Expired,
+        ];
+        for state in states {
+            let code = |o| exit_code(&handshake(state, Some(o)));
+            for running in [O::Pending, O::Accepting, O::Placing, O::Tagging] {
+                assert_eq!(code(running), None, "{state:?} {running:?}");
+            }
+            assert_eq!(code(O::Complete), Some(exit::SUCCESS), "{state:?}");
+            // Even while the invitation stays open (LEAVE_OPEN), or was
+            // cancelled for it (CANCEL).
+            assert_eq!(code(O::Failed), Some(exit::ONBOARDING_FAILED), "{state:?}");
+            // Not applicable: the terminal state's code, as without one.
+            assert_eq!(
+                code(O::NotApplicable),
+                exit_code(&handshake(state, None)),
+                "{state:?}"
+            );
+        }
+        assert_eq!(exit::ONBOARDING_FAILED, 6);
+        // A status this build does not know: the state decides.
+        let mut h = handshake(S::Declined, Some(O::Pending));
+        h.onboarding.as_mut().unwrap().status = 99;
+        assert_eq!(exit_code(&h), Some(exit::DECLINED));
+    }
+
+    #[test]
+    fn a_change_of_onboarding_status_alone_is_news() {
+        let accepting = handshake(S::Accepted, Some(O::Accepting));
+        let placing = handshake(S::Accepted, Some(O::Placing));
+        assert_ne!(Seen::of(&accepting), Seen::of(&placing));
+        assert_eq!(Seen::of(&placing), Seen::of(&placing.clone()));
+        assert_eq!(
+            Seen::of(&placing).describe("h-1"),
+            "h-1 ACCEPTED, onboarding PLACING"
+        );
+        assert_eq!(
+            Seen::of(&handshake(S::Open, None)).describe("h-1"),
+            "h-1 OPEN"
+        );
     }
 
     #[tokio::test(start_paused = true)]

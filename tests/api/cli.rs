@@ -616,3 +616,196 @@ async fn the_token_authenticates_the_cli_and_never_shows_in_its_trace() {
             .unwrap();
     assert_eq!(by.as_deref(), Some("account-factory"));
 }
+
+/// Each JSON document a `--wait` or `watch` printed, in order.
+fn documents(stdout: &str) -> Vec<Value> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("JSON documents on stdout ({e}):\n{stdout}"))
+}
+
+/// `(State, Onboarding.Status)` of each document's handshake.
+fn progress(docs: &[Value]) -> Vec<(String, String)> {
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    docs.iter()
+        .map(|d| {
+            let h = &d["Handshake"];
+            (text(&h["State"]), text(&h["Onboarding"]["Status"]))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn wait_follows_onboarding_to_complete_and_the_account_lands_in_its_ou() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    app.aws
+        .create_role(&account, "OrgInvitesAccept", None)
+        .await;
+    let ou = app.aws.create_ou("Workloads").await;
+    let target = format!("Id={account},Type=ACCOUNT");
+    let run = cli(
+        &app,
+        &[
+            "invite",
+            "--target",
+            &target,
+            "--destination-parent-id",
+            &ou,
+            "--accept-role",
+            "OrgInvitesAccept",
+            "--wait",
+        ],
+    )
+    .await;
+    let out = ok(run);
+    let docs = documents(&out);
+    let seen = progress(&docs);
+
+    // OPEN, then ACCEPTED, then the onboarding statuses, then COMPLETE: in
+    // this order, each printed once. Only what changed between the invite's
+    // answer and the watch's start may be folded into one message.
+    let order = [
+        ("OPEN", "PENDING"),
+        ("OPEN", "ACCEPTING"),
+        ("ACCEPTED", "ACCEPTING"),
+        ("ACCEPTED", "PLACING"),
+        ("ACCEPTED", "TAGGING"),
+        ("ACCEPTED", "COMPLETE"),
+    ];
+    let rank = |(s, o): &(String, String)| {
+        order
+            .iter()
+            .position(|(ws, wo)| s == ws && o == wo)
+            .unwrap_or_else(|| panic!("unexpected {s}/{o} in {seen:?}\n{out}"))
+    };
+    let ranks: Vec<usize> = seen.iter().map(rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert_eq!(ranks.first(), Some(&0), "the invite's answer: {seen:?}");
+    assert_eq!(ranks.last(), Some(&5), "{seen:?}");
+    for status in ["PLACING", "TAGGING"] {
+        assert!(
+            seen.iter().any(|(s, o)| s == "ACCEPTED" && o == status),
+            "{status} in {seen:?}"
+        );
+    }
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["Kind"].as_str()).collect();
+    assert!(kinds.contains(&"STATE_CHANGE"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"ONBOARDING"), "{kinds:?}");
+
+    let last = &docs.last().unwrap()["Handshake"]["Onboarding"];
+    assert_eq!(last["Spec"]["DestinationParentId"], ou.as_str(), "{last}");
+    assert_eq!(
+        last["Spec"]["AcceptRole"],
+        format!("arn:aws:iam::{account}:role/OrgInvitesAccept").as_str()
+    );
+    assert_eq!(last["Spec"]["OnAcceptFailure"], "LEAVE_OPEN", "{last}");
+    assert_eq!(last["ParentId"], ou.as_str(), "{last}");
+    let steps = last["Steps"].as_array().expect("Steps");
+    let names: Vec<&str> = steps.iter().map(|s| s["Step"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ACCEPT", "PLACE", "TAG"], "{last}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["EndTimestamp"].is_f64() && s.get("Error").is_none()),
+        "{last}"
+    );
+    assert_eq!(
+        app.aws.parent_of(&account).await.as_deref(),
+        Some(ou.as_str())
+    );
+
+    // get shows the same object, in every format.
+    let id = docs[0]["Handshake"]["Id"].as_str().unwrap();
+    let table = ok(cli(&app, &["get", id, "--output", "table"]).await);
+    assert!(
+        table.contains("Onboarding") && table.contains("COMPLETE"),
+        "{table}"
+    );
+    let width = table.lines().next().unwrap().len();
+    assert!(table.lines().all(|l| l.len() == width), "{table}");
+    let text = ok(cli(&app, &["get", id, "--output", "text"]).await);
+    assert!(
+        text.contains(&format!("ONBOARDING\t{ou}\tCOMPLETE\n")),
+        "{text}"
+    );
+    // Settled: watch prints it once and exits 0.
+    let run = cli(
+        &app,
+        &[
+            "watch",
+            id,
+            "--query",
+            "Handshake.Onboarding.Status",
+            "--output",
+            "text",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "COMPLETE\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn wait_exits_6_when_onboarding_fails_whether_the_invitation_stays_open_or_not() {
+    let app = spawn_app().await;
+    let root = app.aws.root_id().await;
+    for (policy, state) in [(None, "OPEN"), (Some("cancel"), "CANCELED")] {
+        let account = random_account_id();
+        let target = format!("Id={account},Type=ACCOUNT");
+        let mut args = vec![
+            "invite",
+            "--target",
+            &target,
+            "--destination-parent-id",
+            &root,
+            "--accept-role",
+            "NoSuchRole",
+            "--wait",
+        ];
+        if let Some(p) = policy {
+            args.extend(["--on-accept-failure", p]);
+        }
+        let run = cli(&app, &args).await;
+        assert_eq!(
+            run.code, 6,
+            "{policy:?}\nstdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        let docs = documents(&run.stdout);
+        assert_eq!(
+            progress(&docs).last().unwrap(),
+            &(state.to_string(), "FAILED".to_string()),
+            "{policy:?}: {:?}",
+            progress(&docs)
+        );
+        let onboarding = &docs.last().unwrap()["Handshake"]["Onboarding"];
+        let accept = &onboarding["Steps"][0];
+        assert_eq!(accept["Step"], "ACCEPT", "{onboarding}");
+        let error = accept["Error"]["AwsError"].as_str().unwrap_or_default();
+        assert!(error.starts_with("AccessDenied"), "{onboarding}");
+
+        // watch says the same of it at once, even while it is still OPEN
+        // (where the server's stream would go on).
+        let id = docs[0]["Handshake"]["Id"].as_str().unwrap();
+        let run = cli(
+            &app,
+            &[
+                "watch",
+                id,
+                "--query",
+                "Handshake.State",
+                "--output",
+                "text",
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 6, "{policy:?}: {}", run.stderr);
+        assert_eq!(run.stdout, format!("{state}\n"), "{policy:?}");
+    }
+}

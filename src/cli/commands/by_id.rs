@@ -64,7 +64,7 @@ fn id(a: &IdArgs, mut input: Input) -> Result<String, CliError> {
 async fn call(ready: Ready<String>, what: ById) -> Result<u8, CliError> {
     let (id, conn) = (ready.params, &ready.conn);
     let h = match what {
-        ById::Watch => return watch::until_terminal(conn, &ready.printer, &id, None).await,
+        ById::Watch => return watch::until_settled(conn, &ready.printer, &id, None).await,
         ById::Get => {
             conn.call(
                 "GetHandshake",

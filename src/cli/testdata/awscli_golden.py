@@ -23,6 +23,24 @@ open("table80.txt","w").write(table("InviteAccount", data, 80))
 open("table200.txt","w").write(table("InviteAccount", data, 200))
 open("list_table80.txt","w").write(table("ListHandshakes", lst, 80))
 open("scalar_table.txt","w").write(table("InviteAccount", "h-abc", 80))
+# A watch event of the page's handshake for an account, accepted through a
+# role and placed, its tags retried after a throttle (shape::tests::onboarding_example).
+onboarded = dict(data["Handshake"], State="ACCEPTED",
+ Parties=[data["Handshake"]["Parties"][0], {"Id": "222222222222", "Type": "ACCOUNT"}],
+ Resources=data["Handshake"]["Resources"][:1],
+ Onboarding={"Spec": {"DestinationParentId": "ou-exampleroot-exampleou",
+   "AcceptRole": "arn:aws:iam::222222222222:role/OrgInvitesAccept", "OnAcceptFailure": "LEAVE_OPEN"},
+  "Status": "TAGGING",
+  "Steps": [{"Step": "ACCEPT", "StartTimestamp": 1481656460.0, "EndTimestamp": 1481656461.0, "Attempts": 1},
+   {"Step": "PLACE", "StartTimestamp": 1481656461.0, "EndTimestamp": 1481656462.0, "Attempts": 1},
+   {"Step": "TAG", "StartTimestamp": 1481656462.0, "Attempts": 2,
+    "Error": {"AwsError": "TooManyRequestsException", "Message": "Rate exceeded"}}],
+  "ParentId": "ou-exampleroot-exampleou"})
+event = {"Handshake": onboarded, "PreviousState": "ACCEPTED", "ResumeToken": "tok",
+ "ObservedTimestamp": 1481656462.0, "Kind": "ONBOARDING"}
+open("onboarding_text.txt","w").write(text(event))
+open("onboarding_table80.txt","w").write(table("WatchHandshake", event, 80))
+open("onboarding_table200.txt","w").write(table("WatchHandshake", event, 200))
 
 from awscli.shorthand import ShorthandParser, ShorthandParseError
 out = open("shorthand.tsv", "w")
