@@ -232,8 +232,8 @@ impl HandshakeRecord {
     /// Nothing more will happen to it: a terminal state and, when onboarding
     /// was asked for, onboarding finished too.
     pub fn is_settled(&self) -> bool {
-        self.handshake.state.is_terminal()
-            && self.onboarding.as_ref().is_none_or(|o| o.status.is_final())
+        let state = self.handshake.state;
+        state.is_terminal() && self.onboarding.as_ref().is_none_or(|o| o.is_done(state))
     }
 }
 

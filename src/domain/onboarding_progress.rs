@@ -160,6 +160,13 @@ impl Onboarding {
         }
     }
 
+    /// Nothing more will happen to it, its handshake being in `state`: a
+    /// final status no later acceptance revives. (A role that failed to
+    /// accept leaves FAILED, yet a person's acceptance sends it on.)
+    pub fn is_done(&self, state: HandshakeState) -> bool {
+        self.status.is_final() && self.next(state) == Next::Wait
+    }
+
     /// The record of `step`, begun now if it was not; one more attempt.
     pub fn attempt(&mut self, step: Step, now: DateTime<Utc>) {
         self.status = step.status();
@@ -309,7 +316,9 @@ mod tests {
         assert!(!o.cancels_on_failure(), "LEAVE_OPEN");
         assert_eq!(o.next(HandshakeState::Open), Next::Wait);
         assert_eq!(o.next(HandshakeState::Accepted), Next::Run(Step::Place));
+        assert!(!o.is_done(HandshakeState::Accepted), "placement goes on");
         assert_eq!(o.next(HandshakeState::Expired), Next::Wait, "FAILED stays");
+        assert!(o.is_done(HandshakeState::Expired));
     }
 
     #[test]

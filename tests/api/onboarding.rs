@@ -560,3 +560,49 @@ async fn the_member_script_makes_the_ou_and_the_role_the_readme_uses() {
     );
     let _ = std::fs::remove_file(env);
 }
+
+/// A role that could not accept leaves the invitation to a person
+/// (LEAVE_OPEN); when one accepts, placement and tags follow, and a watcher
+/// follows them too rather than stopping at ACCEPTED with FAILED.
+#[tokio::test]
+async fn after_a_failed_role_a_person_who_accepts_gets_the_account_placed() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let ou = app.aws.create_ou("Second chance").await;
+    let mut all = watch_all(&app).await;
+    let h = app
+        .invite(onboarding(
+            &account,
+            &ou,
+            "NoSuchRole",
+            pb::OnAcceptFailure::LeaveOpen,
+        ))
+        .await
+        .unwrap();
+    let seen = events_until_final(&mut all, &h.id).await;
+    assert_eq!(seen.last().unwrap().2, pb::OnboardingStatus::Failed);
+    let mut stream = app.watch(&h.id).await;
+    let first = next_event(&mut stream).await.unwrap();
+    assert_eq!(state_of(&first), pb::HandshakeState::Open);
+
+    app.aws.accept(&account, &h.id).await;
+    let mut last = first;
+    while let Some(e) = next_event(&mut stream).await {
+        last = e;
+    }
+    assert_eq!(status_of(&last), Some(pb::OnboardingStatus::Complete));
+    assert_eq!(
+        app.aws.parent_of(&account).await.as_deref(),
+        Some(ou.as_str())
+    );
+    let steps: Vec<_> = get(&app, &h.id)
+        .await
+        .onboarding
+        .unwrap()
+        .steps
+        .iter()
+        .map(|s| s.step())
+        .collect();
+    use pb::OnboardingStepKind as Step;
+    assert_eq!(steps, [Step::Accept, Step::Place, Step::Tag]);
+}
