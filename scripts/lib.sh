@@ -60,6 +60,21 @@ ensure_fakecloud() {
   log "fakecloud installed"
 }
 
+# Exits with a message naming ADDR and its flag when ADDR cannot be bound.
+port_free() {
+  local addr=$1 flag=$2
+  if ! python3 - "$addr" <<'PY' 2>/dev/null; then
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host.strip("[]"), int(port)))
+PY
+    log "cannot listen on $addr ($flag): address already in use (is another scripts/dev.sh running?)"
+    exit 1
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -167,9 +182,13 @@ stack_up() {
   if [ "${1:-all}" = all ]; then start_fakecloud; fi
 }
 
+# `stack_down [RC]`: stops what stack_up started, then exits RC (default:
+# the status of the command before).
 stack_down() {
-  local rc=$?
-  [ -n "$FAKECLOUD_PID" ] && kill "$FAKECLOUD_PID" 2>/dev/null || true
+  local rc=${1:-$?}
+  # Every step runs whatever the one before did: nothing may be left behind.
+  set +e
+  [ -n "$FAKECLOUD_PID" ] && kill "$FAKECLOUD_PID" 2>/dev/null
   if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
   fi

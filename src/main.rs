@@ -53,7 +53,8 @@ async fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = ?e, "org-invites failed");
+            // Display, not Debug: the message names what failed in words.
+            tracing::error!(error = %e, "org-invites failed");
             ExitCode::FAILURE
         }
     }

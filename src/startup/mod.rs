@@ -54,7 +54,7 @@ impl Application {
     ) -> Result<Self, BoxError> {
         let auth = Authenticator::load(&settings.auth)?;
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
-        let listener = TcpListener::bind(settings.listen).await?;
+        let listener = bind(settings.listen, "--listen / ORG_INVITES_LISTEN").await?;
         let store = Store::connect_lazy(settings.database.clone());
         let aws = Arc::new(Measured::new(aws, metrics.clone()));
         let aws = Arc::new(Budgeted::new(
@@ -65,7 +65,7 @@ impl Application {
         ));
         let invitations = Invitations::new(store.clone(), aws, settings.service, metrics.clone());
         let http_listener = match settings.http_listen {
-            Some(addr) => Some(TcpListener::bind(addr).await?),
+            Some(addr) => Some(bind(addr, "--metrics-listen / ORG_INVITES_METRICS_LISTEN").await?),
             None => None,
         };
         let cors = cors::cors_layer(&settings.cors_origins)?;
@@ -117,4 +117,17 @@ impl Application {
         tracing::info!("org-invites stopped");
         Ok(())
     }
+}
+
+/// Binds `addr`; a failure names the address and the flag that set it.
+async fn bind(addr: SocketAddr, flag: &str) -> Result<TcpListener, BoxError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "address already in use".to_string(),
+            std::io::ErrorKind::AddrNotAvailable => "no such local address".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        };
+        format!("cannot listen on {addr} ({flag}): {why}").into()
+    })
 }

@@ -7,10 +7,14 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use sqlx::{Connection, PgConnection};
+
 use super::{Store, StoreError};
 
 /// How often Postgres is pinged.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How long a diagnosing connection may take.
+const DIAGNOSE_FOR: Duration = Duration::from_secs(3);
 
 /// The database's readiness as last checked; cheap to clone.
 #[derive(Clone)]
@@ -58,7 +62,8 @@ impl Store {
 
     async fn check_readiness(self, ready: watch::Sender<bool>, stop: CancellationToken) {
         let mut migrated = false;
-        let mut last = None;
+        // What was last logged: Ok, or the reason the database is unusable.
+        let mut last: Option<Result<(), String>> = None;
         loop {
             let ok = if migrated {
                 self.ping().await
@@ -67,12 +72,17 @@ impl Store {
             };
             migrated |= ok.is_ok();
             let now = ok.is_ok();
-            if last != Some(now) {
-                match &ok {
+            let seen = match ok {
+                Ok(()) => Ok(()),
+                Err(e) => Err(self.why_unavailable(e).await),
+            };
+            if last.as_ref() != Some(&seen) {
+                match &seen {
                     Ok(()) => info!("database reachable and migrated: SERVING"),
-                    Err(e) => warn!(error = %e, "database unavailable: NOT_SERVING"),
+                    Err(why) => warn!(database = %self.target(), error = %why,
+                                      "database unavailable: NOT_SERVING"),
                 }
-                last = Some(now);
+                last = Some(seen);
             }
             if stop.is_cancelled() {
                 return;
@@ -84,5 +94,58 @@ impl Store {
                 _ = tokio::time::sleep(CHECK_EVERY) => {}
             }
         }
+    }
+}
+
+impl Store {
+    /// Where the pool connects: host, port, database and user, never the
+    /// password.
+    pub fn target(&self) -> String {
+        let o = self.pool.connect_options();
+        format!(
+            "{}:{} (database {:?}, user {:?})",
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap_or_default(),
+            o.get_username()
+        )
+    }
+
+    /// Why the database cannot be used, in words. The pool only says it
+    /// timed out waiting, so that case connects once directly to learn
+    /// the cause: refused, authentication failed, no such database.
+    async fn why_unavailable(&self, e: StoreError) -> String {
+        let sql = match &e {
+            StoreError::Unavailable(e) | StoreError::Other(e) => e,
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => e,
+            _ => return e.to_string(),
+        };
+        if !matches!(sql, sqlx::Error::PoolTimedOut) {
+            return cause(sql);
+        }
+        let options = self.pool.connect_options();
+        match tokio::time::timeout(DIAGNOSE_FOR, PgConnection::connect_with(&options)).await {
+            Err(_) => format!("no answer within {} s", DIAGNOSE_FOR.as_secs()),
+            Ok(Err(e)) => cause(&e),
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                "the pool timed out, though a direct connection works".into()
+            }
+        }
+    }
+}
+
+/// A connection failure in words a person can act on.
+fn cause(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is Postgres running on that port?)".into()
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => format!("authentication failed: {}", db.message()),
+            Some("3D000") => format!("no such database: {}", db.message()),
+            _ => db.message().to_string(),
+        },
+        other => other.to_string(),
     }
 }

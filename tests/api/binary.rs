@@ -11,7 +11,7 @@ use tonic_health::pb::{
 
 use crate::helpers::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_org-invites");
+pub const BIN: &str = env!("CARGO_BIN_EXE_org-invites");
 
 #[test]
 fn serve_help_documents_every_setting_and_shows_no_secret() {
@@ -216,6 +216,135 @@ async fn onboarding_failures_log_no_party_ids_or_external_ids() {
     for secret in [account.as_str(), "ext-secret-789"] {
         assert!(!all.contains(secret), "{secret} is in the log");
     }
+}
+
+/// `serve` on the real binary until it logs a line containing `needle`
+/// (or exits); the output so far, and the exit code if it ended.
+async fn serve_until(args: &[&str], database_url: &str, needle: &str) -> (String, Option<i32>) {
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut out = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            out.push_str(&line);
+            out.push('\n');
+            if line.contains(needle) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(
+        matches!(found, Ok(true)),
+        "no line with {needle:?} in:\n{out}"
+    );
+    let code = match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+        Ok(status) => status.unwrap().code(),
+        Err(_) => {
+            child.kill().await.unwrap();
+            None
+        }
+    };
+    (out, code)
+}
+
+fn local_url(database: &str) -> String {
+    let admin: sqlx::postgres::PgConnectOptions = database_url().parse().unwrap();
+    format!(
+        "postgres://{}@127.0.0.1:{}/{database}",
+        admin.get_username(),
+        admin.get_port()
+    )
+}
+
+#[tokio::test]
+async fn a_listen_address_in_use_is_named_with_its_flag_and_the_server_exits() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let url = local_url("postgres");
+    let (out, code) = serve_until(
+        &["--insecure-no-auth", "--listen", &addr],
+        &url,
+        "org-invites failed",
+    )
+    .await;
+    assert!(
+        out.contains(&format!(
+            "cannot listen on {addr} (--listen / ORG_INVITES_LISTEN): address already in use"
+        )),
+        "{out}"
+    );
+    assert_eq!(code, Some(1), "{out}");
+
+    let (out, code) = serve_until(
+        &[
+            "--insecure-no-auth",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            &addr,
+        ],
+        &url,
+        "org-invites failed",
+    )
+    .await;
+    assert!(
+        out.contains(&format!(
+            "cannot listen on {addr} (--metrics-listen / ORG_INVITES_METRICS_LISTEN): \
+             address already in use"
+        )),
+        "{out}"
+    );
+    assert_eq!(code, Some(1), "{out}");
+}
+
+/// Postgres unreachable: the server keeps trying (NOT_SERVING) and says
+/// where it connects and why it cannot, never the password.
+#[tokio::test]
+async fn an_unreachable_database_is_named_with_the_cause_and_no_password() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://someone:pw-secret-1@127.0.0.1:{port}/somedb");
+    let (out, code) = serve_until(
+        &["--insecure-no-auth", "--listen", "127.0.0.1:0"],
+        &url,
+        "database unavailable",
+    )
+    .await;
+    assert_eq!(code, None, "it keeps running: {out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("database unavailable"))
+        .unwrap();
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+    assert!(line.contains("somedb"), "{line}");
+    assert!(line.contains("connection refused"), "{line}");
+    assert!(!out.contains("pw-secret-1"), "{out}");
+
+    let missing = format!("nope_{}", uuid::Uuid::new_v4().simple());
+    let (out, _) = serve_until(
+        &["--insecure-no-auth", "--listen", "127.0.0.1:0"],
+        &local_url(&missing),
+        "database unavailable",
+    )
+    .await;
+    let line = out
+        .lines()
+        .find(|l| l.contains("database unavailable"))
+        .unwrap();
+    assert!(line.contains("no such database"), "{line}");
+    assert!(line.contains(&missing), "{line}");
 }
 
 /// The built binary, serving on a fresh database with its own fakecloud;

@@ -7,6 +7,7 @@ mod budget;
 mod cancel;
 mod cli;
 mod dashboards;
+mod devsh;
 mod health;
 mod helpers;
 mod invite;

@@ -1,0 +1,219 @@
+//! README command 1 (`scripts/dev.sh`) as a newcomer meets it: a port
+//! already taken is named and nothing starts; a service that fails to start
+//! or dies leaves no Postgres, no fakecloud and no temp dir behind.
+use std::{process::Stdio, time::Duration};
+
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    net::{TcpListener, TcpStream},
+    process::{Child, Command},
+};
+
+use crate::binary::BIN;
+
+/// How long the stack may take to come up, or to go.
+const WITHIN: Duration = Duration::from_secs(120);
+
+struct DevSh {
+    child: Child,
+    /// stdout and stderr lines so far, both.
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+    env_file: std::path::PathBuf,
+}
+
+async fn free_addr() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+impl DevSh {
+    async fn start(listen: &str, args: &[&str]) -> Self {
+        let env_file = std::env::temp_dir().join(format!("dev-env-{}", uuid::Uuid::new_v4()));
+        let mut child = Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev.sh"))
+            .args(args)
+            .env("ORG_INVITES_LISTEN", listen)
+            .env("ORG_INVITES_METRICS_LISTEN", free_addr().await)
+            .env("ORG_INVITES_DEV_ENV", &env_file)
+            .env("ORG_INVITES_BIN", BIN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("bash runs");
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        for pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(pipe).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+            env_file,
+        }
+    }
+
+    /// Reads output until a line contains `needle`; that line.
+    async fn wait_for(&mut self, needle: &str) -> String {
+        let found = tokio::time::timeout(WITHIN, async {
+            while let Some(line) = self.lines.recv().await {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            _ => panic!("no line with {needle:?}; output:\n{}", self.seen.join("\n")),
+        }
+    }
+
+    /// Waits for the script to end: its exit code and all its output.
+    async fn exits(mut self) -> (Option<i32>, String, Option<Stack>) {
+        let status = tokio::time::timeout(WITHIN, self.child.wait())
+            .await
+            .expect("dev.sh ends")
+            .unwrap();
+        while let Ok(Some(line)) =
+            tokio::time::timeout(Duration::from_secs(5), self.lines.recv()).await
+        {
+            self.seen.push(line);
+        }
+        let out = self.seen.join("\n");
+        assert!(!self.env_file.exists(), "the env file is left behind");
+        let stack = Stack::from_output(&out);
+        (status.code(), out, stack)
+    }
+}
+
+/// What dev.sh said it started.
+#[derive(Debug)]
+struct Stack {
+    data_dir: String,
+    postgres: String,
+    fakecloud: String,
+}
+
+impl Stack {
+    /// From the lines dev.sh prints as Postgres and fakecloud come up.
+    fn from_output(out: &str) -> Option<Self> {
+        let pg = out.lines().find(|l| l.contains("postgres ready on"))?;
+        let postgres = pg.split("ready on ").nth(1)?.split(' ').next()?.to_string();
+        let data_dir = pg
+            .split("(data in ")
+            .nth(1)?
+            .trim_end_matches(')')
+            .to_string();
+        let fc = out.lines().find(|l| l.contains("fakecloud ready on"))?;
+        let fakecloud = fc
+            .split("ready on http://")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .to_string();
+        Some(Self {
+            data_dir,
+            postgres,
+            fakecloud,
+        })
+    }
+}
+
+/// Nothing dev.sh started is left: its temp dir is gone and neither
+/// Postgres nor fakecloud answers on its port.
+async fn assert_nothing_left(stack: &Stack) {
+    let data = std::path::Path::new(&stack.data_dir);
+    assert!(!data.exists(), "{} is left behind", stack.data_dir);
+    assert!(
+        !data.parent().unwrap().exists(),
+        "the stack's temp dir is left behind"
+    );
+    for addr in [&stack.postgres, &stack.fakecloud] {
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "something still answers on {addr}: {stack:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_listen_port_already_taken_is_named_and_nothing_starts() {
+    let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dev = DevSh::start(&addr, &[]).await;
+    let (code, out, stack) = dev.exits().await;
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!(
+            "cannot listen on {addr} (--listen / ORG_INVITES_LISTEN): address already in use"
+        )),
+        "{out}"
+    );
+    assert!(stack.is_none(), "nothing was started: {out}");
+}
+
+/// The service fails at start (here, TLS files that do not exist) after
+/// the stack is up: the stack goes with it.
+#[tokio::test]
+async fn a_service_that_fails_to_start_takes_its_stack_down() {
+    let addr = free_addr().await;
+    let dev = DevSh::start(
+        &addr,
+        &[
+            "--tls-cert-file",
+            "/nonexistent/cert.pem",
+            "--tls-key-file",
+            "/nonexistent/key.pem",
+        ],
+    )
+    .await;
+    let (code, out, stack) = dev.exits().await;
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("org-invites failed"), "{out}");
+    assert_nothing_left(&stack.expect("the stack had started")).await;
+}
+
+#[tokio::test]
+async fn a_service_killed_after_serving_takes_its_stack_down() {
+    let addr = free_addr().await;
+    let mut dev = DevSh::start(&addr, &[]).await;
+    dev.wait_for("database reachable and migrated: SERVING")
+        .await;
+    let service = service_pid(dev.child.id().unwrap()).expect("the service runs under dev.sh");
+    // kill -9: the service gets no chance to clean anything up.
+    assert!(std::process::Command::new("kill")
+        .args(["-9", &service.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let (code, out, stack) = dev.exits().await;
+    assert_ne!(code, Some(0), "{out}");
+    assert_nothing_left(&stack.expect("the stack had started")).await;
+}
+
+/// The `org-invites serve` process among `parent`'s children.
+fn service_pid(parent: u32) -> Option<u32> {
+    let children =
+        std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
+    children
+        .split_whitespace()
+        .filter_map(|p| p.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains("serve"))
+                .unwrap_or(false)
+        })
+}
