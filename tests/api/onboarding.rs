@@ -163,10 +163,14 @@ async fn an_account_is_accepted_placed_and_tagged_through_its_role() {
     let steps: Vec<_> = o.steps.iter().map(|s| s.step()).collect();
     use pb::OnboardingStepKind as Step;
     assert_eq!(steps, [Step::Accept, Step::Place, Step::Tag]);
-    assert!(o
-        .steps
-        .iter()
-        .all(|s| s.end_time.is_some() && s.error.is_none()));
+    // Each step done at its first attempt: nothing failed on the way.
+    assert!(
+        o.steps
+            .iter()
+            .all(|s| s.end_time.is_some() && s.error.is_none() && s.attempts == 1),
+        "{:?}",
+        o.steps
+    );
     assert_eq!(
         o.spec.unwrap().accept_role,
         format!("arn:aws:iam::{account}:role/{ROLE}")

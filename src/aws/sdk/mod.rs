@@ -43,7 +43,7 @@ impl SdkOrganizations {
             .timeout_config(timeouts())
             .retry_config(retries())
             .interceptor(LogRetries(retry_counter.clone()))
-            .interceptor(NullBodyIsEmpty)
+            .interceptor(EmptyOutputBody)
             .build();
         let sts = aws_sdk_sts::config::Builder::from(config)
             .timeout_config(timeouts())
@@ -115,30 +115,31 @@ impl Intercept for LogRetries {
     }
 }
 
-/// Operations whose output has no members (MoveAccount) come back from
-/// some endpoints (fakecloud) as the JSON `null`, which the SDK refuses
-/// although the call succeeded. AWS sends `{}`; a successful `null` means
-/// the same.
+/// Operations whose output has no members come back from some endpoints
+/// (fakecloud's MoveAccount) as the JSON `null`, which the SDK refuses
+/// although the call succeeded. For these, a successful answer's body is
+/// read as `{}` (what AWS sends): there is nothing in it to lose. The body
+/// is not read here: it may not be buffered yet.
 #[derive(Debug)]
-struct NullBodyIsEmpty;
+struct EmptyOutputBody;
 
-impl Intercept for NullBodyIsEmpty {
+/// The operations this service calls whose output has no members.
+const EMPTY_OUTPUTS: [&str; 2] = ["MoveAccount", "TagResource"];
+
+impl Intercept for EmptyOutputBody {
     fn name(&self) -> &'static str {
-        "NullBodyIsEmpty"
+        "EmptyOutputBody"
     }
 
     fn modify_before_deserialization(
         &self,
         context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let operation = cfg.load::<Metadata>().map_or("", |m| m.name());
         let response = context.response_mut();
-        let null = response
-            .body()
-            .bytes()
-            .is_some_and(|b| b.trim_ascii() == b"null");
-        if response.status().is_success() && null {
+        if EMPTY_OUTPUTS.contains(&operation) && response.status().is_success() {
             *response.body_mut() = SdkBody::from("{}");
         }
         Ok(())
