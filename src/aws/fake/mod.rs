@@ -252,6 +252,23 @@ impl FakeOrganizations {
     }
 }
 
+/// Moves an OPEN handshake to `to`, as AWS does for a cancel or an accept.
+fn close(s: &mut State, id: &HandshakeId, to: HandshakeState) -> Result<Handshake, AwsError> {
+    let h = s
+        .handshakes
+        .get_mut(id.as_str())
+        .ok_or_else(|| AwsError::new("HandshakeNotFoundException", None, "no such handshake"))?;
+    if h.state != HandshakeState::Open {
+        return Err(AwsError::new(
+            "InvalidHandshakeTransitionException",
+            None,
+            "not open",
+        ));
+    }
+    h.state = to;
+    Ok(h.clone())
+}
+
 fn new_handshake(s: &mut State, kind: PartyType, target: &str) -> Handshake {
     let n = s.next_id;
     s.next_id += 1;
@@ -334,18 +351,7 @@ impl Organizations for FakeOrganizations {
             }
         }
         self.fault(&mut s)?;
-        let h = s.handshakes.get_mut(id.as_str()).ok_or_else(|| {
-            AwsError::new("HandshakeNotFoundException", None, "no such handshake")
-        })?;
-        if h.state != HandshakeState::Open {
-            return Err(AwsError::new(
-                "InvalidHandshakeTransitionException",
-                None,
-                "not open",
-            ));
-        }
-        h.state = HandshakeState::Canceled;
-        Ok(h.clone())
+        close(&mut s, id, HandshakeState::Canceled)
     }
 
     /// Tokens are `<offset>` or `<offset>:<empty pages still to serve>`.
@@ -440,18 +446,7 @@ impl Organizations for FakeOrganizations {
         self.calls.accept.fetch_add(1, Ordering::Relaxed);
         let mut s = self.state.lock().unwrap();
         self.fault(&mut s)?;
-        let h = s.handshakes.get_mut(id.as_str()).ok_or_else(|| {
-            AwsError::new("HandshakeNotFoundException", None, "no such handshake")
-        })?;
-        if h.state != HandshakeState::Open {
-            return Err(AwsError::new(
-                "InvalidHandshakeTransitionException",
-                None,
-                "not open",
-            ));
-        }
-        h.state = HandshakeState::Accepted;
-        let h = h.clone();
+        let h = close(&mut s, id, HandshakeState::Accepted)?;
         if let Some(p) = h.guess_target() {
             s.org.join(&p.id);
         }

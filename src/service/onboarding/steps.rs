@@ -5,7 +5,7 @@ use tracing::info;
 use super::Done;
 use crate::{
     aws::{AwsError, AwsErrorKind},
-    domain::{AccountId, HandshakeRecord, HandshakeState, Onboarding, Tag},
+    domain::{AccountId, Handshake, HandshakeId, HandshakeRecord, HandshakeState, Onboarding, Tag},
     service::{Error, Invitations},
     store::Known,
 };
@@ -36,20 +36,8 @@ impl Invitations {
             .aws
             .assume_role(role, &session, onboarding.spec.external_id.as_ref())
             .await?;
-        let handshake = match self.aws.accept_handshake(id, &member).await {
-            Ok(h) => h,
-            // Already closed: which way, AWS says.
-            Err(e)
-                if matches!(
-                    e.kind,
-                    AwsErrorKind::HandshakeAlreadyInState
-                        | AwsErrorKind::InvalidHandshakeTransition
-                ) =>
-            {
-                self.aws.describe_handshake(id).await?
-            }
-            Err(e) => return Err(e),
-        };
+        let accepted = self.aws.accept_handshake(id, &member).await;
+        let handshake = self.or_as_closed(accepted, id).await?;
         let accepted = handshake.state == HandshakeState::Accepted;
         self.record_aws(&handshake, None).await?;
         if accepted {
@@ -131,8 +119,22 @@ impl Invitations {
         &self,
         record: &HandshakeRecord,
     ) -> Result<(), AwsError> {
-        let handshake = match self.aws.cancel_handshake(&record.handshake.id).await {
-            Ok(h) => h,
+        let id = &record.handshake.id;
+        let canceled = self.aws.cancel_handshake(id).await;
+        let handshake = self.or_as_closed(canceled, id).await?;
+        self.record_aws(&handshake, Some(CANCELED_BY.to_string()))
+            .await
+    }
+
+    /// What an accept or a cancel answered; when AWS says the handshake is
+    /// closed already (a retry, or someone was quicker), the handshake as
+    /// AWS describes it, whichever way it closed.
+    async fn or_as_closed(
+        &self,
+        answer: Result<Handshake, AwsError>,
+        id: &HandshakeId,
+    ) -> Result<Handshake, AwsError> {
+        match answer {
             Err(e)
                 if matches!(
                     e.kind,
@@ -140,19 +142,17 @@ impl Invitations {
                         | AwsErrorKind::InvalidHandshakeTransition
                 ) =>
             {
-                self.aws.describe_handshake(&record.handshake.id).await?
+                self.aws.describe_handshake(id).await
             }
-            Err(e) => return Err(e),
-        };
-        self.record_aws(&handshake, Some(CANCELED_BY.to_string()))
-            .await
+            other => other,
+        }
     }
 
     /// Records what AWS said of a handshake; a database error becomes a
     /// passing AWS-shaped error so the step is tried again.
     async fn record_aws(
         &self,
-        handshake: &crate::domain::Handshake,
+        handshake: &Handshake,
         canceled_by: Option<String>,
     ) -> Result<(), AwsError> {
         let known = Known {
