@@ -51,6 +51,10 @@ pub struct PollerArgs {
     /// Handshakes and their state history are kept forever.
     #[arg(long, env = "ORG_INVITES_EVENT_RETENTION", default_value = "90d", value_parser = parse_duration)]
     pub event_retention: Duration,
+    /// An open invitation this close to its expiry (AWS: 15 days after it
+    /// was sent) gets one EXPIRING_SOON event.
+    #[arg(long, env = "ORG_INVITES_EXPIRY_WARNING", default_value = "72h", value_parser = parse_duration)]
+    pub expiry_warning: Duration,
 }
 
 impl From<PollerArgs> for PollerSettings {
@@ -59,6 +63,7 @@ impl From<PollerArgs> for PollerSettings {
             interval: a.poll_interval,
             watched_interval: a.watched_poll_interval,
             event_retention: a.event_retention,
+            expiry_warning: a.expiry_warning,
         }
     }
 }

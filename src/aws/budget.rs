@@ -55,9 +55,12 @@ fn default_rate(op: Operation) -> Rate {
         CancelHandshake => r(2.0, 3),
         AcceptHandshake => r(1.0, 2),
         // Not published: reads at 2/s, writes at 1/s.
-        AssumeRole | ListRoots | DescribeOrganizationalUnit | ListParents | ListTagsForResource => {
-            r(2.0, 4)
-        }
+        AssumeRole
+        | ListRoots
+        | DescribeOrganizationalUnit
+        | ListParents
+        | ListTagsForResource
+        | ListAccounts => r(2.0, 4),
         MoveAccount | TagResource => r(1.0, 2),
     }
 }

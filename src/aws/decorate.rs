@@ -117,4 +117,9 @@ impl<A: Around> Organizations for Decorated<A> {
         let call = self.inner.tag_account(account, tags);
         self.around.around(Operation::TagResource, call).await
     }
+
+    async fn count_accounts(&self) -> Result<usize, AwsError> {
+        let call = self.inner.count_accounts();
+        self.around.around(Operation::ListAccounts, call).await
+    }
 }

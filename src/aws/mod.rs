@@ -78,4 +78,8 @@ pub trait Organizations: Send + Sync + 'static {
     async fn list_account_tags(&self, account: &AccountId) -> Result<Vec<Tag>, AwsError>;
     /// Adds (or overwrites) `tags` on the account.
     async fn tag_account(&self, account: &AccountId, tags: &[Tag]) -> Result<(), AwsError>;
+
+    /// How many accounts the organization has (ListAccounts, every page;
+    /// the management account included).
+    async fn count_accounts(&self) -> Result<usize, AwsError>;
 }

@@ -18,10 +18,12 @@ pub enum Operation {
     MoveAccount,
     ListTagsForResource,
     TagResource,
+    /// The organization's member count.
+    ListAccounts,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 13] = [
         Self::InviteAccountToOrganization,
         Self::DescribeHandshake,
         Self::ListHandshakesForOrganization,
@@ -34,6 +36,7 @@ impl Operation {
         Self::MoveAccount,
         Self::ListTagsForResource,
         Self::TagResource,
+        Self::ListAccounts,
     ];
 
     /// The AWS API name.
@@ -51,6 +54,7 @@ impl Operation {
             Self::MoveAccount => "MoveAccount",
             Self::ListTagsForResource => "ListTagsForResource",
             Self::TagResource => "TagResource",
+            Self::ListAccounts => "ListAccounts",
         }
     }
 

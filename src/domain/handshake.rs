@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HandshakeId, Notes, Onboarding, Tags};
+use super::{HandshakeId, Notes, Onboarding, Renewal, Tags};
 
 /// Declares an enum of AWS string values, with `Unspecified` for anything
 /// AWS may add later, and the conversions to and from the AWS spelling.
@@ -226,14 +226,24 @@ pub struct HandshakeRecord {
     /// Accept, place, tag: when the invitation asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onboarding: Option<Onboarding>,
+    /// When the EXPIRING_SOON warning was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_warning_time: Option<DateTime<Utc>>,
+    /// Renewal on expiry, when asked for, with its links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<Renewal>,
 }
 
 impl HandshakeRecord {
     /// Nothing more will happen to it: a terminal state and, when onboarding
     /// was asked for, onboarding finished too.
+    /// An expired one to be renewed is settled once the renewal is sent
+    /// (or given up), so its watchers learn the new handshake's id.
     pub fn is_settled(&self) -> bool {
         let state = self.handshake.state;
-        state.is_terminal() && self.onboarding.as_ref().is_none_or(|o| o.is_done(state))
+        state.is_terminal()
+            && self.onboarding.as_ref().is_none_or(|o| o.is_done(state))
+            && self.renewal.as_ref().is_none_or(|r| !r.is_due(state))
     }
 }
 
@@ -253,6 +263,10 @@ pub enum EventKind {
     StateChange,
     /// The onboarding's status changed; the state did not.
     Onboarding,
+    /// The open invitation nears its expiry.
+    ExpiringSoon,
+    /// The expired invitation was renewed, or could not be.
+    Renewal,
 }
 
 impl EventKind {
@@ -260,12 +274,16 @@ impl EventKind {
         match self {
             Self::StateChange => "STATE_CHANGE",
             Self::Onboarding => "ONBOARDING",
+            Self::ExpiringSoon => "EXPIRING_SOON",
+            Self::Renewal => "RENEWAL",
         }
     }
 
     pub fn from_db(s: &str) -> Self {
         match s {
             "ONBOARDING" => Self::Onboarding,
+            "EXPIRING_SOON" => Self::ExpiringSoon,
+            "RENEWAL" => Self::Renewal,
             _ => Self::StateChange,
         }
     }

@@ -9,6 +9,7 @@ mod onboarding;
 mod onboarding_progress;
 mod parent_id;
 mod quota;
+mod renewal;
 mod request_id;
 mod tags;
 mod target;
@@ -21,12 +22,13 @@ pub use handshake::{
     PartyType, Resource, ResourceType, StateSeen,
 };
 pub use handshake_id::HandshakeId;
-pub use invitation::Invitation;
+pub use invitation::{IfOpenExists, Invitation, InviteRequest};
 pub use notes::Notes;
 pub use onboarding::{AcceptRole, ExternalId, OnAcceptFailure, OnboardingSpec, RawOnboarding};
 pub use onboarding_progress::{Next, Onboarding, OnboardingStatus, Step, StepError, StepRecord};
 pub use parent_id::ParentId;
 pub use quota::{InviteQuota, QuotaUse};
+pub use renewal::{Renewal, MAX_RENEWALS};
 pub use request_id::RequestId;
 pub use tags::{Tag, Tags};
 pub use target::InviteTarget;

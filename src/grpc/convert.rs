@@ -124,6 +124,22 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
             })
             .collect(),
         onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
+        expiry_warning_time: r.expiry_warning_time.map(timestamp),
+        renewal: r.renewal.as_ref().map(|n| pb::Renewal {
+            renewals_left: i32::from(n.renewals_left),
+            renewed_from: n
+                .renewed_from
+                .as_ref()
+                .map(|h| h.as_str().to_string())
+                .unwrap_or_default(),
+            renewed_to: n
+                .renewed_to
+                .as_ref()
+                .map(|h| h.as_str().to_string())
+                .unwrap_or_default(),
+            reason: n.reason.clone().unwrap_or_default(),
+            waiting_until: n.waiting_until.map(timestamp),
+        }),
     }
 }
 
@@ -131,6 +147,8 @@ pub fn event_kind_to_proto(k: EventKind) -> pb::HandshakeEventKind {
     match k {
         EventKind::StateChange => pb::HandshakeEventKind::StateChange,
         EventKind::Onboarding => pb::HandshakeEventKind::Onboarding,
+        EventKind::ExpiringSoon => pb::HandshakeEventKind::ExpiringSoon,
+        EventKind::Renewal => pb::HandshakeEventKind::Renewal,
     }
 }
 

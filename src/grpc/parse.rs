@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        FieldViolation, HandshakeId, HandshakeState, Invitation, InviteTarget, Notes,
-        OnAcceptFailure, OnboardingSpec, PartyType, RawOnboarding, RequestId, Tags, Violations,
+        FieldViolation, HandshakeId, HandshakeState, IfOpenExists, Invitation, InviteRequest,
+        InviteTarget, Notes, OnAcceptFailure, OnboardingSpec, PartyType, RawOnboarding, Renewal,
+        RequestId, Tags, Violations,
     },
     proto::v1 as pb,
     store::{ListCursor, ListQuery},
@@ -16,11 +17,12 @@ use crate::{
 const MAX_TARGET_FILTER_CHARS: usize = 64;
 
 /// The invitation `req` asks for, on behalf of `requested_by` (the caller's
-/// identity, None when authentication is off), and its request_id.
+/// identity, None when authentication is off), with its request_id and
+/// what to do if the target has an open invitation already.
 pub fn parse_invite(
     req: pb::InviteAccountRequest,
     requested_by: Option<String>,
-) -> Result<(Option<RequestId>, Invitation), Violations> {
+) -> Result<InviteRequest, Violations> {
     let mut v = Violations::default();
     let target = match req.target {
         None => {
@@ -54,17 +56,34 @@ pub fn parse_invite(
             }
         },
     };
+    let renewal = match &req.renewal {
+        None => None,
+        Some(r) => v.take(Renewal::parse(r.max_renewals)).flatten(),
+    };
+    let if_open_exists = match pb::IfOpenExists::try_from(req.if_open_exists) {
+        Ok(pb::IfOpenExists::Unspecified | pb::IfOpenExists::Fail) => IfOpenExists::Fail,
+        Ok(pb::IfOpenExists::ReturnExisting) => IfOpenExists::ReturnExisting,
+        Err(_) => {
+            v.push(FieldViolation::new(
+                "if_open_exists",
+                "must be FAIL or RETURN_EXISTING",
+            ));
+            IfOpenExists::Fail
+        }
+    };
     match (target, notes, tags) {
-        (Some(target), Some(notes), Some(tags)) if v.is_empty() => Ok((
+        (Some(target), Some(notes), Some(tags)) if v.is_empty() => Ok(InviteRequest {
             request_id,
-            Invitation {
+            invitation: Invitation {
                 target,
                 notes,
                 tags,
                 requested_by,
                 onboarding,
+                renewal,
             },
-        )),
+            if_open_exists,
+        }),
         _ => Err(v),
     }
 }
@@ -236,7 +255,11 @@ mod tests {
 
     #[test]
     fn a_valid_invite_parses() {
-        let (rid, inv) = parse_invite(
+        let InviteRequest {
+            request_id: rid,
+            invitation: inv,
+            ..
+        } = parse_invite(
             pb::InviteAccountRequest {
                 target: target(pb::HandshakePartyType::Email, "juan@example.com"),
                 notes: "hi".into(),
@@ -246,6 +269,8 @@ mod tests {
                 }],
                 request_id: "r-1".into(),
                 onboarding: None,
+                renewal: None,
+                if_open_exists: 0,
             },
             Some("account-factory".into()),
         )
@@ -274,6 +299,8 @@ mod tests {
                 ],
                 request_id: "has space".into(),
                 onboarding: None,
+                renewal: None,
+                if_open_exists: 0,
             },
             None,
         )

@@ -38,9 +38,9 @@ impl InvitationService for InvitationApi {
         request: Request<pb::InviteAccountRequest>,
     ) -> Result<Response<pb::InviteAccountResponse>, Status> {
         let requested_by = caller(&request);
-        let (request_id, invitation) =
+        let invite =
             parse::parse_invite(request.into_inner(), requested_by).map_err(Error::Invalid)?;
-        let record = self.invitations.invite(request_id, invitation).await?;
+        let record = self.invitations.invite(invite).await?;
         Ok(Response::new(pb::InviteAccountResponse {
             handshake: Some(convert::handshake_to_proto(&record)),
         }))
@@ -144,13 +144,20 @@ fn caller<T>(request: &Request<T>) -> Option<String> {
 impl InvitationApi {
     /// GetInvitationQuota, here because the trait method delegates.
     async fn quota(&self) -> Result<pb::InvitationQuota, Status> {
-        let q = self.invitations.quota().await?;
+        let report = self.invitations.quota().await?;
+        let q = &report.quota;
+        let int = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(pb::InvitationQuota {
             limit: i32::try_from(q.limit).unwrap_or(i32::MAX),
             used: i32::try_from(q.used).unwrap_or(i32::MAX),
             remaining: i32::try_from(q.remaining()).unwrap_or(i32::MAX),
             window: prost_types::Duration::try_from(q.window).ok(),
             next_slot_time: q.next_slot_time.map(convert::timestamp),
+            pending_invitations: int(report.pending_invitations),
+            member_accounts: report.member_accounts.map_or(-1, |m| int(m.accounts)),
+            member_accounts_time: report
+                .member_accounts
+                .map(|m| convert::timestamp(m.counted)),
         })
     }
 }

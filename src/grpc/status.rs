@@ -76,6 +76,26 @@ impl From<Error> for Status {
                     details,
                 )
             }
+            Error::OpenExistsConflict { existing, what } => {
+                let mut details = ErrorDetails::with_error_info(
+                    "OPEN_INVITATION_DIFFERS",
+                    SERVICE_DOMAIN,
+                    HashMap::from([("handshake_id".to_string(), existing.to_string())]),
+                );
+                details.add_precondition_failure_violation(
+                    "OPEN_INVITATION",
+                    format!("handshake:{existing}"),
+                    format!("the target's open invitation {existing} has other {what} settings"),
+                );
+                Status::with_error_details(
+                    Code::FailedPrecondition,
+                    format!(
+                        "the target already has an open invitation, {existing}, with other {what} \
+                         settings; cancel it or ask for the same settings"
+                    ),
+                    details,
+                )
+            }
             Error::ResumePointPruned => Status::out_of_range(
                 "resume_token is older than the events kept; watch from now with an empty resume_token \
                  and read the current state with ListHandshakes",

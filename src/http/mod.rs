@@ -83,6 +83,11 @@ async fn metrics(State(s): State<HttpState>) -> Response {
     if let Some(counts) = counts(&s.store).await {
         s.metrics.set_handshake_counts(&counts);
     }
+    match tokio::time::timeout(COUNT_TIMEOUT, s.store.expiring_invitations()).await {
+        Ok(Ok(n)) => s.metrics.set_expiring(n),
+        Ok(Err(e)) => warn!(error = %e, "could not count expiring invitations"),
+        Err(_) => {}
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -121,10 +126,20 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
             (st.as_str().to_string(), n.into())
         })
         .collect();
+    // Counted by the polling replica now and then, not part of the snapshot.
+    let members = match s.store.member_accounts().await {
+        Ok(Some(m)) => serde_json::json!({
+            "accounts": m.accounts,
+            "counted": m.counted.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }),
+        Ok(None) => serde_json::Value::Null,
+        Err(e) => return unavailable(e),
+    };
     Json(serde_json::json!({
         "counts": counts,
         "handshakes": snapshot.recent.iter().map(rows::row).collect::<Vec<_>>(),
         "resume_token": encode_resume_token(snapshot.last_event_id),
+        "member_accounts": members,
     }))
     .into_response()
 }

@@ -34,6 +34,8 @@ pub fn row(r: &HandshakeRecord) -> Value {
         "expiration_time": time(h.expiration_time),
         "requested_by": r.requested_by.as_deref().unwrap_or_default(),
         "onboarding": r.onboarding.as_ref().map(|o| o.status.as_str()),
+        "expiring_soon": h.state == HandshakeState::Open && r.expiry_warning_time.is_some(),
+        "renewed_to": r.renewal.as_ref().and_then(|n| n.renewed_to.as_ref()).map(|h| h.as_str()),
     })
 }
 

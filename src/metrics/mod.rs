@@ -161,6 +161,11 @@ impl Metrics {
         }
     }
 
+    /// Open invitations warned about as expiring soon.
+    pub fn set_expiring(&self, n: i64) {
+        self.0.handshakes_expiring.set(n);
+    }
+
     /// A live change reached a watcher `since` after it was recorded.
     pub fn event_delivered(&self, since: Duration) {
         self.0.event_delivery_seconds.observe(since.as_secs_f64());

@@ -90,6 +90,8 @@ pub(super) struct Series {
     registry: Registry,
     /// Handshakes by state, counted in Postgres at each scrape.
     pub handshakes: Family<StateLabel, Gauge>,
+    /// Open handshakes past their expiry warning, counted likewise.
+    pub handshakes_expiring: Gauge,
     /// InviteAccount attempts by outcome: `sent` or the error's name.
     pub invitations: Family<OutcomeLabel, Counter>,
     pub aws_calls: Family<OperationOutcome, Counter>,
@@ -120,6 +122,7 @@ impl Series {
         let m = Self {
             registry: Registry::default(),
             handshakes: Family::default(),
+            handshakes_expiring: Gauge::default(),
             invitations: Family::default(),
             aws_calls: Family::default(),
             aws_call_seconds: Family::new_with_constructor(latency),
@@ -143,6 +146,11 @@ impl Series {
             format!("{p}handshakes"),
             "Handshakes recorded, by state",
             m.handshakes.clone(),
+        );
+        r.register(
+            format!("{p}handshakes_expiring"),
+            "Open invitations past their expiry warning (--expiry-warning), counted in Postgres",
+            m.handshakes_expiring.clone(),
         );
         r.register(
             format!("{p}invitations"),

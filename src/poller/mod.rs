@@ -18,6 +18,9 @@ use crate::{
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Wake-ups closer than this are folded into one sweep.
 const MIN_GAP: Duration = Duration::from_secs(1);
+/// How often the organization's accounts are counted when nothing changed
+/// (a sweep that recorded a change counts them too).
+const COUNT_MEMBERS_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct PollerSettings {
@@ -28,6 +31,9 @@ pub struct PollerSettings {
     /// How long `handshake_events` (WatchHandshakes' replay log) keeps an
     /// event; handshakes and their state history are never pruned.
     pub event_retention: Duration,
+    /// An open invitation this close to its expiry gets its EXPIRING_SOON
+    /// warning.
+    pub expiry_warning: Duration,
 }
 
 /// What the poller works with.
@@ -71,21 +77,24 @@ impl Poller {
         let mut wake = self.store.listen_for_wake_ups().await?;
         let mut watched_until = Instant::now();
         let mut pruned_at: Option<Instant> = None;
+        let mut counted_at: Option<Instant> = None;
         loop {
             lock.check().await?;
             let started = Instant::now();
             let swept = self.invitations.sweep(stop).await;
             self.record_sweep(started.elapsed(), &swept);
+            let changed = swept.as_ref().is_ok_and(|r| r.changes > 0);
             match swept {
                 Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
                 Ok(report) => tracing::debug!(?report, "sweep"),
                 Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
             }
-            // Onboarding goes on from what the sweep just recorded.
-            match self.invitations.onboard(stop).await {
-                Ok(report) if report.steps > 0 => tracing::debug!(?report, "onboarding pass"),
-                Ok(_) => {}
-                Err(e) => warn!(error = %e, "onboarding pass failed; the next one will retry"),
+            self.after_sweep(stop).await;
+            if changed || counted_at.is_none_or(|t| t.elapsed() >= COUNT_MEMBERS_EVERY) {
+                counted_at = Some(Instant::now());
+                if let Err(e) = self.invitations.refresh_member_accounts().await {
+                    warn!(error = %e, "could not count the organization's accounts");
+                }
             }
             if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 pruned_at = Some(Instant::now());
@@ -116,6 +125,29 @@ impl Poller {
             }
             // Wake-ups already buffered are answered by the sweep about to run.
             wake.clear_buffered();
+        }
+    }
+
+    /// What follows from the states the sweep recorded: expiry warnings,
+    /// onboarding steps, renewals. Each failure is logged and left for the
+    /// next pass.
+    async fn after_sweep(&self, stop: &CancellationToken) {
+        if let Err(e) = self
+            .invitations
+            .warn_expiring(self.settings.expiry_warning)
+            .await
+        {
+            warn!(error = %e, "expiry warnings failed; the next pass will retry");
+        }
+        match self.invitations.onboard(stop).await {
+            Ok(report) if report.steps > 0 => tracing::debug!(?report, "onboarding pass"),
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "onboarding pass failed; the next one will retry"),
+        }
+        match self.invitations.renew().await {
+            Ok(report) if report != Default::default() => info!(?report, "renewal pass"),
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "renewal pass failed; the next one will retry"),
         }
     }
 

@@ -27,6 +27,13 @@ pub enum Error {
     /// was sent.
     #[error("destination {0} does not exist in the organization")]
     DestinationMissing(ParentId),
+    /// RETURN_EXISTING found the target's open invitation, but with other
+    /// settings than the request's.
+    #[error("the open invitation {existing} has other {what} settings")]
+    OpenExistsConflict {
+        existing: HandshakeId,
+        what: &'static str,
+    },
     /// A resume token older than the events kept (see --event-retention).
     #[error("the resume point is older than the events kept")]
     ResumePointPruned,

@@ -8,7 +8,9 @@ use tracing::{info, warn};
 use super::{Error, Invitations, SweepReport};
 use crate::{
     aws::AwsErrorKind,
-    domain::{Handshake, HandshakeRecord, Invitation, ParentId, RequestId},
+    domain::{
+        Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
+    },
     store::{BeginInvite, UnresolvedInvite},
 };
 
@@ -18,21 +20,28 @@ const LATE_RECORD_FOR: Duration = Duration::from_secs(15 * 60);
 
 impl Invitations {
     /// Sends the invitation once per request_id. Without a request_id the
-    /// call is still recorded, under a generated one.
-    pub async fn invite(
-        &self,
-        request_id: Option<RequestId>,
-        inv: Invitation,
-    ) -> Result<HandshakeRecord, Error> {
-        if let Some(spec) = &inv.onboarding {
-            // A retry of a request already begun answers as the first call
-            // did, whatever became of the destination since.
-            let known = match &request_id {
-                Some(r) => self.store.intent_exists(r.as_str()).await?,
-                None => false,
-            };
-            if !known {
+    /// call is still recorded, under a generated one. With RETURN_EXISTING,
+    /// an open invitation of the target is the answer and nothing is sent.
+    pub async fn invite(&self, req: InviteRequest) -> Result<HandshakeRecord, Error> {
+        let InviteRequest {
+            request_id,
+            invitation: inv,
+            if_open_exists,
+        } = req;
+        // A retry of a request already begun answers as the first call did,
+        // whatever became of the destination or the target since.
+        let known = match &request_id {
+            Some(r) => self.store.intent_exists(r.as_str()).await?,
+            None => false,
+        };
+        if !known {
+            if let Some(spec) = &inv.onboarding {
                 self.check_destination(&spec.destination).await?;
+            }
+            if if_open_exists == IfOpenExists::ReturnExisting {
+                if let Some(open) = self.store.open_invitation_for(&inv.target).await? {
+                    return self.reuse(open, &inv).await;
+                }
             }
         }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
@@ -77,6 +86,14 @@ impl Invitations {
                         return self.record(&request_id, &inv, h).await;
                     }
                 }
+                // Open elsewhere (the console, another tool): that one, adopted.
+                if e.kind == AwsErrorKind::DuplicateHandshake
+                    && if_open_exists == IfOpenExists::ReturnExisting
+                {
+                    if let Some(open) = self.find_open_in_aws(&inv).await? {
+                        return self.adopt(&request_id, &inv, open).await;
+                    }
+                }
                 if let Err(se) = self
                     .store
                     .fail_invite(&request_id, &e.code, e.reason.as_deref())
@@ -112,7 +129,7 @@ impl Invitations {
     /// Records the handshake AWS made. If Postgres refuses, the caller hears
     /// so, and a background task keeps trying while the intent row waits
     /// for the repair sweep in case this process dies too.
-    async fn record(
+    pub(super) async fn record(
         &self,
         request_id: &RequestId,
         inv: &Invitation,

@@ -2,12 +2,15 @@
 //! Postgres are called here, in the order that loses nothing.
 mod error;
 mod invite;
+mod lifecycle;
 mod onboarding;
 mod pages;
 mod repair;
+mod reuse;
 mod sweep;
 
 pub use error::Error;
+pub use lifecycle::{QuotaReport, RenewReport};
 pub use onboarding::OnboardReport;
 pub use sweep::SweepReport;
 
@@ -15,7 +18,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     aws::Organizations,
-    domain::{FieldViolation, HandshakeId, HandshakeRecord, InviteQuota, QuotaUse, Violations},
+    domain::{FieldViolation, HandshakeId, HandshakeRecord, InviteQuota, Violations},
     metrics::Metrics,
     store::{Known, ListCursor, ListQuery, Store},
 };
@@ -57,11 +60,6 @@ impl Invitations {
             quota: settings.quota,
             metrics,
         }
-    }
-
-    /// How much of the daily quota is used.
-    pub async fn quota(&self) -> Result<QuotaUse, Error> {
-        Ok(self.store.invite_quota(self.quota).await?)
     }
 
     /// Asks the polling replica, wherever it runs, for a sweep soon.

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::domain::{
     EventKind, Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes,
-    Onboarding, PartyType, Tags,
+    Onboarding, PartyType, Renewal, Tags,
 };
 
 /// What this service knows about a handshake beyond what AWS reports.
@@ -25,6 +25,8 @@ pub struct Known {
     pub canceled_by: Option<String>,
     /// Set once, by the record of the InviteAccount that asked for it.
     pub onboarding: Option<Onboarding>,
+    /// Set once, likewise.
+    pub renewal: Option<Renewal>,
 }
 
 impl Known {
@@ -42,6 +44,7 @@ impl Known {
             requested_by: None,
             canceled_by: None,
             onboarding: None,
+            renewal: None,
         }
     }
 }
@@ -220,8 +223,8 @@ pub(super) async fn upsert(
         "WITH old AS (SELECT state FROM handshakes WHERE id = $1)
          INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
                                  action, resources, target_type, target_id, notes, tags, request_id,
-                                 requested_by, canceled_by, onboarding)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                 requested_by, canceled_by, onboarding, renewal)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (id) DO UPDATE SET
              arn = EXCLUDED.arn,
              parties = EXCLUDED.parties,
@@ -238,6 +241,7 @@ pub(super) async fn upsert(
              requested_by = COALESCE(handshakes.requested_by, EXCLUDED.requested_by),
              canceled_by = COALESCE(handshakes.canceled_by, EXCLUDED.canceled_by),
              onboarding = COALESCE(handshakes.onboarding, EXCLUDED.onboarding),
+             renewal = COALESCE(handshakes.renewal, EXCLUDED.renewal),
              version = handshakes.version
                  + CASE WHEN NOT {STALE} AND {CHANGED} THEN 1 ELSE 0 END,
              update_time = CASE WHEN NOT {STALE} AND {CHANGED} THEN now()
@@ -260,6 +264,7 @@ pub(super) async fn upsert(
     .bind(known.requested_by.as_deref())
     .bind(known.canceled_by.as_deref())
     .bind(known.onboarding.as_ref().map(Json))
+    .bind(known.renewal.as_ref().map(Json))
     .fetch_one(&mut *tx)
     .await?;
     let record = HandshakeRecord::try_from(row)?;

@@ -8,7 +8,7 @@ use sqlx::{types::Json, AssertSqlSafe, FromRow};
 use super::{handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, Store, StoreError};
 use crate::domain::{
     Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
-    Onboarding, OnboardingSpec, PartyType, QuotaUse, RequestId, Tags,
+    Onboarding, OnboardingSpec, PartyType, QuotaUse, Renewal, RequestId, Tags,
 };
 
 /// What `begin_invite` found, and so what the caller must do next.
@@ -24,7 +24,7 @@ pub enum BeginInvite {
     Mismatch,
     /// An earlier attempt may have reached AWS: this call now owns it and
     /// must look the handshake up before sending anything.
-    Unresolved(UnresolvedInvite),
+    Unresolved(Box<UnresolvedInvite>),
     /// Sending now would pass the daily quota; nothing was written.
     QuotaExhausted(QuotaUse),
 }
@@ -49,6 +49,7 @@ struct IntentRow {
     handshake_id: Option<String>,
     requested_by: Option<String>,
     onboarding: Option<Json<OnboardingSpec>>,
+    renewal: Option<Json<Renewal>>,
     stale: bool,
     create_time: DateTime<Utc>,
 }
@@ -60,6 +61,7 @@ impl IntentRow {
             && self.notes == inv.notes.as_str()
             && self.tags.0 == inv.tags
             && self.onboarding.as_ref().map(|o| &o.0) == inv.onboarding.as_ref()
+            && self.renewal.as_ref().map(|r| &r.0) == inv.renewal.as_ref()
     }
 
     fn into_unresolved(self) -> Result<UnresolvedInvite, StoreError> {
@@ -74,6 +76,7 @@ impl IntentRow {
                 tags: self.tags.0,
                 requested_by: self.requested_by,
                 onboarding: self.onboarding.map(|o| o.0),
+                renewal: self.renewal.map(|r| r.0),
             },
             create_time: self.create_time,
         })
@@ -81,7 +84,7 @@ impl IntentRow {
 }
 
 const INTENT_COLUMNS: &str = "request_id, status, target_type, target_id, notes, tags, \
-     handshake_id, create_time, requested_by, onboarding";
+     handshake_id, create_time, requested_by, onboarding, renewal";
 
 /// True when nobody can still be sending: `$2` is the grace in seconds.
 const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
@@ -107,8 +110,8 @@ impl Store {
         let quota_use = quota_use(&mut tx, quota).await?;
         let inserted = sqlx::query(
             "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                          requested_by, onboarding)
-             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7)
+                                          requested_by, onboarding, renewal)
+             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (request_id) DO NOTHING",
         )
         .bind(request_id.as_str())
@@ -118,6 +121,7 @@ impl Store {
         .bind(Json(&inv.tags))
         .bind(inv.requested_by.as_deref())
         .bind(inv.onboarding.as_ref().map(Json))
+        .bind(inv.renewal.as_ref().map(Json))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -155,7 +159,7 @@ impl Store {
             "PENDING" if !row.stale => return Ok(BeginInvite::InProgress),
             "FAILED" if quota_use.exhausted() => return Ok(BeginInvite::QuotaExhausted(quota_use)),
             "FAILED" => BeginInvite::Started,
-            _ => BeginInvite::Unresolved(row.into_unresolved()?),
+            _ => BeginInvite::Unresolved(Box::new(row.into_unresolved()?)),
         };
         claim(&mut *tx, request_id).await?;
         tx.commit().await?;
@@ -177,6 +181,7 @@ impl Store {
             requested_by: inv.requested_by.clone(),
             canceled_by: None,
             onboarding: inv.onboarding.clone().map(Onboarding::new),
+            renewal: inv.renewal.clone(),
         };
         let mut tx = self.pool.begin().await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;
@@ -192,6 +197,26 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// The request's answer is a handshake already recorded (an open
+    /// invitation reused): the intent points at it, as if it had sent it.
+    pub async fn link_invite(
+        &self,
+        request_id: &RequestId,
+        handshake: &HandshakeId,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE invite_requests
+             SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
+                 update_time = now()
+             WHERE request_id = $1",
+        )
+        .bind(request_id.as_str())
+        .bind(handshake.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// AWS refused the invitation: nothing was sent, a retry may send again.

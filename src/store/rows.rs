@@ -5,13 +5,13 @@ use sqlx::{types::Json, FromRow};
 use super::StoreError;
 use crate::domain::{
     Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Onboarding,
-    Party, PartyType, Resource, Tags,
+    Party, PartyType, Renewal, Resource, Tags,
 };
 
 /// The column list every handshake read selects, in `HandshakeRow` order.
 pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
      action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time, \
-     version, requested_by, canceled_by, onboarding";
+     version, requested_by, canceled_by, onboarding, expiry_warning_time, renewal";
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
@@ -34,6 +34,8 @@ pub struct HandshakeRow {
     requested_by: Option<String>,
     canceled_by: Option<String>,
     onboarding: Option<Json<Onboarding>>,
+    expiry_warning_time: Option<DateTime<Utc>>,
+    renewal: Option<Json<Renewal>>,
 }
 
 impl TryFrom<HandshakeRow> for HandshakeRecord {
@@ -79,6 +81,8 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             version: r.version,
             history: Vec::new(),
             onboarding: r.onboarding.map(|o| o.0),
+            expiry_warning_time: r.expiry_warning_time,
+            renewal: r.renewal.map(|o| o.0),
         })
     }
 }

@@ -198,6 +198,8 @@ mod tests {
                 version: event_id,
                 history: vec![],
                 onboarding: None,
+                expiry_warning_time: None,
+                renewal: None,
             },
         }
     }

@@ -90,6 +90,25 @@ impl Fakecloud {
         sdk_config(&self.endpoint, key, secret)
     }
 
+    /// A fakecloud whose clock `FakeClock` moves (libfaketime): it expires
+    /// invitations 15 days after they are sent, by that clock.
+    pub async fn start_with_clock() -> (Arc<Self>, FakeClock) {
+        let lib = std::env::var("ORG_INVITES_TEST_FAKETIME_LIB")
+            .expect("ORG_INVITES_TEST_FAKETIME_LIB is unset: run the tests with scripts/test.sh");
+        let path = std::env::temp_dir().join(format!("faketime-{}.rc", uuid::Uuid::new_v4()));
+        let clock = FakeClock { path };
+        clock.set("+0d");
+        let path = clock.path.to_str().unwrap().to_string();
+        let fakecloud = Self::start_with_env(&[
+            ("LD_PRELOAD", lib.as_str()),
+            ("FAKETIME_TIMESTAMP_FILE", path.as_str()),
+            ("FAKETIME_NO_CACHE", "1"),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+        ])
+        .await;
+        (fakecloud, clock)
+    }
+
     /// An SDK client signing as `key` (fakecloud maps `test` to the management account).
     pub fn client(&self, key: &str, secret: &str) -> AwsClient {
         let conf = aws_sdk_organizations::Config::builder()
@@ -217,6 +236,24 @@ impl Fakecloud {
         let (head, body) = out.split_once("\r\n\r\n").expect("HTTP response");
         assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
         body.to_string()
+    }
+}
+
+/// The clock of a fakecloud started with `start_with_clock`.
+pub struct FakeClock {
+    path: PathBuf,
+}
+
+impl FakeClock {
+    /// `+16d`: fakecloud's clock runs that far ahead of the real one.
+    pub fn set(&self, offset: &str) {
+        std::fs::write(&self.path, format!("{offset}\n")).unwrap();
+    }
+}
+
+impl Drop for FakeClock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

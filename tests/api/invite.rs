@@ -18,6 +18,8 @@ async fn inviting_an_account_id_returns_an_open_handshake_and_records_it() {
             }],
             request_id: String::new(),
             onboarding: None,
+            renewal: None,
+            if_open_exists: 0,
         })
         .await
         .expect("invite succeeds");

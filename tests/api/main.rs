@@ -11,6 +11,7 @@ mod devsh;
 mod health;
 mod helpers;
 mod invite;
+mod lifecycle;
 mod limits;
 mod list;
 mod onboarding;

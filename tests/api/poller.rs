@@ -247,6 +247,7 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
         tags: Default::default(),
         requested_by: None,
         onboarding: None,
+        renewal: None,
     };
     let err = aws.invite_account(&invitation).await.unwrap_err();
     assert!(err.outcome_unknown(), "{err}");
@@ -261,7 +262,7 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
 async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages() {
     use org_invites::{
         aws::Organizations,
-        domain::{Invitation, InviteTarget, PartyType, RequestId},
+        domain::{Invitation, InviteRequest, InviteTarget, PartyType, RequestId},
     };
     // AWS lists at 1 a second here, after empty pages.
     let fake = Arc::new(FakeOrganizations::new().with_list_rate(1.0, 1.0));
@@ -273,6 +274,7 @@ async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages
         tags: Default::default(),
         requested_by: None,
         onboarding: None,
+        renewal: None,
     };
     // The first attempt: its intent, then AWS made the handshake, then the
     // process lost the answer (a timeout marks the outcome unknown).
@@ -290,7 +292,11 @@ async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages
     over.store.mark_invite_unknown(&request_id).await.unwrap();
 
     let record = over
-        .invite(Some(request_id), invitation)
+        .invite(InviteRequest {
+            request_id: Some(request_id),
+            invitation,
+            if_open_exists: Default::default(),
+        })
         .await
         .expect("the retry finds the first attempt's handshake");
     assert_eq!(record.handshake.id, made.id);

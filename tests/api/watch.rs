@@ -279,19 +279,7 @@ async fn shutdown_ends_open_streams_with_unavailable() {
 async fn an_invitation_expiring_in_aws_reaches_the_watcher() {
     // fakecloud expires invitations 15 days after they are sent, by its own
     // clock: libfaketime moves that clock forward.
-    let lib = std::env::var("ORG_INVITES_TEST_FAKETIME_LIB")
-        .expect("ORG_INVITES_TEST_FAKETIME_LIB is unset: run the tests with scripts/test.sh");
-    let dir = tempdir();
-    let clock = dir.join("faketime.rc");
-    std::fs::write(&clock, "+0d\n").unwrap();
-    let clock_path = clock.to_str().unwrap().to_string();
-    let fakecloud = Fakecloud::start_with_env(&[
-        ("LD_PRELOAD", lib.as_str()),
-        ("FAKETIME_TIMESTAMP_FILE", clock_path.as_str()),
-        ("FAKETIME_NO_CACHE", "1"),
-        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
-    ])
-    .await;
+    let (fakecloud, clock) = Fakecloud::start_with_clock().await;
     let app = spawn_app_with(
         fresh_database().await,
         AppOptions {
@@ -310,16 +298,10 @@ async fn an_invitation_expiring_in_aws_reaches_the_watcher() {
         pb::HandshakeState::Open
     );
 
-    std::fs::write(&clock, "+16d\n").unwrap();
+    clock.set("+16d");
     let change = next_event(&mut stream).await.unwrap();
     assert_eq!(state_of(&change), pb::HandshakeState::Expired);
     assert!(next_event(&mut stream).await.is_none());
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("org-invites-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[tokio::test]

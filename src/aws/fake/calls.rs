@@ -199,4 +199,11 @@ impl Organizations for FakeOrganizations {
         s.org.tag(account, tags);
         Ok(())
     }
+
+    /// The management account and every account that joined.
+    async fn count_accounts(&self) -> Result<usize, AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        Ok(1 + s.org.members())
+    }
 }

@@ -60,6 +60,11 @@ impl Org {
             .or_insert_with(|| ROOT.to_string());
     }
 
+    /// Accounts that joined (the management account not included).
+    pub fn members(&self) -> usize {
+        self.parents.len()
+    }
+
     pub fn parent_of(&self, account: &AccountId) -> Option<String> {
         self.parents.get(account.as_str()).cloned()
     }

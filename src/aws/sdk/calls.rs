@@ -272,4 +272,23 @@ impl Organizations for SdkOrganizations {
             .map_err(from_sdk)?;
         Ok(())
     }
+
+    async fn count_accounts(&self) -> Result<usize, AwsError> {
+        let mut accounts = 0;
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_accounts()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            accounts += out.accounts().len();
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(accounts),
+            }
+        }
+    }
 }

@@ -86,6 +86,8 @@ impl InviteParams {
                     value: t.value,
                 })
                 .collect(),
+            renewal: None,
+            if_open_exists: 0,
             onboarding: self.onboarding.map(OnboardingParam::into_spec),
             // Always deduplicated: a retry of this same call is then safe.
             request_id: self

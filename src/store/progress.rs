@@ -1,5 +1,6 @@
-//! Onboarding progress: the handshakes the polling replica may have work
-//! on, and each step's outcome written back with the handshake.
+//! What the polling replica does after a handshake's AWS state: onboarding
+//! progress and renewal links written back with the handshake (and
+//! announced), and which handshakes have such work due.
 use sqlx::{types::Json, AssertSqlSafe};
 
 use super::{
@@ -7,7 +8,22 @@ use super::{
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
-use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding};
+use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding, Renewal};
+
+/// The parts of a handshake's row this module writes whole.
+enum Part {
+    Onboarding,
+    Renewal,
+}
+
+impl Part {
+    fn column(&self) -> &'static str {
+        match self {
+            Self::Onboarding => "onboarding",
+            Self::Renewal => "renewal",
+        }
+    }
+}
 
 impl Store {
     /// Handshakes whose onboarding is unfinished, or failed to accept while
@@ -31,31 +47,60 @@ impl Store {
         onboarding: &Onboarding,
         new_status: bool,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
+        let announce = new_status.then_some(EventKind::Onboarding);
+        self.save_part(id, Part::Onboarding, Json(onboarding), announce)
+            .await
+    }
+
+    /// Writes `renewal` to the handshake; `announce`: with a RENEWAL event.
+    pub async fn save_renewal(
+        &self,
+        id: &HandshakeId,
+        renewal: &Renewal,
+        announce: bool,
+    ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
+        let announce = announce.then_some(EventKind::Renewal);
+        self.save_part(id, Part::Renewal, Json(renewal), announce)
+            .await
+    }
+
+    /// Writes one part of the handshake's record that this service keeps
+    /// (not AWS's fields); with `announce`, the version moves and an event
+    /// of that kind is appended, in one transaction.
+    async fn save_part<T: serde::Serialize + Send + Sync>(
+        &self,
+        id: &HandshakeId,
+        part: Part,
+        value: Json<T>,
+        announce: Option<EventKind>,
+    ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
         let mut tx = self.pool.begin().await?;
-        if new_status {
+        if announce.is_some() {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(EVENT_ORDER_LOCK)
                 .execute(&mut *tx)
                 .await?;
         }
-        let bump = i64::from(new_status);
+        let bump = i64::from(announce.is_some());
         let row: HandshakeRow = sqlx::query_as(AssertSqlSafe(format!(
-            "UPDATE handshakes SET onboarding = $2, version = version + $3,
+            "UPDATE handshakes SET {column} = $2, version = version + $3,
                  update_time = CASE WHEN $3 > 0 THEN now() ELSE update_time END
              WHERE id = $1
-             RETURNING {HANDSHAKE_COLUMNS}"
+             RETURNING {HANDSHAKE_COLUMNS}",
+            column = part.column()
         )))
         .bind(id.as_str())
-        .bind(Json(onboarding))
+        .bind(value)
         .bind(bump)
         .fetch_one(&mut *tx)
         .await?;
         let record = HandshakeRecord::try_from(row)?;
-        let event = if new_status {
-            let state = record.handshake.state;
-            Some(super::events::append(&mut tx, &record, Some(state), EventKind::Onboarding).await?)
-        } else {
-            None
+        let event = match announce {
+            Some(kind) => {
+                let state = record.handshake.state;
+                Some(super::events::append(&mut tx, &record, Some(state), kind).await?)
+            }
+            None => None,
         };
         tx.commit().await?;
         Ok((record, event))
