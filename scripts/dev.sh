@@ -12,9 +12,13 @@ export ORG_INVITES_METRICS_LISTEN=${ORG_INVITES_METRICS_LISTEN:-127.0.0.1:9464}
 # at once, and nothing is left behind. The service checks again when it binds.
 port_free "$LISTEN" "--listen / ORG_INVITES_LISTEN"
 port_free "$ORG_INVITES_METRICS_LISTEN" "--metrics-listen / ORG_INVITES_METRICS_LISTEN"
+# fakecloud's clock can be moved (scripts/clock.sh), to see an invitation's
+# expiry and renewal without waiting 15 days.
+ensure_faketime
 stack_up
 ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
-printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q\n' "$AWS_ENDPOINT_URL" "$DATABASE_URL" >"$ENV_FILE"
+printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q FAKECLOUD_CLOCK=%q\n' \
+  "$AWS_ENDPOINT_URL" "$DATABASE_URL" "$FAKECLOUD_CLOCK" >"$ENV_FILE"
 # ORG_INVITES_BIN: a binary already built (the tests use theirs).
 BIN=${ORG_INVITES_BIN:-./target/debug/org-invites}
 if [ -z "${ORG_INVITES_BIN:-}" ]; then
@@ -46,6 +50,8 @@ cat >&2 <<TXT
    with --auth-tokens-file: add -H 'authorization: Bearer TOKEN'.)
   Act as the invited account (accept or decline) in fakecloud:
     scripts/member.sh accept h-... 111122223333
+  Move fakecloud's clock (invitations expire 15 days after they are sent):
+    scripts/clock.sh +16d
   Ctrl-C stops the service, Postgres and fakecloud.
 
 TXT

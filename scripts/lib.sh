@@ -12,6 +12,7 @@ STACK_DIR=""
 PG_BIN=""
 PG_DATA=""
 FAKECLOUD_PID=""
+FAKECLOUD_CLOCK=""
 
 log() { printf '\033[1m[org-invites]\033[0m %s\n' "$*" >&2; }
 
@@ -130,10 +131,20 @@ org_call() {
     -d "$body"
 }
 
+# fakecloud runs under libfaketime when FAKETIME_LIB is set (dev.sh): its
+# clock is then FAKECLOUD_CLOCK's offset ahead of the real one, which
+# scripts/clock.sh moves (invitations expire 15 days after they are sent).
 start_fakecloud() {
   local port
   port=$(free_port)
-  "$FAKECLOUD_BIN" --addr "127.0.0.1:$port" --log-level warn >"$STACK_DIR/fakecloud.log" 2>&1 &
+  local env=()
+  if [ -n "${FAKETIME_LIB:-}" ]; then
+    FAKECLOUD_CLOCK="$STACK_DIR/fakecloud-clock.rc"
+    echo "+0d" >"$FAKECLOUD_CLOCK"
+    env=(LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$FAKECLOUD_CLOCK"
+      FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1)
+  fi
+  env "${env[@]}" "$FAKECLOUD_BIN" --addr "127.0.0.1:$port" --log-level warn >"$STACK_DIR/fakecloud.log" 2>&1 &
   FAKECLOUD_PID=$!
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
   wait_http "$AWS_ENDPOINT_URL/_fakecloud/health"
