@@ -94,6 +94,15 @@ async fn an_open_invitation_is_warned_about_once_before_it_expires() {
         metrics.contains("org_invites_handshakes_expiring 1"),
         "{metrics}"
     );
+    let (_, _, summary) =
+        http_request(app.http_addr.unwrap(), "GET", "/api/summary", &[], b"").await;
+    let summary: serde_json::Value = serde_json::from_slice(&summary).unwrap();
+    let row = &summary["handshakes"][0];
+    assert_eq!(row["id"], h.id.as_str());
+    assert_eq!(
+        row["expiring_soon"], true,
+        "the status page marks it: {row}"
+    );
 
     clock.set("+16d");
     let expired = next_event(&mut stream).await.unwrap();
