@@ -19,6 +19,11 @@ pub struct ServeArgs {
     /// Address the gRPC server listens on.
     #[arg(long, env = "ORG_INVITES_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// Also serve grpc.health.v1 (and nothing else) over plaintext on this
+    /// address, for probes that cannot speak TLS (Kubernetes' gRPC probe).
+    /// Not served when unset.
+    #[arg(long, env = "ORG_INVITES_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]

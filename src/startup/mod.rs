@@ -32,6 +32,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// so callers (and tests, with port 0) know the address before it serves.
 pub struct Application {
     listener: TcpListener,
+    health_listener: Option<TcpListener>,
     http_listener: Option<TcpListener>,
     settings: Settings,
     store: Store,
@@ -64,6 +65,10 @@ impl Application {
             metrics.clone(),
         ));
         let invitations = Invitations::new(store.clone(), aws, settings.service, metrics.clone());
+        let health_listener = match settings.health_listen {
+            Some(addr) => Some(bind(addr, "--health-listen / ORG_INVITES_HEALTH_LISTEN").await?),
+            None => None,
+        };
         let http_listener = match settings.http_listen {
             Some(addr) => Some(bind(addr, "--metrics-listen / ORG_INVITES_METRICS_LISTEN").await?),
             None => None,
@@ -71,6 +76,7 @@ impl Application {
         let cors = cors::cors_layer(&settings.cors_origins)?;
         Ok(Self {
             listener,
+            health_listener,
             http_listener,
             settings,
             store,
@@ -81,6 +87,13 @@ impl Application {
             cors,
             metrics,
         })
+    }
+
+    /// Where plaintext health is served, if anywhere.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Where the status page and /metrics are served, if anywhere.

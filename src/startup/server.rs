@@ -58,7 +58,7 @@ fn services(
 /// Serves until `shutdown`, then drains in-flight calls for up to
 /// DRAIN_TIMEOUT; `tasks` is cancelled as the drain begins.
 pub async fn serve(
-    app: Application,
+    mut app: Application,
     watches: Watches,
     health: tonic_health::pb::health_server::HealthServer<
         impl tonic_health::pb::health_server::Health,
@@ -67,6 +67,21 @@ pub async fn serve(
     shutdown: CancellationToken,
     tasks: CancellationToken,
 ) -> Result<(), BoxError> {
+    // Plaintext health for probes, up until the main server has stopped.
+    let health_stop = CancellationToken::new();
+    let health_only = app.health_listener.take().map(|listener| {
+        let server = tonic::transport::Server::builder()
+            .add_service(health.clone())
+            .serve_with_incoming_shutdown(
+                tokio_stream::wrappers::TcpListenerStream::new(listener),
+                health_stop.clone().cancelled_owned(),
+            );
+        tokio::spawn(async move {
+            if let Err(e) = server.await {
+                warn!(error = %e, "the plaintext health server failed");
+            }
+        })
+    });
     let routes = services(&app, watches, health)?;
     let drained = {
         let tasks = tasks.clone();
@@ -123,5 +138,9 @@ pub async fn serve(
         }
     };
     tasks.cancel();
+    health_stop.cancel();
+    if let Some(h) = health_only {
+        let _ = h.await;
+    }
     Ok(result?)
 }

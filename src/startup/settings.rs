@@ -18,6 +18,8 @@ use crate::{
 #[derive(Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// A plaintext port serving only grpc.health.v1; none when None.
+    pub health_listen: Option<SocketAddr>,
     pub database: PgConnectOptions,
     pub poller: PollerSettings,
     pub service: ServiceSettings,
@@ -36,6 +38,7 @@ impl Settings {
     pub fn from_args(a: ServeArgs) -> Result<Self, BoxError> {
         Ok(Self {
             listen: a.listen,
+            health_listen: a.health_listen,
             database: connect_options(&a.database)?,
             poller: a.poller.into(),
             service: a.invitations.into(),
@@ -54,6 +57,7 @@ impl Settings {
         let dashboards: args::DashboardArgs = args::defaults();
         Self {
             listen,
+            health_listen: None,
             database,
             poller: args::defaults::<args::PollerArgs>().into(),
             service: args::defaults::<args::InvitationArgs>().into(),

@@ -288,6 +288,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     /// The status page and /metrics, when `AppOptions::http` asked for them.
     pub http_addr: Option<std::net::SocketAddr>,
+    /// Plaintext health, when `AppOptions::health_listen` asked for it.
+    pub health_addr: Option<std::net::SocketAddr>,
     pub aws: Arc<Fakecloud>,
     pub client: InvitationServiceClient<Channel>,
     pub health: HealthClient<Channel>,
@@ -319,6 +321,8 @@ pub struct AppOptions {
     pub limits: Limits,
     /// Serve the status page and /metrics on a free port (`TestApp::http_addr`).
     pub http: bool,
+    /// Serve plaintext health on a free port (`TestApp::health_addr`).
+    pub health_listen: bool,
     pub cors_origins: Vec<String>,
 }
 
@@ -355,6 +359,7 @@ impl Default for AppOptions {
             tls: d.tls,
             limits: d.limits,
             http: false,
+            health_listen: false,
             cors_origins: d.cors_origins,
         }
     }
@@ -412,6 +417,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
     };
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
+        health_listen: opts.health_listen.then(|| "127.0.0.1:0".parse().unwrap()),
         database: opts.database.unwrap_or_else(|| db_options.clone()),
         poller: opts.poller,
         service: ServiceSettings {
@@ -431,6 +437,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         .expect("app builds");
     let addr = app.local_addr();
     let http_addr = app.http_addr();
+    let health_addr = app.health_addr();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn({
         let shutdown = shutdown.clone();
@@ -444,6 +451,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
     let mut test_app = TestApp {
         addr,
         http_addr,
+        health_addr,
         aws,
         client: InvitationServiceClient::new(channel.clone()),
         health: HealthClient::new(channel),

@@ -100,6 +100,15 @@ impl TlsStack {
 }
 
 async fn spawn_tls(dir: &Path, pki: &Pki, require_client_cert: bool) -> TestApp {
+    spawn_tls_with(dir, pki, require_client_cert, false).await
+}
+
+async fn spawn_tls_with(
+    dir: &Path,
+    pki: &Pki,
+    require_client_cert: bool,
+    health_listen: bool,
+) -> TestApp {
     let (cert_file, key_file) = pki.leaf("server", "org-invites", &["localhost", "127.0.0.1"]);
     let identities = dir.join("identities");
     std::fs::write(
@@ -124,6 +133,7 @@ async fn spawn_tls(dir: &Path, pki: &Pki, require_client_cert: bool) -> TestApp 
                 require_client_cert,
             }),
             wait_serving: false,
+            health_listen,
             ..AppOptions::default()
         },
     )
@@ -422,4 +432,60 @@ async fn the_cli_speaks_https_with_a_ca_file_a_token_and_a_client_certificate() 
     ])
     .await;
     assert_ne!(out.status.code(), Some(0));
+}
+
+/// With TLS on the API port (and client certificates required), probes
+/// that speak only plaintext gRPC reach health on --health-listen, which
+/// serves nothing else.
+#[tokio::test]
+async fn plaintext_health_is_served_on_its_own_port_beside_tls() {
+    let dir = std::env::temp_dir().join(format!("tls-health-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pki = Pki::new(&dir, "servers");
+    Pki::new(&dir, "clients");
+    let app = spawn_tls_with(&dir, &pki, true, true).await;
+    let health = Channel::from_shared(format!("http://{}", app.health_addr.unwrap()))
+        .unwrap()
+        .connect()
+        .await
+        .expect("plaintext connects to the health port");
+    let mut watch = HealthClient::new(health.clone())
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health over plaintext")
+        .into_inner();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(msg) = watch.message().await.unwrap() {
+            if msg.status == 1 {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("SERVING on the plaintext health port");
+    let err = client(health, None)
+        .list_handshakes(pb::ListHandshakesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::Unimplemented,
+        "only health there: {err:?}"
+    );
+    let plain_api = Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .connect()
+        .await;
+    let refused = match plain_api {
+        Err(_) => true,
+        Ok(ch) => HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_err(),
+    };
+    assert!(refused, "the API port still speaks TLS only");
 }
