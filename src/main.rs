@@ -39,17 +39,20 @@ async fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(cli::parse_error(e)),
     };
-    let result = match cli.command {
-        Command::Client(cmd) => return ExitCode::from(cli::run(cmd).await),
-        Command::Serve(args) => {
-            org_invites::telemetry::init(cli.log_format);
-            startup::serve(args).await
-        }
-        Command::Migrate(args) => {
-            org_invites::telemetry::init(cli.log_format);
-            startup::migrate(args).await
+    let telemetry = match &cli.command {
+        Command::Client(_) => None,
+        Command::Serve(_) | Command::Migrate(_) => {
+            Some(org_invites::telemetry::init(cli.log_format))
         }
     };
+    let result = match cli.command {
+        Command::Client(cmd) => return ExitCode::from(cli::run(cmd).await),
+        Command::Serve(args) => startup::serve(args).await,
+        Command::Migrate(args) => startup::migrate(args).await,
+    };
+    if let Some(t) = telemetry {
+        t.shutdown();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,6 +1,8 @@
 //! Counts and times every AWS call (`Measured`).
 use std::{sync::Arc, time::Instant};
 
+use tracing::Instrument;
+
 use super::{
     decorate::{Around, Call, Decorated},
     AwsErrorKind, Operation, Organizations,
@@ -20,19 +22,37 @@ impl Measured {
 
 impl Around for Measure {
     fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let result = call.await;
-            let (outcome, throttled) = match &result {
-                Ok(_) => (Ok(()), false),
-                Err(e) => (
-                    Err(e.code.as_str()),
-                    e.kind == AwsErrorKind::TooManyRequests,
-                ),
-            };
-            self.0
-                .aws_call(op.name(), outcome, throttled, started.elapsed());
-            result
-        })
+        // A span per call, a child of the RPC's or the sweep's: its name and
+        // the operation, never the call's values.
+        let span = tracing::info_span!(
+            "aws",
+            otel.name = op.name(),
+            otel.kind = "client",
+            rpc.system = "aws-api",
+            rpc.service = op.service(),
+            rpc.method = op.name(),
+            aws.error = tracing::field::Empty,
+        );
+        let traced = span.clone();
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = call.await;
+                if let Err(e) = &result {
+                    traced.record("aws.error", e.code.as_str());
+                }
+                let (outcome, throttled) = match &result {
+                    Ok(_) => (Ok(()), false),
+                    Err(e) => (
+                        Err(e.code.as_str()),
+                        e.kind == AwsErrorKind::TooManyRequests,
+                    ),
+                };
+                self.0
+                    .aws_call(op.name(), outcome, throttled, started.elapsed());
+                result
+            }
+            .instrument(span),
+        )
     }
 }

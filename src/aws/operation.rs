@@ -58,6 +58,14 @@ impl Operation {
         }
     }
 
+    /// The AWS service it belongs to.
+    pub fn service(self) -> &'static str {
+        match self {
+            Self::AssumeRole => "STS",
+            _ => "Organizations",
+        }
+    }
+
     /// The operation named `name`, in any letter case.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 use crate::{
     metrics::{Metrics, RetrySource},
@@ -81,7 +81,12 @@ impl Poller {
         loop {
             lock.check().await?;
             let started = Instant::now();
-            let swept = self.invitations.sweep(stop).await;
+            // Each sweep is a trace of its own, its AWS calls inside.
+            let swept = self
+                .invitations
+                .sweep(stop)
+                .instrument(tracing::info_span!(parent: None, "sweep"))
+                .await;
             self.record_sweep(started.elapsed(), &swept);
             let changed = swept.as_ref().is_ok_and(|r| r.changes > 0);
             match swept {
@@ -89,7 +94,9 @@ impl Poller {
                 Ok(report) => tracing::debug!(?report, "sweep"),
                 Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
             }
-            self.after_sweep(stop).await;
+            self.after_sweep(stop)
+                .instrument(tracing::info_span!(parent: None, "after sweep"))
+                .await;
             if changed || counted_at.is_none_or(|t| t.elapsed() >= COUNT_MEMBERS_EVERY) {
                 counted_at = Some(Instant::now());
                 if let Err(e) = self.invitations.refresh_member_accounts().await {

@@ -11,11 +11,11 @@ use tracing::{info, warn};
 use super::{Application, BoxError};
 use crate::{
     grpc::{
-        layers::{AuthPolicy, LimitsPolicy, PolicyLayer, RpcMetricsPolicy},
+        layers::{AuthPolicy, LimitsPolicy, PolicyLayer, RpcMetricsPolicy, TracePolicy},
         InvitationApi,
     },
     proto::{self, v1::invitation_service_server::InvitationServiceServer},
-    transport,
+    telemetry, transport,
     watch::Watches,
 };
 
@@ -105,6 +105,10 @@ pub async fn serve(
         // limits layer needs the identity auth found.
         .layer(tower::util::option_layer(app.cors.clone()))
         .layer(GrpcWebLayer::new())
+        // Only when traces are exported: a span per call costs a wrapper.
+        .layer(tower::util::option_layer(
+            telemetry::exporting().then_some(PolicyLayer(TracePolicy)),
+        ))
         .layer(PolicyLayer(RpcMetricsPolicy(app.metrics.clone())))
         .layer(PolicyLayer(AuthPolicy(app.auth.clone())))
         .layer(PolicyLayer(LimitsPolicy::new(&limits)))

@@ -94,6 +94,7 @@ impl Store {
     /// Claims `request_id` for one attempt, or says why this call must not send.
     /// `grace` is how long a PENDING attempt may be in flight elsewhere; a
     /// new attempt must also fit in `quota`.
+    #[tracing::instrument(name = "postgres begin_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn begin_invite(
         &self,
         request_id: &RequestId,
@@ -167,6 +168,7 @@ impl Store {
     }
 
     /// The handshake AWS made for `request_id`, recorded and linked in one transaction.
+    #[tracing::instrument(name = "postgres complete_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn complete_invite(
         &self,
         request_id: &RequestId,
@@ -201,6 +203,7 @@ impl Store {
 
     /// The request's answer is a handshake already recorded (an open
     /// invitation reused): the intent points at it, as if it had sent it.
+    #[tracing::instrument(name = "postgres link_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn link_invite(
         &self,
         request_id: &RequestId,
@@ -220,6 +223,7 @@ impl Store {
     }
 
     /// AWS refused the invitation: nothing was sent, a retry may send again.
+    #[tracing::instrument(name = "postgres fail_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn fail_invite(
         &self,
         request_id: &RequestId,
@@ -240,6 +244,7 @@ impl Store {
     }
 
     /// The attempt ended without knowing whether AWS acted.
+    #[tracing::instrument(name = "postgres mark_invite_unknown", skip_all, fields(db.system = "postgresql"))]
     pub async fn mark_invite_unknown(&self, request_id: &RequestId) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE invite_requests SET status = 'UNKNOWN', update_time = now()

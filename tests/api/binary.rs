@@ -349,7 +349,7 @@ async fn an_unreachable_database_is_named_with_the_cause_and_no_password() {
 
 /// The built binary, serving on a fresh database with its own fakecloud;
 /// its JSON log lines are kept as they come.
-struct ServerProcess {
+pub struct ServerProcess {
     child: tokio::process::Child,
     addr: String,
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -358,7 +358,7 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub async fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         let db = fresh_database().await;
         let fakecloud = Fakecloud::start().await;
         let url = format!(
@@ -413,7 +413,7 @@ impl ServerProcess {
         }
     }
 
-    async fn channel(&self) -> tonic::transport::Channel {
+    pub async fn channel(&self) -> tonic::transport::Channel {
         tonic::transport::Channel::from_shared(format!("http://{}", self.addr))
             .unwrap()
             .connect()
@@ -422,7 +422,7 @@ impl ServerProcess {
     }
 
     /// Waits for health SERVING; the health Watch stream stays open.
-    async fn serving(
+    pub async fn serving(
         &self,
     ) -> (
         tonic::Streaming<tonic_health::pb::HealthCheckResponse>,
@@ -466,7 +466,7 @@ impl ServerProcess {
     }
 
     /// Kills the process and returns every log line it wrote.
-    async fn stop_and_read_log(mut self) -> String {
+    pub async fn stop_and_read_log(mut self) -> String {
         self.child.start_kill().unwrap();
         tokio::time::timeout(Duration::from_secs(10), self.reader)
             .await

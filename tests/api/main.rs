@@ -21,4 +21,5 @@ mod quota;
 mod repair;
 mod replicas;
 mod tls;
+mod traces;
 mod watch;

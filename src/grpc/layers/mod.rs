@@ -7,10 +7,12 @@
 mod auth;
 mod limits;
 mod metrics;
+mod trace;
 
 pub use auth::AuthPolicy;
 pub use limits::LimitsPolicy;
 pub use metrics::RpcMetricsPolicy;
+pub use trace::TracePolicy;
 
 use std::{
     future::Future,
@@ -22,6 +24,7 @@ use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tonic::{body::Body, Status};
 use tower::{Layer, Service};
+use tracing::{Instrument, Span};
 
 /// What a layer does around each call.
 pub trait Policy: Clone + Send + Sync + 'static {
@@ -31,6 +34,11 @@ pub trait Policy: Clone + Send + Sync + 'static {
     /// Before the call: `Err` answers it with that status and nothing
     /// further runs; `Ok(Some(hold))` keeps `hold` for the call's life.
     fn before(&self, req: &mut Request<Body>) -> Result<Option<Self::Hold>, Status>;
+
+    /// A span the call runs in, if the hold has one.
+    fn span(_hold: &Self::Hold) -> Option<&Span> {
+        None
+    }
 }
 
 /// Something kept for the life of one call.
@@ -83,11 +91,15 @@ where
             Ok(hold) => hold,
             Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
         };
-        let fut = self.inner.call(req);
+        let span = hold.as_ref().and_then(P::span).cloned();
+        let fut = match &span {
+            Some(span) => span.in_scope(|| self.inner.call(req)),
+            None => self.inner.call(req),
+        };
         let Some(hold) = hold else {
             return Box::pin(fut);
         };
-        Box::pin(async move {
+        let answered = async move {
             let resp = fut.await?;
             // Trailers-only responses (most errors) carry the code in the headers.
             let code = code_in(resp.headers());
@@ -102,7 +114,11 @@ where
                 }
                 Body::new(body)
             }))
-        })
+        };
+        match span {
+            Some(span) => Box::pin(answered.instrument(span)),
+            None => Box::pin(answered),
+        }
     }
 }
 
