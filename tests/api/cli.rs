@@ -809,3 +809,125 @@ async fn wait_exits_6_when_onboarding_fails_whether_the_invitation_stays_open_or
         assert_eq!(run.stdout, format!("{state}\n"), "{policy:?}");
     }
 }
+
+#[tokio::test]
+async fn if_open_exists_return_existing_prints_the_open_invitation_and_sends_nothing() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let target = format!("Id={account},Type=ACCOUNT");
+    let invite = |how: &'static str| {
+        let target = target.clone();
+        let app = &app;
+        async move {
+            let args = [
+                "invite",
+                "--target",
+                &target,
+                "--if-open-exists",
+                how,
+                "--query",
+                "Handshake.Id",
+                "--output",
+                "text",
+            ];
+            ok(cli(app, &args).await).trim().to_string()
+        }
+    };
+    let first = invite("return-existing").await;
+    assert!(first.starts_with("h-"), "{first}");
+    let second = invite("return-existing").await;
+    assert_eq!(second, first, "the same open invitation");
+    // Upper case, through --cli-input-json, as the skeleton spells it.
+    let input = format!(
+        r#"{{"Target": {{"Id": "{account}", "Type": "ACCOUNT"}}, "IfOpenExists": "RETURN_EXISTING"}}"#
+    );
+    let third = ok(cli(
+        &app,
+        &[
+            "invite",
+            "--cli-input-json",
+            &input,
+            "--query",
+            "Handshake.Id",
+        ],
+    )
+    .await);
+    assert_eq!(third.trim(), format!("\"{first}\""));
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
+
+    // fail (the default) is AWS's DuplicateHandshake, nothing sent.
+    let run = cli(
+        &app,
+        &["invite", "--target", &target, "--if-open-exists", "fail"],
+    )
+    .await;
+    assert_eq!(run.code, 254, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gRPC status: ALREADY_EXISTS"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
+}
+
+#[tokio::test]
+async fn quota_shows_pending_invitations_and_member_accounts_as_aws_counts_them() {
+    let app = spawn_app().await;
+    invite_id(&app, &random_account_id()).await;
+    let members = app
+        .aws
+        .management_client()
+        .list_accounts()
+        .send()
+        .await
+        .unwrap()
+        .accounts()
+        .len();
+    // The polling replica counts the members after its first sweep.
+    let quota = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let out = ok(cli(&app, &["quota"]).await);
+            let v: Value = serde_json::from_str(&out).expect("JSON on stdout");
+            if v["Quota"].get("MemberAccounts").is_some() {
+                return v;
+            }
+            assert!(
+                v["Quota"].get("MemberAccountsTimestamp").is_none(),
+                "no time before a count: {out}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await
+    .expect("MemberAccounts within 30 s");
+    let q = &quota["Quota"];
+    assert_eq!(q["MemberAccounts"], members, "{quota}");
+    assert_eq!(q["PendingInvitations"], 1, "{quota}");
+    assert_eq!(q["Used"], 1, "{quota}");
+    assert_eq!(q["Remaining"], q["Limit"].as_i64().unwrap() - 1, "{quota}");
+    assert_eq!(q["WindowSeconds"], 86400, "{quota}");
+    assert!(q["NextSlotTimestamp"].is_f64(), "{quota}");
+    assert!(q["MemberAccountsTimestamp"].is_f64(), "{quota}");
+
+    let text = ok(cli(
+        &app,
+        &[
+            "quota",
+            "--query",
+            "[Quota.PendingInvitations, Quota.MemberAccounts]",
+            "--output",
+            "text",
+        ],
+    )
+    .await);
+    assert_eq!(text, format!("1\t{members}\n"));
+    let table = ok(cli(&app, &["quota", "--output", "table"]).await);
+    assert!(table.contains("GetInvitationQuota"), "{table}");
+    assert!(table.contains("PendingInvitations"), "{table}");
+    let skeleton = ok(cli(&app, &["quota", "--generate-cli-skeleton", "output"]).await);
+    let v: Value = serde_json::from_str(&skeleton).unwrap();
+    assert!(
+        v["Quota"].get("MemberAccountsTimestamp").is_some(),
+        "{skeleton}"
+    );
+}

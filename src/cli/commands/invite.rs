@@ -24,6 +24,8 @@ struct InviteParams {
     tags: Option<Vec<TagParam>>,
     request_id: Option<String>,
     onboarding: Option<OnboardingParam>,
+    renewal: Option<RenewalParam>,
+    if_open_exists: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +49,12 @@ struct OnboardingParam {
     accept_role: Option<String>,
     external_id: Option<String>,
     on_accept_failure: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RenewalParam {
+    max_renewals: i32,
 }
 
 impl OnboardingParam {
@@ -86,8 +94,16 @@ impl InviteParams {
                     value: t.value,
                 })
                 .collect(),
-            renewal: None,
-            if_open_exists: 0,
+            renewal: self.renewal.map(|r| pb::RenewalSpec {
+                max_renewals: r.max_renewals,
+            }),
+            if_open_exists: self
+                .if_open_exists
+                .map(|v| {
+                    shape::if_open_exists_from_name(&v)
+                        .expect("the schema allows only known IfOpenExists values")
+                })
+                .unwrap_or(pb::IfOpenExists::Unspecified) as i32,
             onboarding: self.onboarding.map(OnboardingParam::into_spec),
             // Always deduplicated: a retry of this same call is then safe.
             request_id: self
@@ -132,14 +148,21 @@ fn params(a: &InviteArgs, mut input: Input) -> Result<InviteParams, CliError> {
         }
     }
     if let Some(f) = &a.on_accept_failure {
-        input.set_in("Onboarding", "OnAcceptFailure", on_accept_failure_value(f));
+        input.set_in("Onboarding", "OnAcceptFailure", enum_value(f));
+    }
+    if let Some(n) = &a.max_renewals {
+        input.set_in_flag("Renewal", "MaxRenewals", "--max-renewals", n)?;
+    }
+    if let Some(w) = &a.if_open_exists {
+        input.set("IfOpenExists", enum_value(w));
     }
     input.finish()
 }
 
-/// `--on-accept-failure leave-open` → `LEAVE_OPEN`, as `--state` takes
-/// either case; the schema then checks the value.
-fn on_accept_failure_value(flag: &str) -> Value {
+/// `--on-accept-failure leave-open` → `LEAVE_OPEN`, `--if-open-exists
+/// return-existing` → `RETURN_EXISTING`, as `--state` takes either case;
+/// the schema then checks the value.
+fn enum_value(flag: &str) -> Value {
     Value::String(flag.trim().to_ascii_uppercase().replace('-', "_"))
 }
 

@@ -59,7 +59,47 @@ fn the_input_skeleton_lists_every_member() {
         json!({"Target": {"Id": "", "Type": "ACCOUNT"}, "Notes": "",
                "Tags": [{"Key": "", "Value": ""}], "RequestId": "",
                "Onboarding": {"DestinationParentId": "", "AcceptRole": "",
-                              "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN"}})
+                              "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN"},
+               "Renewal": {"MaxRenewals": 0}, "IfOpenExists": "FAIL"})
+    );
+    assert_eq!(skeleton(&QUOTA), json!({}));
+}
+
+#[test]
+fn a_renewal_and_if_open_exists_are_checked_like_the_other_members() {
+    let target = json!({"Id": "123456789012", "Type": "ACCOUNT"});
+    let v = json!({"Target": target, "Renewal": {"MaxRenewals": 10},
+                   "IfOpenExists": "RETURN_EXISTING"});
+    assert!(validate(&v, &INVITE).is_empty());
+    let v = json!({"Target": target, "Renewal": {"MaxRenewals": 0}, "IfOpenExists": "FAIL"});
+    assert!(validate(&v, &INVITE).is_empty());
+    let v = json!({"Target": target, "Renewal": {"MaxRenewals": 11},
+                   "IfOpenExists": "REUSE"});
+    assert_eq!(
+        validate(&v, &INVITE),
+        [
+            "Invalid value for parameter Renewal.MaxRenewals, value: 11, valid max value: 10",
+            "Invalid value for parameter IfOpenExists, value: REUSE, valid values: FAIL, RETURN_EXISTING",
+        ]
+    );
+    for (bad, says) in [
+        (json!({"MaxRenewals": -1}), "Invalid value for parameter Renewal.MaxRenewals, value: -1, valid min value: 0"),
+        (json!({"MaxRenewals": "1"}), "Invalid type for parameter Renewal.MaxRenewals, value: 1, type: string, valid types: integer"),
+        (json!({"MaxRenewals": 1.5}), "Invalid type for parameter Renewal.MaxRenewals, value: 1.5, type: number, valid types: integer"),
+        (json!({}), "Missing required parameter in Renewal: \"MaxRenewals\""),
+        (json!(1), "Invalid type for parameter Renewal, value: 1, type: number, valid types: object"),
+    ] {
+        let v = json!({"Target": target, "Renewal": bad});
+        assert_eq!(validate(&v, &INVITE), [says]);
+    }
+}
+
+#[test]
+fn quota_takes_no_parameters() {
+    assert!(validate(&json!({}), &QUOTA).is_empty());
+    assert_eq!(
+        validate(&json!({"Limit": 3}), &QUOTA),
+        ["Unknown parameter in input: \"Limit\", must be one of: "]
     );
 }
 
@@ -69,6 +109,14 @@ fn the_yaml_skeleton_parses_back_to_the_json_skeleton() {
     assert!(yaml.contains("Target:  # [REQUIRED]"), "{yaml}");
     let parsed: Value = serde_norway::from_str(&yaml).unwrap();
     assert_eq!(parsed, skeleton(&INVITE));
+    assert!(
+        yaml.contains("  MaxRenewals: 0  # [REQUIRED] How many times"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("Valid values are: FAIL, RETURN_EXISTING."),
+        "{yaml}"
+    );
     let parsed: Value = serde_norway::from_str(&yaml_skeleton(&LIST)).unwrap();
     assert_eq!(parsed, skeleton(&LIST));
 }

@@ -205,3 +205,86 @@ fn an_invite_without_a_request_id_gets_a_fresh_one() {
     );
     assert_eq!(req.request_id.len(), 36);
 }
+
+#[test]
+fn if_open_exists_takes_either_spelling_and_nothing_else() {
+    use pb::IfOpenExists as W;
+    assert_eq!(
+        request(&["--target", ACCOUNT]).unwrap().if_open_exists,
+        W::Unspecified as i32,
+        "the server's default (FAIL) when not given"
+    );
+    for (given, want) in [
+        ("return-existing", W::ReturnExisting),
+        ("RETURN_EXISTING", W::ReturnExisting),
+        ("fail", W::Fail),
+        ("FAIL", W::Fail),
+    ] {
+        let req = request(&["--target", ACCOUNT, "--if-open-exists", given]).unwrap();
+        assert_eq!(req.if_open_exists, want as i32, "{given}");
+    }
+    let m = usage(request(&["--target", ACCOUNT, "--if-open-exists", "reuse"]));
+    assert!(
+        m.contains(
+            "Invalid value for parameter IfOpenExists, value: REUSE, \
+             valid values: FAIL, RETURN_EXISTING"
+        ),
+        "{m}"
+    );
+}
+
+#[test]
+fn max_renewals_asks_for_a_renewal_of_0_to_10() {
+    assert_eq!(request(&["--target", ACCOUNT]).unwrap().renewal, None);
+    for n in [0, 1, 10] {
+        let req = request(&["--target", ACCOUNT, "--max-renewals", &n.to_string()]).unwrap();
+        assert_eq!(req.renewal, Some(pb::RenewalSpec { max_renewals: n }));
+    }
+    for (bad, says) in [
+        ("11", "Renewal.MaxRenewals, value: 11, valid max value: 10"),
+        ("-1", "Renewal.MaxRenewals, value: -1, valid min value: 0"),
+        (
+            "two",
+            "Error parsing parameter '--max-renewals': invalid literal for int() with base 10: 'two'",
+        ),
+    ] {
+        let m = usage(request(&["--target", ACCOUNT, "--max-renewals", bad]));
+        assert!(m.contains(says), "{bad}: {m}");
+    }
+}
+
+#[test]
+fn a_renewal_and_if_open_exists_come_from_cli_input_and_flags_override_them() {
+    let json = r#"{"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
+        "IfOpenExists": "RETURN_EXISTING", "Renewal": {"MaxRenewals": 1}}"#;
+    let req = request(&["--cli-input-json", json]).unwrap();
+    assert_eq!(req.renewal, Some(pb::RenewalSpec { max_renewals: 1 }));
+    assert_eq!(req.if_open_exists, pb::IfOpenExists::ReturnExisting as i32);
+
+    let req = request(&[
+        "--cli-input-json",
+        json,
+        "--max-renewals",
+        "3",
+        "--if-open-exists",
+        "fail",
+    ])
+    .unwrap();
+    assert_eq!(req.renewal, Some(pb::RenewalSpec { max_renewals: 3 }));
+    assert_eq!(req.if_open_exists, pb::IfOpenExists::Fail as i32);
+
+    let yaml = "Target:\n  Id: '123456789012'\n  Type: ACCOUNT\n\
+                Renewal:\n  MaxRenewals: 2\nIfOpenExists: RETURN_EXISTING\n";
+    let req = request(&["--cli-input-yaml", yaml]).unwrap();
+    assert_eq!(req.renewal, Some(pb::RenewalSpec { max_renewals: 2 }));
+    assert_eq!(req.if_open_exists, pb::IfOpenExists::ReturnExisting as i32);
+
+    // A quoted number is a string, as botocore says of it.
+    let bad = r#"{"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
+        "Renewal": {"MaxRenewals": "1"}}"#;
+    let m = usage(request(&["--cli-input-json", bad]));
+    assert!(
+        m.contains("Invalid type for parameter Renewal.MaxRenewals"),
+        "{m}"
+    );
+}
