@@ -15,7 +15,8 @@ pub enum ClientCommand {
     Cancel(IdArgs),
     /// Print a handshake, then each change, until it is ACCEPTED, DECLINED,
     /// CANCELED or EXPIRED (exit 0, 3, 4, 5) and, when it has an onboarding,
-    /// until that is COMPLETE (0) or FAILED (6).
+    /// until that is COMPLETE (0) or FAILED (6). An expired handshake that
+    /// is renewed is followed to its renewal.
     Watch(IdArgs),
     /// Print every change in the organization as it happens.
     WatchAll(WatchAllArgs),
@@ -147,7 +148,8 @@ pub struct InviteArgs {
     pub if_open_exists: Option<String>,
     /// Wait until the handshake is ACCEPTED (exit 0), DECLINED (3),
     /// CANCELED (4) or EXPIRED (5), printing each change; with onboarding,
-    /// until that is COMPLETE (0) or FAILED (6).
+    /// until that is COMPLETE (0) or FAILED (6). An expired invitation that
+    /// is renewed is followed to its renewal.
     #[arg(long)]
     pub wait: bool,
     #[command(flatten)]

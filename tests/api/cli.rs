@@ -931,3 +931,116 @@ async fn quota_shows_pending_invitations_and_member_accounts_as_aws_counts_them(
         "{skeleton}"
     );
 }
+
+#[tokio::test]
+async fn watch_follows_an_expired_invitation_to_its_renewal_and_exits_5_when_that_expires() {
+    let (fakecloud, clock) = Fakecloud::start_with_clock().await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(fakecloud),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let account = random_account_id();
+    let target = format!("Id={account},Type=ACCOUNT");
+    let first = ok(cli(
+        &app,
+        &[
+            "invite",
+            "--target",
+            &target,
+            "--max-renewals",
+            "1",
+            "--query",
+            "Handshake.Id",
+            "--output",
+            "text",
+        ],
+    )
+    .await)
+    .trim()
+    .to_string();
+
+    // One line per message: id, state, kind, the renewal's link.
+    let query = "[Handshake.Id, Handshake.State, Kind, Handshake.Renewal.RenewedTo]";
+    let mut child = command(
+        &app,
+        &["watch", &first, "--query", query, "--output", "text"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        let mut s = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut BufReader::new(stderr), &mut s)
+            .await
+            .unwrap();
+        s
+    });
+    let mut seen = vec![next_line(&mut lines).await];
+    assert_eq!(seen[0], format!("{first}\tOPEN\tNone\tNone"));
+
+    // The first expires and is renewed; the watch goes on with the renewal.
+    clock.set("+16d");
+    let renewal = loop {
+        let line = next_line(&mut lines).await;
+        seen.push(line.clone());
+        if !line.starts_with(&first) {
+            break line.split('\t').next().unwrap().to_string();
+        }
+    };
+    assert_ne!(renewal, first);
+    assert_eq!(
+        seen.last().unwrap(),
+        &format!("{renewal}\tOPEN\tNone\tNone")
+    );
+
+    // The renewal expires too, with no renewal left.
+    clock.set("+32d");
+    while let Some(line) = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("a line or the end within 30 s")
+        .unwrap()
+    {
+        seen.push(line);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits once the renewal expired")
+        .unwrap();
+    let stderr = stderr.await.unwrap();
+    assert_eq!(status.code(), Some(5), "{seen:#?}\n{stderr}");
+    let of = |id: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|l| l.starts_with(&format!("{id}\t")))
+            .map(|l| l.split_once('\t').unwrap().1.to_string())
+            .collect()
+    };
+    let old = of(&first);
+    assert_eq!(old.first().unwrap(), "OPEN\tNone\tNone", "{seen:#?}");
+    assert_eq!(
+        old.last().unwrap(),
+        &format!("EXPIRED\tRENEWAL\t{renewal}"),
+        "{seen:#?}"
+    );
+    let new = of(&renewal);
+    assert_eq!(new.first().unwrap(), "OPEN\tNone\tNone", "{seen:#?}");
+    assert_eq!(
+        new.last().unwrap(),
+        "EXPIRED\tSTATE_CHANGE\tNone",
+        "{seen:#?}"
+    );
+    assert_eq!(old.len() + new.len(), seen.len(), "{seen:#?}");
+    assert!(
+        stderr.contains(&format!(
+            "note: {first} expired and was renewed as {renewal}; following it"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 2);
+}

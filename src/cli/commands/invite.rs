@@ -192,7 +192,7 @@ async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> 
         return Ok(exit::SUCCESS);
     }
     ready.printer.print_streamed(&out)?;
-    if let Some(code) = watch::exit_code(&h) {
+    if let watch::After::Exit(code) = watch::after(&h) {
         return Ok(code);
     }
     let printed = watch::Seen::of(&h);
