@@ -15,10 +15,13 @@ pub enum ClientCommand {
     Cancel(IdArgs),
     /// Print a handshake, then each change, until it is ACCEPTED, DECLINED,
     /// CANCELED or EXPIRED (exit 0, 3, 4, 5) and, when it has an onboarding,
-    /// until that is COMPLETE (0) or FAILED (6).
+    /// until that is COMPLETE (0) or FAILED (6). An expired handshake that
+    /// is renewed is followed to its renewal.
     Watch(IdArgs),
     /// Print every change in the organization as it happens.
     WatchAll(WatchAllArgs),
+    /// Show the daily invitation quota and the account slots invitations hold.
+    Quota(QuotaArgs),
 }
 
 /// Flags every client subcommand has.
@@ -134,9 +137,19 @@ pub struct InviteArgs {
     /// default) or cancel the invitation. LEAVE_OPEN and CANCEL work too.
     #[arg(long, value_name = "leave-open|cancel")]
     pub on_accept_failure: Option<String>,
+    /// Send the invitation again when it expires, up to N times (0 to 10);
+    /// never when it is declined or cancelled.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max_renewals: Option<String>,
+    /// When the account already has an open invitation: fail (the default;
+    /// AlreadyExists) or return-existing (print that invitation and send
+    /// nothing new). FAIL and RETURN_EXISTING work too.
+    #[arg(long, value_name = "fail|return-existing")]
+    pub if_open_exists: Option<String>,
     /// Wait until the handshake is ACCEPTED (exit 0), DECLINED (3),
     /// CANCELED (4) or EXPIRED (5), printing each change; with onboarding,
-    /// until that is COMPLETE (0) or FAILED (6).
+    /// until that is COMPLETE (0) or FAILED (6). An expired invitation that
+    /// is renewed is followed to its renewal.
     #[arg(long)]
     pub wait: bool,
     #[command(flatten)]
@@ -192,6 +205,14 @@ pub struct WatchAllArgs {
     /// Only changes into these states; repeat or separate with commas.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     pub state: Option<Vec<String>>,
+    #[command(flatten)]
+    pub input: InputOptions,
+    #[command(flatten)]
+    pub client: ClientOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaArgs {
     #[command(flatten)]
     pub input: InputOptions,
     #[command(flatten)]

@@ -296,7 +296,7 @@ impl Mask for pb::HandshakeEvent {
     }
 }
 
-/// Requests with nothing sensitive in them.
+/// Messages with nothing sensitive in them.
 macro_rules! nothing_to_mask {
     ($($t:ty),*) => {$(
         impl Mask for $t {
@@ -311,7 +311,9 @@ nothing_to_mask!(
     pb::ListHandshakesRequest,
     pb::CancelHandshakeRequest,
     pb::WatchHandshakeRequest,
-    pb::WatchHandshakesRequest
+    pb::WatchHandshakesRequest,
+    pb::GetInvitationQuotaRequest,
+    pb::InvitationQuota
 );
 
 #[cfg(test)]

@@ -54,6 +54,88 @@ fn an_onboarding_renders_as_the_aws_cli_renders_it() {
     assert_eq!(back, event);
 }
 
+/// A RENEWAL event: the handshake's nested Renewal object and its
+/// ExpiryWarningTimestamp.
+fn renewal_event() -> serde_json::Value {
+    let e = crate::proto::v1::HandshakeEvent {
+        handshake: Some(shape::tests::lifecycle::renewal_example()),
+        previous_state: crate::proto::v1::HandshakeState::Expired as i32,
+        resume_token: "tok".into(),
+        observe_time: Some(prost_types::Timestamp {
+            seconds: 1482952460,
+            nanos: 0,
+        }),
+        kind: crate::proto::v1::HandshakeEventKind::Renewal as i32,
+        ..Default::default()
+    };
+    shape::event_output(&e)
+}
+
+#[test]
+fn a_renewal_renders_as_the_aws_cli_renders_it() {
+    let event = renewal_event();
+    assert_eq!(
+        text::render(&event),
+        include_str!("testdata/renewal_text.txt")
+    );
+    assert_eq!(
+        table::render("WatchHandshake", &event, 80, false),
+        include_str!("testdata/renewal_table80.txt")
+    );
+    assert_eq!(
+        table::render("WatchHandshake", &event, 200, false),
+        include_str!("testdata/renewal_table200.txt")
+    );
+    let back: serde_json::Value = serde_norway::from_str(&output::yaml(&event)).unwrap();
+    assert_eq!(back, event);
+    // JSON in the model's order: the lifecycle's members after the rest.
+    let got = output::json(&event);
+    let order = [
+        "\"Resources\"",
+        "\"ExpiryWarningTimestamp\"",
+        "\"Renewal\"",
+        "\"RenewalsLeft\"",
+        "\"RenewedFrom\"",
+        "\"RenewedTo\"",
+        "\"Reason\"",
+        "\"PreviousState\"",
+    ];
+    let at: Vec<usize> = order.iter().map(|k| got.find(k).unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got}");
+}
+
+#[test]
+fn the_quota_renders_as_the_aws_cli_renders_it() {
+    let quota = shape::quota_output(&shape::tests::lifecycle::quota_example());
+    assert_eq!(
+        text::render(&quota),
+        include_str!("testdata/quota_text.txt")
+    );
+    assert_eq!(
+        table::render("GetInvitationQuota", &quota, 80, false),
+        include_str!("testdata/quota_table80.txt")
+    );
+    let got = output::json(&quota);
+    let keys: Vec<&str> = got
+        .lines()
+        .filter(|l| l.starts_with("        \""))
+        .map(|l| l.trim().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Limit",
+            "Used",
+            "Remaining",
+            "WindowSeconds",
+            "NextSlotTimestamp",
+            "PendingInvitations",
+            "MemberAccounts",
+            "MemberAccountsTimestamp"
+        ]
+    );
+}
+
 #[test]
 fn an_onboarding_prints_in_the_models_order_in_json() {
     let got = output::json(&onboarding_event());

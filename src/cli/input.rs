@@ -30,7 +30,7 @@ fn looks_like_json(text: &str, open: char) -> bool {
     text.trim_start().starts_with(open)
 }
 
-/// One flag's value (`--target`, `--notes`) for a parameter
+/// One flag's value (`--target`, `--notes`, `--max-renewals`) for a parameter
 /// of `shape`.
 pub fn parse_value(flag: &str, raw: &str, shape: &Shape) -> Result<Value, CliError> {
     let text = load(flag, raw)?;
@@ -42,6 +42,14 @@ pub fn parse_value(flag: &str, raw: &str, shape: &Shape) -> Result<Value, CliErr
             Ok(coerce(parsed, shape))
         }
         Shape::List { .. } => parse_list(flag, &[raw.to_string()], shape),
+        // As awscli reads an integer parameter: Python's int(), so spaces
+        // around it are fine and anything else is an error.
+        Shape::Integer { .. } => text.trim().parse::<i64>().map(Value::from).map_err(|_| {
+            param_error(
+                flag,
+                format!("invalid literal for int() with base 10: '{text}'"),
+            )
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch` and
-//! `watch-all`, with the AWS CLI's syntax, output and exit codes, over gRPC.
+//! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
+//! `watch-all` and `quota`, with the AWS CLI's syntax, output and exit
+//! codes, over gRPC.
 mod args;
 mod commands;
 mod conn;
@@ -17,7 +18,9 @@ mod table;
 mod text;
 mod watch;
 
-pub use args::{ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, WatchAllArgs};
+pub use args::{
+    ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, QuotaArgs, WatchAllArgs,
+};
 pub use commands::run;
 pub use exit::{
     CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, ONBOARDING_FAILED, OTHER, SERVICE, SUCCESS,

@@ -30,6 +30,7 @@ pub enum Color {
 const KEY_ORDER: &[&str] = &[
     "Handshake",
     "Handshakes",
+    "Quota",
     "PreviousState",
     "ResumeToken",
     "ObservedTimestamp",
@@ -67,9 +68,27 @@ const KEY_ORDER: &[&str] = &[
     "Attempts",
     "Error",
     "AwsError",
+    // A Renewal's members before its Reason (an Error's Reason is after
+    // its AwsError); its WaitingUntil after.
+    "RenewalsLeft",
+    "RenewedFrom",
+    "RenewedTo",
     "Reason",
     "Message",
     "ParentId",
+    "ExpiryWarningTimestamp",
+    "Renewal",
+    "MaxRenewals",
+    "IfOpenExists",
+    "WaitingUntil",
+    "Limit",
+    "Used",
+    "Remaining",
+    "WindowSeconds",
+    "NextSlotTimestamp",
+    "PendingInvitations",
+    "MemberAccounts",
+    "MemberAccountsTimestamp",
 ];
 
 /// Serializes a JSON value with object keys in `KEY_ORDER`.

@@ -1,6 +1,7 @@
 //! The service's messages in the AWS CLI's output shape: `{"Handshake":
-//! {"Id", "Arn", "Parties", ..., "Onboarding"}}`, enum values by their AWS
-//! names, timestamps as epoch seconds with milliseconds.
+//! {"Id", "Arn", "Parties", ..., "Onboarding", "Renewal"}}`, `{"Quota":
+//! {...}}`, enum values by their AWS names, timestamps as epoch seconds
+//! with milliseconds.
 use serde_json::{json, Map, Value};
 
 use crate::proto::v1 as pb;
@@ -38,7 +39,58 @@ pub fn handshake(h: &pb::Handshake) -> Value {
     if let Some(o) = &h.onboarding {
         m.insert("Onboarding".into(), onboarding(o));
     }
+    if let Some(t) = &h.expiry_warning_time {
+        m.insert("ExpiryWarningTimestamp".into(), epoch(t));
+    }
+    if let Some(r) = &h.renewal {
+        m.insert("Renewal".into(), renewal(r));
+    }
     Value::Object(m)
+}
+
+/// `{"RenewalsLeft", "RenewedFrom", "RenewedTo", "Reason", "WaitingUntil"}`;
+/// what is empty or unset is left out (RenewalsLeft is always there).
+fn renewal(r: &pb::Renewal) -> Value {
+    let mut m = Map::new();
+    m.insert("RenewalsLeft".into(), json!(r.renewals_left));
+    for (name, value) in [
+        ("RenewedFrom", &r.renewed_from),
+        ("RenewedTo", &r.renewed_to),
+        ("Reason", &r.reason),
+    ] {
+        if !value.is_empty() {
+            m.insert(name.into(), json!(value));
+        }
+    }
+    if let Some(t) = &r.waiting_until {
+        m.insert("WaitingUntil".into(), epoch(t));
+    }
+    Value::Object(m)
+}
+
+/// What `quota` prints: `{"Quota": {"Limit", "Used", "Remaining",
+/// "WindowSeconds", "NextSlotTimestamp", "PendingInvitations",
+/// "MemberAccounts", "MemberAccountsTimestamp"}}`; MemberAccounts is left
+/// out before the first count (-1), the timestamps while unset.
+pub fn quota_output(q: &pb::InvitationQuota) -> Value {
+    let mut m = Map::new();
+    m.insert("Limit".into(), json!(q.limit));
+    m.insert("Used".into(), json!(q.used));
+    m.insert("Remaining".into(), json!(q.remaining));
+    if let Some(w) = &q.window {
+        m.insert("WindowSeconds".into(), seconds(w));
+    }
+    if let Some(t) = &q.next_slot_time {
+        m.insert("NextSlotTimestamp".into(), epoch(t));
+    }
+    m.insert("PendingInvitations".into(), json!(q.pending_invitations));
+    if q.member_accounts >= 0 {
+        m.insert("MemberAccounts".into(), json!(q.member_accounts));
+    }
+    if let Some(t) = &q.member_accounts_time {
+        m.insert("MemberAccountsTimestamp".into(), epoch(t));
+    }
+    json!({ "Quota": Value::Object(m) })
 }
 
 /// `{"Spec", "Status", "Steps", "ParentId"}`; what is unset is left out.
@@ -217,6 +269,22 @@ pub fn on_accept_failure_from_name(name: &str) -> Option<pb::OnAcceptFailure> {
         .filter(|f| *f != pb::OnAcceptFailure::Unspecified)
 }
 
+/// `IF_OPEN_EXISTS_RETURN_EXISTING` for `RETURN_EXISTING`, for requests.
+pub fn if_open_exists_from_name(name: &str) -> Option<pb::IfOpenExists> {
+    pb::IfOpenExists::from_str_name(&format!("IF_OPEN_EXISTS_{name}"))
+        .filter(|w| *w != pb::IfOpenExists::Unspecified)
+}
+
+/// A duration in whole seconds (86400), with milliseconds when it has them.
+fn seconds(d: &prost_types::Duration) -> Value {
+    if d.nanos == 0 {
+        json!(d.seconds)
+    } else {
+        let millis = d.seconds * 1000 + i64::from(d.nanos / 1_000_000);
+        json!(millis as f64 / 1000.0)
+    }
+}
+
 /// Epoch seconds with milliseconds, as the page's example shows
 /// (`1481656459.257`); whole milliseconds keep the float free of noise.
 fn epoch(t: &prost_types::Timestamp) -> Value {
@@ -252,12 +320,36 @@ pub fn sample_handshake() -> Value {
             }],
             "ParentId": "ParentId",
         },
+        "ExpiryWarningTimestamp": 0.0,
+        "Renewal": {
+            "RenewalsLeft": 0,
+            "RenewedFrom": "RenewedFrom",
+            "RenewedTo": "RenewedTo",
+            "Reason": "Reason",
+            "WaitingUntil": 0.0,
+        },
     })
 }
 
 /// What `invite`, `get` and `cancel` print, made up.
 pub fn sample_handshake_output() -> Value {
     json!({ "Handshake": sample_handshake() })
+}
+
+/// What `quota` prints, made up.
+pub fn sample_quota_output() -> Value {
+    json!({
+        "Quota": {
+            "Limit": 0,
+            "Used": 0,
+            "Remaining": 0,
+            "WindowSeconds": 0,
+            "NextSlotTimestamp": 0.0,
+            "PendingInvitations": 0,
+            "MemberAccounts": 0,
+            "MemberAccountsTimestamp": 0.0,
+        },
+    })
 }
 
 /// What `watch` and `watch-all` print per change, made up.

@@ -2,8 +2,9 @@
 //! as they come, with a spinner on stderr when it is a terminal. A watch of
 //! one handshake ends once it is terminal and, when it has an onboarding,
 //! once that is over (or FAILED, even while the invitation stays open).
-//! Streams cut by a server restart (UNAVAILABLE) are reopened, from the last
-//! ResumeToken for `watch-all`.
+//! An expired handshake that is renewed is followed to its renewal, until
+//! one ends without a renewal. Streams cut by a server restart
+//! (UNAVAILABLE) are reopened, from the last ResumeToken for `watch-all`.
 use std::time::Duration;
 
 use tonic::{Code, Streaming};
@@ -17,74 +18,11 @@ use super::{
 };
 use crate::proto::v1 as pb;
 
+mod verdict;
+pub use verdict::{after, After, Seen};
+
 /// Reconnections in a row before giving up.
 const MAX_RECONNECTS: u32 = 5;
-
-/// The exit code once a wait on `h` is over; `None` while it goes on.
-pub fn exit_code(h: &pb::Handshake) -> Option<u8> {
-    wait_over(h.state, h.onboarding.as_ref().map(|o| o.status))
-}
-
-/// Without an onboarding: the terminal state's code. With one: 0 once it
-/// is COMPLETE, ONBOARDING_FAILED once it FAILED (even while the invitation
-/// is still OPEN: the server's stream would go on, this wait does not), the
-/// terminal state's code when it is NOT_APPLICABLE, and on while it runs.
-fn wait_over(state: i32, onboarding: Option<i32>) -> Option<u8> {
-    use pb::OnboardingStatus as O;
-    let terminal = terminal_code(state);
-    let Some(status) = onboarding else {
-        return terminal;
-    };
-    match O::try_from(status) {
-        Ok(O::Complete) => Some(exit::SUCCESS),
-        Ok(O::Failed) => Some(exit::ONBOARDING_FAILED),
-        Ok(O::Pending | O::Accepting | O::Placing | O::Tagging) => None,
-        // NOT_APPLICABLE, or a status this build does not know: the
-        // handshake's state decides, as without an onboarding.
-        Ok(O::NotApplicable | O::Unspecified) | Err(_) => terminal,
-    }
-}
-
-/// The exit code for a terminal state; `None` while it is not terminal.
-fn terminal_code(state: i32) -> Option<u8> {
-    match pb::HandshakeState::try_from(state).ok()? {
-        pb::HandshakeState::Accepted => Some(exit::SUCCESS),
-        pb::HandshakeState::Declined => Some(exit::DECLINED),
-        pb::HandshakeState::Canceled => Some(exit::CANCELED),
-        pb::HandshakeState::Expired => Some(exit::EXPIRED),
-        _ => None,
-    }
-}
-
-/// What a watch of one handshake has shown of it: its state and its
-/// onboarding's status. A reopened stream starts with the handshake as it
-/// is, which is not shown again when it is the same.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Seen {
-    state: i32,
-    onboarding: Option<i32>,
-}
-
-impl Seen {
-    pub fn of(h: &pb::Handshake) -> Self {
-        Self {
-            state: h.state,
-            onboarding: h.onboarding.as_ref().map(|o| o.status),
-        }
-    }
-
-    /// `h-... ACCEPTED, onboarding PLACING`, for the spinner.
-    fn describe(&self, id: &str) -> String {
-        let state = shape::state_name(self.state).unwrap_or("UNKNOWN");
-        match self.onboarding {
-            None => format!("{id} {state}"),
-            Some(o) => {
-                let status = shape::onboarding_status_name(o).unwrap_or("UNKNOWN");
-                format!("{id} {state}, onboarding {status}")
-            }
-        }
-    }
-}
 
 enum Next {
     Event(Box<pb::HandshakeEvent>),
@@ -164,15 +102,16 @@ impl<'a> Reconnects<'a> {
     }
 }
 
-/// Prints the handshake's changes until the wait is over (`exit_code`);
-/// the exit code says how it ended. `printed` is what is already shown (by
-/// `invite`).
+/// Prints the handshake's changes until the wait is over (`after`), and
+/// its renewals' when it expires and is renewed; the exit code says how
+/// the last one ended. `printed` is what is already shown (by `invite`).
 pub async fn until_settled(
     conn: &Conn,
     printer: &Printer,
     id: &str,
     printed: Option<Seen>,
 ) -> Result<u8, CliError> {
+    let id = id.to_string();
     interruptible(follow(conn, printer, Subject::One { id, printed })).await
 }
 
@@ -193,9 +132,9 @@ pub async fn all(
 /// What is watched, with what a reopened stream needs to go on: the
 /// handshake and what is on screen of it (`watch`, `invite --wait`), or the
 /// organization from the last ResumeToken seen (`watch-all`).
-enum Subject<'a> {
+enum Subject {
     One {
-        id: &'a str,
+        id: String,
         printed: Option<Seen>,
     },
     All {
@@ -206,7 +145,7 @@ enum Subject<'a> {
 
 type Opened = Result<tonic::Response<Streaming<pb::HandshakeEvent>>, tonic::Status>;
 
-impl Subject<'_> {
+impl Subject {
     fn method(&self) -> &'static str {
         match self {
             Self::One { .. } => "WatchHandshake",
@@ -239,27 +178,27 @@ impl Subject<'_> {
         }
     }
 
-    /// Shows one event; `Some(code)` ends the watch. `first`: the first
-    /// event since the stream was (re)opened.
+    /// Shows one event and says what comes next. `first`: the first event
+    /// since the stream was (re)opened.
     fn event(
         &mut self,
         e: &pb::HandshakeEvent,
         first: bool,
         printer: &Printer,
         progress: &Progress,
-    ) -> Result<Option<u8>, CliError> {
+    ) -> Result<After, CliError> {
         let print = || progress.pause(|| printer.print_streamed(&shape::event_output(e)));
         match self {
             Self::One { id, printed } => {
                 let seen = e.handshake.as_ref().map_or_else(Seen::default, Seen::of);
+                progress.set(&seen.describe(id));
                 // Each (re)connection starts with the handshake as it is,
                 // which may be what is already on screen.
-                if !(first && *printed == Some(seen)) {
+                if !(first && printed.as_ref() == Some(&seen)) {
                     print()?;
                     *printed = Some(seen);
                 }
-                progress.set(&seen.describe(id));
-                Ok(e.handshake.as_ref().and_then(exit_code))
+                Ok(e.handshake.as_ref().map_or(After::Wait, after))
             }
             Self::All { resume_token, .. } => {
                 if !e.resume_token.is_empty() {
@@ -270,7 +209,7 @@ impl Subject<'_> {
                     let state = shape::state_name(h.state).unwrap_or("UNKNOWN");
                     progress.set(&format!("{} {state}", h.id));
                 }
-                Ok(None)
+                Ok(After::Wait)
             }
         }
     }
@@ -279,7 +218,7 @@ impl Subject<'_> {
     fn ended(&self) -> CliError {
         match self {
             Self::One { id, printed } => {
-                let onboarding = printed.is_some_and(|p| p.onboarding.is_some());
+                let onboarding = printed.as_ref().is_some_and(|p| p.onboarding.is_some());
                 CliError::Other(format!(
                     "the watch of {id} ended before the handshake was ACCEPTED, \
                      DECLINED, CANCELED or EXPIRED{}",
@@ -295,9 +234,20 @@ impl Subject<'_> {
     }
 }
 
+/// After `old` expired and was renewed as `new`: says so on stderr and
+/// watches `new` from its first message.
+fn renewed(subject: &mut Subject, new: String, progress: &Progress) {
+    if let Subject::One { id, printed } = subject {
+        progress.pause(|| eprintln!("note: {id} expired and was renewed as {new}; following it"));
+        *id = new;
+        *printed = None;
+    }
+}
+
 /// Opens the stream, shows each event, and reopens the stream when the
-/// server cuts it, the same way for every subject.
-async fn follow(conn: &Conn, printer: &Printer, mut subject: Subject<'_>) -> Result<u8, CliError> {
+/// server cuts it, the same way for every subject (on a renewal's when
+/// the handshake is renewed).
+async fn follow(conn: &Conn, printer: &Printer, mut subject: Subject) -> Result<u8, CliError> {
     let progress = Progress::start(match &subject {
         Subject::One { id, .. } => id,
         Subject::All { .. } => "the organization",
@@ -318,10 +268,15 @@ async fn follow(conn: &Conn, printer: &Printer, mut subject: Subject<'_>) -> Res
                 Ok(Next::Event(e)) => {
                     reconnects.reset();
                     trace(conn.debug, format_args!("{method} event: {:?}", e.masked()));
-                    if let Some(code) = subject.event(&e, first, printer, &progress)? {
-                        return Ok(code);
+                    match subject.event(&e, first, printer, &progress)? {
+                        After::Wait => first = false,
+                        After::Exit(code) => return Ok(code),
+                        After::Follow(new) => {
+                            renewed(&mut subject, new, &progress);
+                            reconnects.reset();
+                            break;
+                        }
                     }
-                    first = false;
                 }
                 Ok(Next::Ended) => {
                     reconnects.after_end(|| subject.ended()).await?;

@@ -809,3 +809,238 @@ async fn wait_exits_6_when_onboarding_fails_whether_the_invitation_stays_open_or
         assert_eq!(run.stdout, format!("{state}\n"), "{policy:?}");
     }
 }
+
+#[tokio::test]
+async fn if_open_exists_return_existing_prints_the_open_invitation_and_sends_nothing() {
+    let app = spawn_app().await;
+    let account = random_account_id();
+    let target = format!("Id={account},Type=ACCOUNT");
+    let invite = |how: &'static str| {
+        let target = target.clone();
+        let app = &app;
+        async move {
+            let args = [
+                "invite",
+                "--target",
+                &target,
+                "--if-open-exists",
+                how,
+                "--query",
+                "Handshake.Id",
+                "--output",
+                "text",
+            ];
+            ok(cli(app, &args).await).trim().to_string()
+        }
+    };
+    let first = invite("return-existing").await;
+    assert!(first.starts_with("h-"), "{first}");
+    let second = invite("return-existing").await;
+    assert_eq!(second, first, "the same open invitation");
+    // Upper case, through --cli-input-json, as the skeleton spells it.
+    let input = format!(
+        r#"{{"Target": {{"Id": "{account}", "Type": "ACCOUNT"}}, "IfOpenExists": "RETURN_EXISTING"}}"#
+    );
+    let third = ok(cli(
+        &app,
+        &[
+            "invite",
+            "--cli-input-json",
+            &input,
+            "--query",
+            "Handshake.Id",
+        ],
+    )
+    .await);
+    assert_eq!(third.trim(), format!("\"{first}\""));
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
+
+    // fail (the default) is AWS's DuplicateHandshake, nothing sent.
+    let run = cli(
+        &app,
+        &["invite", "--target", &target, "--if-open-exists", "fail"],
+    )
+    .await;
+    assert_eq!(run.code, 254, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gRPC status: ALREADY_EXISTS"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 1);
+}
+
+#[tokio::test]
+async fn quota_shows_pending_invitations_and_member_accounts_as_aws_counts_them() {
+    let app = spawn_app().await;
+    invite_id(&app, &random_account_id()).await;
+    let members = app
+        .aws
+        .management_client()
+        .list_accounts()
+        .send()
+        .await
+        .unwrap()
+        .accounts()
+        .len();
+    // The polling replica counts the members after its first sweep.
+    let quota = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let out = ok(cli(&app, &["quota"]).await);
+            let v: Value = serde_json::from_str(&out).expect("JSON on stdout");
+            if v["Quota"].get("MemberAccounts").is_some() {
+                return v;
+            }
+            assert!(
+                v["Quota"].get("MemberAccountsTimestamp").is_none(),
+                "no time before a count: {out}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
+    .await
+    .expect("MemberAccounts within 30 s");
+    let q = &quota["Quota"];
+    assert_eq!(q["MemberAccounts"], members, "{quota}");
+    assert_eq!(q["PendingInvitations"], 1, "{quota}");
+    assert_eq!(q["Used"], 1, "{quota}");
+    assert_eq!(q["Remaining"], q["Limit"].as_i64().unwrap() - 1, "{quota}");
+    assert_eq!(q["WindowSeconds"], 86400, "{quota}");
+    assert!(q["NextSlotTimestamp"].is_f64(), "{quota}");
+    assert!(q["MemberAccountsTimestamp"].is_f64(), "{quota}");
+
+    let text = ok(cli(
+        &app,
+        &[
+            "quota",
+            "--query",
+            "[Quota.PendingInvitations, Quota.MemberAccounts]",
+            "--output",
+            "text",
+        ],
+    )
+    .await);
+    assert_eq!(text, format!("1\t{members}\n"));
+    let table = ok(cli(&app, &["quota", "--output", "table"]).await);
+    assert!(table.contains("GetInvitationQuota"), "{table}");
+    assert!(table.contains("PendingInvitations"), "{table}");
+    let skeleton = ok(cli(&app, &["quota", "--generate-cli-skeleton", "output"]).await);
+    let v: Value = serde_json::from_str(&skeleton).unwrap();
+    assert!(
+        v["Quota"].get("MemberAccountsTimestamp").is_some(),
+        "{skeleton}"
+    );
+}
+
+#[tokio::test]
+async fn watch_follows_an_expired_invitation_to_its_renewal_and_exits_5_when_that_expires() {
+    let (fakecloud, clock) = Fakecloud::start_with_clock().await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(fakecloud),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let account = random_account_id();
+    let target = format!("Id={account},Type=ACCOUNT");
+    let first = ok(cli(
+        &app,
+        &[
+            "invite",
+            "--target",
+            &target,
+            "--max-renewals",
+            "1",
+            "--query",
+            "Handshake.Id",
+            "--output",
+            "text",
+        ],
+    )
+    .await)
+    .trim()
+    .to_string();
+
+    // One line per message: id, state, kind, the renewal's link.
+    let query = "[Handshake.Id, Handshake.State, Kind, Handshake.Renewal.RenewedTo]";
+    let mut child = command(
+        &app,
+        &["watch", &first, "--query", query, "--output", "text"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        let mut s = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut BufReader::new(stderr), &mut s)
+            .await
+            .unwrap();
+        s
+    });
+    let mut seen = vec![next_line(&mut lines).await];
+    assert_eq!(seen[0], format!("{first}\tOPEN\tNone\tNone"));
+
+    // The first expires and is renewed; the watch goes on with the renewal.
+    clock.set("+16d");
+    let renewal = loop {
+        let line = next_line(&mut lines).await;
+        seen.push(line.clone());
+        if !line.starts_with(&first) {
+            break line.split('\t').next().unwrap().to_string();
+        }
+    };
+    assert_ne!(renewal, first);
+    assert_eq!(
+        seen.last().unwrap(),
+        &format!("{renewal}\tOPEN\tNone\tNone")
+    );
+
+    // The renewal expires too, with no renewal left.
+    clock.set("+32d");
+    while let Some(line) = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("a line or the end within 30 s")
+        .unwrap()
+    {
+        seen.push(line);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits once the renewal expired")
+        .unwrap();
+    let stderr = stderr.await.unwrap();
+    assert_eq!(status.code(), Some(5), "{seen:#?}\n{stderr}");
+    let of = |id: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|l| l.starts_with(&format!("{id}\t")))
+            .map(|l| l.split_once('\t').unwrap().1.to_string())
+            .collect()
+    };
+    let old = of(&first);
+    assert_eq!(old.first().unwrap(), "OPEN\tNone\tNone", "{seen:#?}");
+    assert_eq!(
+        old.last().unwrap(),
+        &format!("EXPIRED\tRENEWAL\t{renewal}"),
+        "{seen:#?}"
+    );
+    let new = of(&renewal);
+    assert_eq!(new.first().unwrap(), "OPEN\tNone\tNone", "{seen:#?}");
+    assert_eq!(
+        new.last().unwrap(),
+        "EXPIRED\tSTATE_CHANGE\tNone",
+        "{seen:#?}"
+    );
+    assert_eq!(old.len() + new.len(), seen.len(), "{seen:#?}");
+    assert!(
+        stderr.contains(&format!(
+            "note: {first} expired and was renewed as {renewal}; following it"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(app.aws.handshakes_for(&account).await.len(), 2);
+}

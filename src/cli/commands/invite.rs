@@ -24,6 +24,8 @@ struct InviteParams {
     tags: Option<Vec<TagParam>>,
     request_id: Option<String>,
     onboarding: Option<OnboardingParam>,
+    renewal: Option<RenewalParam>,
+    if_open_exists: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +49,12 @@ struct OnboardingParam {
     accept_role: Option<String>,
     external_id: Option<String>,
     on_accept_failure: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RenewalParam {
+    max_renewals: i32,
 }
 
 impl OnboardingParam {
@@ -86,8 +94,16 @@ impl InviteParams {
                     value: t.value,
                 })
                 .collect(),
-            renewal: None,
-            if_open_exists: 0,
+            renewal: self.renewal.map(|r| pb::RenewalSpec {
+                max_renewals: r.max_renewals,
+            }),
+            if_open_exists: self
+                .if_open_exists
+                .map(|v| {
+                    shape::if_open_exists_from_name(&v)
+                        .expect("the schema allows only known IfOpenExists values")
+                })
+                .unwrap_or(pb::IfOpenExists::Unspecified) as i32,
             onboarding: self.onboarding.map(OnboardingParam::into_spec),
             // Always deduplicated: a retry of this same call is then safe.
             request_id: self
@@ -132,14 +148,21 @@ fn params(a: &InviteArgs, mut input: Input) -> Result<InviteParams, CliError> {
         }
     }
     if let Some(f) = &a.on_accept_failure {
-        input.set_in("Onboarding", "OnAcceptFailure", on_accept_failure_value(f));
+        input.set_in("Onboarding", "OnAcceptFailure", enum_value(f));
+    }
+    if let Some(n) = &a.max_renewals {
+        input.set_in_flag("Renewal", "MaxRenewals", "--max-renewals", n)?;
+    }
+    if let Some(w) = &a.if_open_exists {
+        input.set("IfOpenExists", enum_value(w));
     }
     input.finish()
 }
 
-/// `--on-accept-failure leave-open` → `LEAVE_OPEN`, as `--state` takes
-/// either case; the schema then checks the value.
-fn on_accept_failure_value(flag: &str) -> Value {
+/// `--on-accept-failure leave-open` → `LEAVE_OPEN`, `--if-open-exists
+/// return-existing` → `RETURN_EXISTING`, as `--state` takes either case;
+/// the schema then checks the value.
+fn enum_value(flag: &str) -> Value {
     Value::String(flag.trim().to_ascii_uppercase().replace('-', "_"))
 }
 
@@ -169,7 +192,7 @@ async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> 
         return Ok(exit::SUCCESS);
     }
     ready.printer.print_streamed(&out)?;
-    if let Some(code) = watch::exit_code(&h) {
+    if let watch::After::Exit(code) = watch::after(&h) {
         return Ok(code);
     }
     let printed = watch::Seen::of(&h);
@@ -190,211 +213,4 @@ fn may_have_been_sent(e: &CliError) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::args::ClientCommand;
-    use clap::Parser;
-    use serde_json::json;
-
-    #[derive(Parser)]
-    struct Argv {
-        #[command(subcommand)]
-        cmd: ClientCommand,
-    }
-
-    /// The request `org-invites invite ARGV...` sends.
-    fn request(argv: &[&str]) -> Result<pb::InviteAccountRequest, CliError> {
-        let argv = ["org-invites", "invite"].iter().chain(argv);
-        let ClientCommand::Invite(a) = Argv::try_parse_from(argv).unwrap().cmd else {
-            unreachable!("an invite command line")
-        };
-        let input = Input::new(
-            &schema::INVITE,
-            a.input.cli_input_json.as_deref(),
-            a.input.cli_input_yaml.as_deref(),
-        )?;
-        Ok(params(&a, input)?.into_request())
-    }
-
-    fn usage(r: Result<pb::InviteAccountRequest, CliError>) -> String {
-        match r {
-            Err(CliError::Usage(m)) => m,
-            other => panic!("expected a usage error, got {other:?}"),
-        }
-    }
-
-    const ACCOUNT: &str = "Id=123456789012,Type=ACCOUNT";
-
-    #[test]
-    fn the_onboarding_flags_ask_for_onboarding() {
-        let req = request(&[
-            "--target",
-            ACCOUNT,
-            "--destination-parent-id",
-            "ou-ab12-cdef3456",
-            "--accept-role",
-            "OrgInvitesAccept",
-            "--external-id",
-            "ext-42",
-            "--on-accept-failure",
-            "cancel",
-        ])
-        .unwrap();
-        assert_eq!(
-            req.onboarding,
-            Some(pb::OnboardingSpec {
-                destination_parent_id: "ou-ab12-cdef3456".into(),
-                accept_role: "OrgInvitesAccept".into(),
-                external_id: "ext-42".into(),
-                on_accept_failure: pb::OnAcceptFailure::Cancel as i32,
-            })
-        );
-    }
-
-    #[test]
-    fn without_onboarding_flags_there_is_no_onboarding() {
-        assert_eq!(request(&["--target", ACCOUNT]).unwrap().onboarding, None);
-        // A destination alone: placed and tagged once a person accepts;
-        // the server's default policy.
-        let req = request(&["--target", ACCOUNT, "--destination-parent-id", "r-ab12"]).unwrap();
-        let spec = req.onboarding.unwrap();
-        assert_eq!(spec.destination_parent_id, "r-ab12");
-        assert_eq!(spec.accept_role, "");
-        assert_eq!(spec.external_id, "");
-        assert_eq!(
-            spec.on_accept_failure,
-            pb::OnAcceptFailure::Unspecified as i32
-        );
-    }
-
-    #[test]
-    fn on_accept_failure_takes_either_spelling_and_nothing_else() {
-        use pb::OnAcceptFailure as F;
-        for (given, want) in [
-            ("leave-open", F::LeaveOpen),
-            ("LEAVE_OPEN", F::LeaveOpen),
-            ("cancel", F::Cancel),
-            ("CANCEL", F::Cancel),
-        ] {
-            let req = request(&[
-                "--target",
-                ACCOUNT,
-                "--destination-parent-id",
-                "r-ab12",
-                "--on-accept-failure",
-                given,
-            ])
-            .unwrap();
-            assert_eq!(
-                req.onboarding.unwrap().on_accept_failure,
-                want as i32,
-                "{given}"
-            );
-        }
-        let m = usage(request(&[
-            "--target",
-            ACCOUNT,
-            "--destination-parent-id",
-            "r-ab12",
-            "--on-accept-failure",
-            "retry",
-        ]));
-        assert!(
-            m.contains(
-                "Invalid value for parameter Onboarding.OnAcceptFailure, value: RETRY, \
-                 valid values: LEAVE_OPEN, CANCEL"
-            ),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn a_role_without_a_destination_is_a_usage_error() {
-        let m = usage(request(&[
-            "--target",
-            ACCOUNT,
-            "--accept-role",
-            "OrgInvitesAccept",
-        ]));
-        assert!(
-            m.contains("Missing required parameter in Onboarding: \"DestinationParentId\""),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn an_onboarding_comes_from_cli_input_and_flags_override_its_members() {
-        let json = r#"{"Target": {"Id": "123456789012", "Type": "ACCOUNT"},
-            "Onboarding": {"DestinationParentId": "ou-ab12-fromfile1",
-                           "AcceptRole": "FromFile", "ExternalId": "ext-file",
-                           "OnAcceptFailure": "CANCEL"}}"#;
-        let spec = request(&["--cli-input-json", json])
-            .unwrap()
-            .onboarding
-            .unwrap();
-        assert_eq!(spec.destination_parent_id, "ou-ab12-fromfile1");
-        assert_eq!(spec.accept_role, "FromFile");
-        assert_eq!(spec.external_id, "ext-file");
-        assert_eq!(spec.on_accept_failure, pb::OnAcceptFailure::Cancel as i32);
-
-        let spec = request(&[
-            "--cli-input-json",
-            json,
-            "--accept-role",
-            "FromFlag",
-            "--on-accept-failure",
-            "leave-open",
-        ])
-        .unwrap()
-        .onboarding
-        .unwrap();
-        assert_eq!(spec.accept_role, "FromFlag");
-        assert_eq!(
-            spec.on_accept_failure,
-            pb::OnAcceptFailure::LeaveOpen as i32
-        );
-        assert_eq!(spec.destination_parent_id, "ou-ab12-fromfile1", "kept");
-        assert_eq!(spec.external_id, "ext-file", "kept");
-
-        let yaml = "Target:\n  Id: '123456789012'\n  Type: ACCOUNT\n\
-                    Onboarding:\n  DestinationParentId: r-ab12\n  OnAcceptFailure: LEAVE_OPEN\n";
-        let spec = request(&[
-            "--cli-input-yaml",
-            yaml,
-            "--destination-parent-id",
-            "ou-ab12-flag0000",
-        ])
-        .unwrap()
-        .onboarding
-        .unwrap();
-        assert_eq!(spec.destination_parent_id, "ou-ab12-flag0000");
-        assert_eq!(
-            spec.on_accept_failure,
-            pb::OnAcceptFailure::LeaveOpen as i32
-        );
-
-        // A malformed Onboarding in the file is named, unless flags replace it.
-        let bad = r#"{"Target": {"Id": "123456789012", "Type": "ACCOUNT"}, "Onboarding": "ou-x"}"#;
-        let m = usage(request(&["--cli-input-json", bad]));
-        assert!(m.contains("Invalid type for parameter Onboarding"), "{m}");
-        let req = request(&["--cli-input-json", bad, "--destination-parent-id", "r-ab12"]);
-        assert_eq!(
-            req.unwrap().onboarding.unwrap().destination_parent_id,
-            "r-ab12"
-        );
-    }
-
-    #[test]
-    fn an_invite_without_a_request_id_gets_a_fresh_one() {
-        let params: InviteParams = serde_json::from_value(json!({
-            "Target": {"Id": "juan@example.com", "Type": "EMAIL"}
-        }))
-        .unwrap();
-        let req = params.into_request();
-        assert_eq!(
-            req.target.unwrap().r#type,
-            pb::HandshakePartyType::Email as i32
-        );
-        assert_eq!(req.request_id.len(), 36);
-    }
-}
+mod tests;

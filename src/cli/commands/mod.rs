@@ -4,6 +4,7 @@ mod by_id;
 mod invite;
 mod list;
 mod preamble;
+mod quota;
 mod watch_all;
 
 use by_id::ById;
@@ -19,6 +20,7 @@ pub async fn run(cmd: ClientCommand) -> u8 {
         ClientCommand::Cancel(_) => "cancel",
         ClientCommand::Watch(_) => "watch",
         ClientCommand::WatchAll(_) => "watch-all",
+        ClientCommand::Quota(_) => "quota",
     };
     let result = match cmd {
         ClientCommand::Invite(a) => invite::run(a).await,
@@ -27,6 +29,7 @@ pub async fn run(cmd: ClientCommand) -> u8 {
         ClientCommand::Watch(a) => by_id::run(a, ById::Watch).await,
         ClientCommand::List(a) => list::run(a).await,
         ClientCommand::WatchAll(a) => watch_all::run(a).await,
+        ClientCommand::Quota(a) => quota::run(a).await,
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,8 @@
 //! Tests of `cli::shape`.
 use super::*;
 
+pub mod lifecycle;
+
 /// The handshake on the AWS CLI page, as the service returns it.
 pub fn page_example() -> pb::Handshake {
     let res = |t: pb::HandshakeResourceType, v: &str, children| pb::HandshakeResource {

@@ -49,3 +49,24 @@ for c in cases:
     try: r = json.dumps(ShorthandParser().parse(c), sort_keys=True)
     except ShorthandParseError as e: r = "ERR"
     out.write(json.dumps(c) + "\t" + r + "\n")
+# A RENEWAL event of the page's handshake for an account, itself a renewal,
+# warned of its expiry, expired and renewed again
+# (shape::tests::lifecycle::renewal_example).
+renewed = dict(data["Handshake"], State="EXPIRED",
+ Parties=[data["Handshake"]["Parties"][0], {"Id": "222222222222", "Type": "ACCOUNT"}],
+ Resources=data["Handshake"]["Resources"][:1],
+ ExpiryWarningTimestamp=1482693259.0,
+ Renewal={"RenewalsLeft": 1, "RenewedFrom": "h-examplehandshakeid000",
+  "RenewedTo": "h-examplehandshakeid222",
+  "Reason": "expired; sent again as h-examplehandshakeid222 (0 renewal(s) left after it)"})
+renewal_event = {"Handshake": renewed, "PreviousState": "EXPIRED", "ResumeToken": "tok",
+ "ObservedTimestamp": 1482952460.0, "Kind": "RENEWAL"}
+open("renewal_text.txt","w").write(text(renewal_event))
+open("renewal_table80.txt","w").write(table("WatchHandshake", renewal_event, 80))
+open("renewal_table200.txt","w").write(table("WatchHandshake", renewal_event, 200))
+# `quota` (shape::tests::lifecycle::quota_example).
+quota = {"Quota": {"Limit": 20, "Used": 3, "Remaining": 17, "WindowSeconds": 86400,
+ "NextSlotTimestamp": 1481742859.0, "PendingInvitations": 2, "MemberAccounts": 5,
+ "MemberAccountsTimestamp": 1481656400.0}}
+open("quota_text.txt","w").write(text(quota))
+open("quota_table80.txt","w").write(table("GetInvitationQuota", quota, 80))

@@ -3,6 +3,15 @@ use super::*;
 
 use pb::{HandshakeState as S, OnboardingStatus as O};
 
+/// The exit code once a wait on `h` is over; `None` while it goes on.
+fn exit_code(h: &pb::Handshake) -> Option<u8> {
+    match after(h) {
+        After::Wait => None,
+        After::Exit(code) => Some(code),
+        After::Follow(id) => panic!("follows {id}"),
+    }
+}
+
 fn handshake(state: S, onboarding: Option<O>) -> pb::Handshake {
     pb::Handshake {
         state: state as i32,
@@ -73,6 +82,94 @@ fn a_change_of_onboarding_status_alone_is_news() {
         Seen::of(&handshake(S::Open, None)).describe("h-1"),
         "h-1 OPEN"
     );
+}
+
+fn renewing(state: S, renewal: pb::Renewal) -> pb::Handshake {
+    pb::Handshake {
+        id: "h-old00000".into(),
+        renewal: Some(renewal),
+        ..handshake(state, None)
+    }
+}
+
+fn renewal(left: i32, to: &str, reason: &str) -> pb::Renewal {
+    pb::Renewal {
+        renewals_left: left,
+        renewed_to: to.into(),
+        reason: reason.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_expired_handshake_renewed_as_another_is_followed() {
+    let renewed = renewing(S::Expired, renewal(1, "h-new00000", "expired; sent again"));
+    assert_eq!(after(&renewed), After::Follow("h-new00000".into()));
+    // Even with renewals left after it (the chain goes on from the new one).
+    let renewed = renewing(S::Expired, renewal(3, "h-new00000", ""));
+    assert_eq!(after(&renewed), After::Follow("h-new00000".into()));
+    // One that names itself is not followed round in a circle.
+    let circle = renewing(S::Expired, renewal(1, "h-old00000", ""));
+    assert_eq!(after(&circle), After::Exit(exit::EXPIRED));
+}
+
+#[test]
+fn an_expired_handshake_whose_renewal_is_to_come_is_waited_on() {
+    // Expired, the renewal pass has not run yet.
+    assert_eq!(
+        after(&renewing(S::Expired, renewal(1, "", ""))),
+        After::Wait
+    );
+    // Waiting for a free slot in the daily quota.
+    let mut waiting = renewal(1, "", "the daily invitation quota is used up");
+    waiting.waiting_until = Some(prost_types::Timestamp {
+        seconds: 1,
+        nanos: 0,
+    });
+    assert_eq!(after(&renewing(S::Expired, waiting)), After::Wait);
+    assert_eq!(
+        Seen::of(&renewing(S::Expired, renewal(1, "", ""))).describe("h-1"),
+        "h-1 EXPIRED, renewal to come"
+    );
+}
+
+#[test]
+fn an_expiry_without_a_renewal_ends_with_5() {
+    let expired = |r| exit_code(&renewing(S::Expired, r));
+    // The last of its chain, or one the server could not send again.
+    assert_eq!(expired(renewal(0, "", "")), Some(exit::EXPIRED));
+    let given_up = renewal(1, "", "expired; could not be sent again: ...");
+    assert_eq!(expired(given_up), Some(exit::EXPIRED));
+    // A renewal changes nothing for the other ends, nor while it is open.
+    for (state, code) in [
+        (S::Accepted, Some(exit::SUCCESS)),
+        (S::Declined, Some(exit::DECLINED)),
+        (S::Canceled, Some(exit::CANCELED)),
+        (S::Open, None),
+    ] {
+        assert_eq!(exit_code(&renewing(state, renewal(2, "", ""))), code);
+    }
+    // A renewed one whose onboarding is still settling waits for it first.
+    let mut h = renewing(S::Expired, renewal(1, "h-new00000", ""));
+    h.onboarding = Some(pb::Onboarding {
+        status: O::Pending as i32,
+        ..Default::default()
+    });
+    assert_eq!(after(&h), After::Wait);
+    h.onboarding.as_mut().unwrap().status = O::NotApplicable as i32;
+    assert_eq!(after(&h), After::Follow("h-new00000".into()));
+}
+
+#[test]
+fn a_warning_or_a_renewal_alone_is_news() {
+    let open = handshake(S::Open, None);
+    let mut warned = open.clone();
+    warned.expiry_warning_time = Some(prost_types::Timestamp::default());
+    assert_ne!(Seen::of(&open), Seen::of(&warned));
+    assert_eq!(Seen::of(&warned).describe("h-1"), "h-1 OPEN, expiring soon");
+    let expired = renewing(S::Expired, renewal(1, "", ""));
+    let renewed = renewing(S::Expired, renewal(1, "h-new00000", "sent again"));
+    assert_ne!(Seen::of(&expired), Seen::of(&renewed));
 }
 
 #[tokio::test(start_paused = true)]
