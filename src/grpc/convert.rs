@@ -139,6 +139,7 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
                 .unwrap_or_default(),
             reason: n.reason.clone().unwrap_or_default(),
             waiting_until: n.waiting_until.map(timestamp),
+            given_up: n.given_up,
         }),
     }
 }

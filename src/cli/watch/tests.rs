@@ -138,8 +138,14 @@ fn an_expiry_without_a_renewal_ends_with_5() {
     let expired = |r| exit_code(&renewing(S::Expired, r));
     // The last of its chain, or one the server could not send again.
     assert_eq!(expired(renewal(0, "", "")), Some(exit::EXPIRED));
-    let given_up = renewal(1, "", "expired; could not be sent again: ...");
+    let given_up = pb::Renewal {
+        given_up: true,
+        ..renewal(1, "", "expired; could not be sent again: ...")
+    };
     assert_eq!(expired(given_up), Some(exit::EXPIRED));
+    // A reason alone (the server says why it waits, say) is no verdict.
+    let explained = renewal(1, "", "expired; sending again");
+    assert_eq!(after(&renewing(S::Expired, explained)), After::Wait);
     // A renewal changes nothing for the other ends, nor while it is open.
     for (state, code) in [
         (S::Accepted, Some(exit::SUCCESS)),

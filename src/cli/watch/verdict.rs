@@ -42,12 +42,10 @@ pub fn after(h: &pb::Handshake) -> After {
 }
 
 /// An expired handshake's renewal not sent yet that the server will still
-/// send: renewals are left and no reason says it could not be (a renewal
-/// waiting for the quota has a reason and a waiting_until).
+/// send: renewals are left and the server has not given it up (one waiting
+/// for the quota has a reason and a waiting_until, and is still to come).
 fn renewal_to_come(r: &pb::Renewal) -> bool {
-    r.renewed_to.is_empty()
-        && r.renewals_left > 0
-        && (r.reason.is_empty() || r.waiting_until.is_some())
+    r.renewed_to.is_empty() && r.renewals_left > 0 && !r.given_up
 }
 
 /// Without an onboarding: the terminal state's code. With one: 0 once it

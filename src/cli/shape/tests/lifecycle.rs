@@ -20,6 +20,7 @@ pub fn renewal_example() -> pb::Handshake {
         reason: "expired; sent again as h-examplehandshakeid222 (0 renewal(s) left after it)"
             .into(),
         waiting_until: None,
+        given_up: false,
     });
     h
 }
