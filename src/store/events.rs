@@ -8,6 +8,18 @@ use crate::domain::{
     EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen,
 };
 
+pub(super) const EVENTS_AFTER: &str =
+    "SELECT event_id, kind, previous_state, snapshot, observe_time FROM handshake_events
+     WHERE event_id > $1 ORDER BY event_id LIMIT $2";
+pub(super) const LATEST_EVENT: &str = "SELECT max(event_id) FROM handshake_events";
+pub(super) const OLDEST_EVENT: &str = "SELECT min(event_id) FROM handshake_events";
+/// Events older than `$1` seconds but the newest (by the observe_time index).
+pub(super) const PRUNE_EVENTS: &str = "DELETE FROM handshake_events
+     WHERE observe_time < now() - make_interval(secs => $1)
+       AND event_id < (SELECT max(event_id) FROM handshake_events)";
+pub(super) const HISTORY_OF: &str = "SELECT state, first_seen_time FROM handshake_state_history
+     WHERE handshake_id = $1 ORDER BY first_seen_time, state";
+
 #[derive(FromRow)]
 struct EventRow {
     event_id: i64,
@@ -81,20 +93,17 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<HandshakeEvent>, StoreError> {
-        let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT event_id, kind, previous_state, snapshot, observe_time FROM handshake_events
-             WHERE event_id > $1 ORDER BY event_id LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<EventRow> = sqlx::query_as(EVENTS_AFTER)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(HandshakeEvent::from).collect())
     }
 
     /// The newest event id (0 when there is none).
     pub async fn latest_event_id(&self) -> Result<i64, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT max(event_id) FROM handshake_events")
+        let id: Option<i64> = sqlx::query_scalar(LATEST_EVENT)
             .fetch_one(&self.pool)
             .await?;
         Ok(id.unwrap_or(0))
@@ -104,25 +113,19 @@ impl Store {
     /// newest (it anchors resume tokens: newer than it means "not ours").
     /// A resume token older than what is kept then gets OUT_OF_RANGE.
     pub async fn prune_events(&self, retention: std::time::Duration) -> Result<u64, StoreError> {
-        let deleted = sqlx::query(
-            "DELETE FROM handshake_events
-             WHERE observe_time < now() - make_interval(secs => $1)
-               AND event_id < (SELECT max(event_id) FROM handshake_events)",
-        )
-        .bind(retention.as_secs_f64())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let deleted = sqlx::query(PRUNE_EVENTS)
+            .bind(retention.as_secs_f64())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(deleted)
     }
 
     /// The oldest event id still kept (None when there is none).
     pub async fn oldest_event_id(&self) -> Result<Option<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT min(event_id) FROM handshake_events")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(OLDEST_EVENT)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// A handshake with its state history, for Get.
@@ -133,13 +136,10 @@ impl Store {
         let Some(mut record) = self.get(id).await? else {
             return Ok(None);
         };
-        let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT state, first_seen_time FROM handshake_state_history
-             WHERE handshake_id = $1 ORDER BY first_seen_time, state",
-        )
-        .bind(id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(HISTORY_OF)
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         record.history = rows
             .into_iter()
             .map(|(state, first_seen_time)| StateSeen {

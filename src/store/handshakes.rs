@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection};
+use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection, Postgres, QueryBuilder};
 
 use super::{
     locks::EVENT_ORDER_LOCK,
@@ -86,12 +86,11 @@ impl Default for ListQuery {
 
 impl Store {
     pub async fn get(&self, id: &HandshakeId) -> Result<Option<HandshakeRecord>, StoreError> {
-        let row: Option<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes WHERE id = $1"
-        )))
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<HandshakeRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {HANDSHAKE_COLUMNS} {GET}")))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(HandshakeRecord::try_from).transpose()
     }
 
@@ -103,23 +102,9 @@ impl Store {
     ) -> Result<(Vec<HandshakeRecord>, Option<ListCursor>), StoreError> {
         // A page holds at least one row, so a next page has a cursor.
         let limit = q.limit.clamp(1, ListQuery::MAX_LIMIT);
-        let states: Option<Vec<&str>> =
-            (!q.states.is_empty()).then(|| q.states.iter().map(|s| s.as_str()).collect());
-        let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes
-             WHERE ($1::text[] IS NULL OR state = ANY($1))
-               AND ($2::text IS NULL OR lower(target_id) = lower($2))
-               AND ($3::timestamptz IS NULL OR (create_time, id) < ($3, $4))
-             ORDER BY create_time DESC, id DESC
-             LIMIT $5"
-        )))
-        .bind(states)
-        .bind(q.target_id.as_deref())
-        .bind(q.after.as_ref().map(|c| c.create_time))
-        .bind(q.after.as_ref().map(|c| c.id.as_str()))
-        .bind(limit + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        let mut sql = QueryBuilder::new("");
+        list_page(&mut sql, q, limit + 1);
+        let rows: Vec<HandshakeRow> = sql.build_query_as().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > limit;
         let mut records = rows
             .into_iter()
@@ -142,11 +127,10 @@ impl Store {
         handshakes: &[Handshake],
     ) -> Result<HashMap<String, HandshakeState>, StoreError> {
         let ids: Vec<&str> = handshakes.iter().map(|h| h.id.as_str()).collect();
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, state FROM handshakes WHERE id = ANY($1)")
-                .bind(ids)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(STATES_OF)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, state)| (id, HandshakeState::from_aws(&state)))
@@ -155,10 +139,9 @@ impl Store {
 
     /// Handshakes still pending here (REQUESTED or OPEN).
     pub async fn pending_ids(&self) -> Result<Vec<HandshakeId>, StoreError> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM handshakes WHERE state IN ('REQUESTED', 'OPEN')")
-                .fetch_all(&self.pool)
-                .await?;
+        let ids: Vec<String> = sqlx::query_scalar(PENDING_IDS)
+            .fetch_all(&self.pool)
+            .await?;
         ids.iter()
             .map(|id| {
                 HandshakeId::parse(id)
@@ -179,6 +162,81 @@ impl Store {
         tx.commit().await?;
         Ok(saved)
     }
+}
+
+/// One handshake, by id.
+pub(super) const GET: &str = "FROM handshakes WHERE id = $1";
+/// The sweep's pending handshakes: a partial index holds just them.
+pub(super) const PENDING_IDS: &str =
+    "SELECT id FROM handshakes WHERE state IN ('REQUESTED', 'OPEN')";
+pub(super) const STATES_OF: &str = "SELECT id, state FROM handshakes WHERE id = ANY($1)";
+/// Kept by a trigger as states change (migration 0007): no full count.
+pub(super) const COUNT_BY_STATE: &str = "SELECT state, n FROM handshake_state_counts WHERE n > 0";
+
+/// One page of `q`, newest first, at most `rows` rows, each part served by
+/// an index in key order so no page costs more than its rows: with states,
+/// one branch per state on (state, create_time, id), merged; with a target,
+/// (lower(target_id), create_time, id); else (create_time, id).
+pub(super) fn list_page(sql: &mut QueryBuilder<Postgres>, q: &ListQuery, rows: i64) {
+    let mut states: Vec<String> = q.states.iter().map(|s| s.as_str().to_string()).collect();
+    states.sort_unstable();
+    states.dedup();
+    if states.is_empty() || q.target_id.is_some() {
+        // A target has few handshakes: its states are a plain filter.
+        page_of(
+            sql,
+            q,
+            (!states.is_empty()).then_some(States::Any(states)),
+            rows,
+        );
+        return;
+    }
+    sql.push("SELECT * FROM (");
+    for (i, state) in states.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("(");
+        page_of(sql, q, Some(States::One(state)), rows);
+        sql.push(")");
+    }
+    sql.push(") AS page ORDER BY create_time DESC, id DESC LIMIT ")
+        .push_bind(rows);
+}
+
+enum States {
+    One(String),
+    Any(Vec<String>),
+}
+
+/// The newest `rows` handshakes of `q`'s target and cursor in `states`.
+fn page_of(sql: &mut QueryBuilder<Postgres>, q: &ListQuery, states: Option<States>, rows: i64) {
+    sql.push(format!(
+        "SELECT {HANDSHAKE_COLUMNS} FROM handshakes WHERE true"
+    ));
+    match states {
+        Some(States::One(state)) => {
+            sql.push(" AND state = ").push_bind(state);
+        }
+        Some(States::Any(states)) => {
+            sql.push(" AND state = ANY(").push_bind(states).push(")");
+        }
+        None => {}
+    }
+    if let Some(target) = &q.target_id {
+        sql.push(" AND lower(target_id) = lower(")
+            .push_bind(target.clone())
+            .push(")");
+    }
+    if let Some(after) = &q.after {
+        sql.push(" AND (create_time, id) < (")
+            .push_bind(after.create_time)
+            .push(", ")
+            .push_bind(after.id.clone())
+            .push(")");
+    }
+    sql.push(" ORDER BY create_time DESC, id DESC LIMIT ")
+        .push_bind(rows);
 }
 
 /// A terminal state is final in AWS: a sweep that listed the handshake before
@@ -286,10 +344,7 @@ impl Store {
 pub(super) async fn counts_in(
     conn: &mut PgConnection,
 ) -> Result<Vec<(HandshakeState, i64)>, StoreError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT state, count(*) FROM handshakes GROUP BY state")
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(COUNT_BY_STATE).fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .map(|(s, n)| (HandshakeState::from_aws(&s), n))

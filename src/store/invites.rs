@@ -263,24 +263,29 @@ impl Store {
         &self,
         grace: Duration,
     ) -> Result<Vec<UnresolvedInvite>, StoreError> {
-        let rows: Vec<IntentRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "WITH claimed AS (
-                 UPDATE invite_requests SET status = 'PENDING', attempt_time = now()
-                 WHERE request_id IN (
-                     SELECT request_id FROM invite_requests
-                     WHERE {STALE} AND $1::int IS NULL
-                     ORDER BY create_time
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING *)
-             SELECT {INTENT_COLUMNS}, false AS stale FROM claimed"
-        )))
-        // $1 is unused: it keeps STALE's placeholder at $2 in both queries.
-        .bind(None::<i32>)
-        .bind(grace.as_secs_f64())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<IntentRow> = sqlx::query_as(AssertSqlSafe(claim_unresolved_sql()))
+            // $1 is unused: it keeps STALE's placeholder at $2 in both queries.
+            .bind(None::<i32>)
+            .bind(grace.as_secs_f64())
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(IntentRow::into_unresolved).collect()
     }
+}
+
+/// Claims every stale intent (`$2`: the grace in seconds) for repair.
+pub(super) fn claim_unresolved_sql() -> String {
+    format!(
+        "WITH claimed AS (
+             UPDATE invite_requests SET status = 'PENDING', attempt_time = now()
+             WHERE request_id IN (
+                 SELECT request_id FROM invite_requests
+                 WHERE {STALE} AND $1::int IS NULL
+                 ORDER BY create_time
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING *)
+         SELECT {INTENT_COLUMNS}, false AS stale FROM claimed"
+    )
 }
 
 /// Marks a fresh attempt as in flight.

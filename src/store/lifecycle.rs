@@ -13,6 +13,21 @@ use super::{
 };
 use crate::domain::{EventKind, HandshakeEvent, HandshakeRecord, InviteTarget};
 
+/// Open handshakes not warned about yet whose expiry is within `$1` s.
+pub(super) const WARN_EXPIRING: &str = "UPDATE handshakes
+     SET expiry_warning_time = now(), version = version + 1, update_time = now()
+     WHERE state = 'OPEN' AND expiry_warning_time IS NULL
+       AND expiration_time <= now() + make_interval(secs => $1)";
+pub(super) const DUE_RENEWALS: &str = "FROM handshakes WHERE renewal_due ORDER BY id";
+pub(super) const OPEN_FOR_TARGET: &str = "FROM handshakes
+     WHERE state = 'OPEN' AND action = 'INVITE'
+       AND lower(target_id) = lower($1) AND target_type = $2
+     ORDER BY create_time DESC LIMIT 1";
+pub(super) const PENDING_INVITATIONS: &str =
+    "SELECT count(*) FROM handshakes WHERE state = 'OPEN' AND action = 'INVITE'";
+pub(super) const EXPIRING_INVITATIONS: &str =
+    "SELECT count(*) FROM handshakes WHERE state = 'OPEN' AND expiry_warning_time IS NOT NULL";
+
 /// The organization's member accounts, as last counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberCount {
@@ -32,11 +47,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "UPDATE handshakes
-             SET expiry_warning_time = now(), version = version + 1, update_time = now()
-             WHERE state = 'OPEN' AND expiry_warning_time IS NULL
-               AND expiration_time <= now() + make_interval(secs => $1)
-             RETURNING {HANDSHAKE_COLUMNS}"
+            "{WARN_EXPIRING} RETURNING {HANDSHAKE_COLUMNS}"
         )))
         .bind(within.as_secs_f64())
         .fetch_all(&mut *tx)
@@ -56,7 +67,7 @@ impl Store {
     /// Expired handshakes this service made that are still to be renewed.
     pub async fn due_renewals(&self) -> Result<Vec<HandshakeRecord>, StoreError> {
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes WHERE renewal_due ORDER BY id"
+            "SELECT {HANDSHAKE_COLUMNS} {DUE_RENEWALS}"
         )))
         .fetch_all(&self.pool)
         .await?;
@@ -69,10 +80,7 @@ impl Store {
         target: &InviteTarget,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
         let row: Option<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes
-             WHERE state = 'OPEN' AND action = 'INVITE'
-               AND lower(target_id) = lower($1) AND target_type = $2
-             ORDER BY create_time DESC LIMIT 1"
+            "SELECT {HANDSHAKE_COLUMNS} {OPEN_FOR_TARGET}"
         )))
         .bind(target.id())
         .bind(target.kind().as_str())
@@ -83,21 +91,16 @@ impl Store {
 
     /// OPEN INVITE handshakes: AWS counts them against the account limit.
     pub async fn pending_invitations(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM handshakes WHERE state = 'OPEN' AND action = 'INVITE'",
-        )
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(PENDING_INVITATIONS)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// OPEN handshakes warned about as expiring soon.
     pub async fn expiring_invitations(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM handshakes
-             WHERE state = 'OPEN' AND expiry_warning_time IS NOT NULL",
-        )
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(EXPIRING_INVITATIONS)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub async fn member_accounts(&self) -> Result<Option<MemberCount>, StoreError> {

@@ -8,6 +8,8 @@ mod leader;
 mod lifecycle;
 mod listen;
 mod locks;
+#[cfg(any(test, feature = "test-support"))]
+mod plans;
 mod progress;
 mod quota;
 mod ready;
@@ -22,6 +24,8 @@ pub use leader::Leadership;
 pub use lifecycle::MemberCount;
 pub use listen::{Heard, Notifications};
 pub use locks::POLLER_LOCK;
+#[cfg(any(test, feature = "test-support"))]
+pub use plans::HotPlan;
 pub use ready::DatabaseReady;
 pub use snapshot::StatusSnapshot;
 

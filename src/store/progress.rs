@@ -10,6 +10,9 @@ use super::{
 };
 use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding, Renewal};
 
+/// The handshakes with onboarding work due: a partial index holds them.
+pub(super) const DUE_ONBOARDINGS: &str = "FROM handshakes WHERE onboarding_due ORDER BY id";
+
 /// The parts of a handshake's row this module writes whole.
 enum Part {
     Onboarding,
@@ -30,7 +33,7 @@ impl Store {
     /// a person may still accept (`onboarding_due`, a partial index).
     pub async fn due_onboardings(&self) -> Result<Vec<HandshakeRecord>, StoreError> {
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes WHERE onboarding_due ORDER BY id"
+            "SELECT {HANDSHAKE_COLUMNS} {DUE_ONBOARDINGS}"
         )))
         .fetch_all(&self.pool)
         .await?;

@@ -7,23 +7,26 @@ use sqlx::PgConnection;
 use super::{Store, StoreError};
 use crate::domain::{InviteQuota, QuotaUse};
 
+/// Invitations in the last `$1` seconds, and attempts in flight: both
+/// read through partial indexes (the window's, the unresolved intents').
+pub(super) const QUOTA_USE: &str = "WITH counted AS (
+         SELECT requested_time AS t FROM handshakes
+         WHERE action = 'INVITE' AND requested_time > now() - make_interval(secs => $1)
+         UNION ALL
+         SELECT attempt_time FROM invite_requests
+         WHERE status IN ('PENDING', 'UNKNOWN') AND handshake_id IS NULL
+           AND attempt_time > now() - make_interval(secs => $1))
+     SELECT count(*), min(t), now() FROM counted";
+
 pub(super) async fn quota_use(
     conn: &mut PgConnection,
     quota: InviteQuota,
 ) -> Result<QuotaUse, StoreError> {
-    let (used, oldest, now): (i64, Option<DateTime<Utc>>, DateTime<Utc>) = sqlx::query_as(
-        "WITH counted AS (
-             SELECT requested_time AS t FROM handshakes
-             WHERE action = 'INVITE' AND requested_time > now() - make_interval(secs => $1)
-             UNION ALL
-             SELECT attempt_time FROM invite_requests
-             WHERE status IN ('PENDING', 'UNKNOWN') AND handshake_id IS NULL
-               AND attempt_time > now() - make_interval(secs => $1))
-         SELECT count(*), min(t), now() FROM counted",
-    )
-    .bind(quota.window.as_secs_f64())
-    .fetch_one(&mut *conn)
-    .await?;
+    let (used, oldest, now): (i64, Option<DateTime<Utc>>, DateTime<Utc>) =
+        sqlx::query_as(QUOTA_USE)
+            .bind(quota.window.as_secs_f64())
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(QuotaUse::new(
         quota,
         u32::try_from(used).unwrap_or(u32::MAX),

@@ -10,6 +10,9 @@ use super::{
 };
 use crate::domain::{HandshakeRecord, HandshakeState};
 
+/// The newest `$1` handshakes.
+pub(super) const RECENT: &str = "FROM handshakes ORDER BY create_time DESC, id DESC LIMIT $1";
+
 pub struct StatusSnapshot {
     /// Every change up to this event is in `counts` and `recent`; none after.
     pub last_event_id: i64,
@@ -30,12 +33,11 @@ impl Store {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let last_event_id: Option<i64> =
-            sqlx::query_scalar("SELECT max(event_id) FROM handshake_events")
-                .fetch_one(&mut *tx)
-                .await?;
+        let last_event_id: Option<i64> = sqlx::query_scalar(super::events::LATEST_EVENT)
+            .fetch_one(&mut *tx)
+            .await?;
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {HANDSHAKE_COLUMNS} FROM handshakes ORDER BY create_time DESC, id DESC LIMIT $1"
+            "SELECT {HANDSHAKE_COLUMNS} {RECENT}"
         )))
         .bind(recent)
         .fetch_all(&mut *tx)

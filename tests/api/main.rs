@@ -16,6 +16,7 @@ mod limits;
 mod list;
 mod onboarding;
 mod org;
+mod plans;
 mod poller;
 mod quota;
 mod repair;
