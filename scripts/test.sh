@@ -17,6 +17,28 @@ if [ ! -x "$BUF_DIR/node_modules/.bin/buf" ]; then
 fi
 "$BUF_DIR/node_modules/.bin/buf" lint
 
+log "the image and the Helm chart (hadolint; helm lint and template; Kubernetes 1.30-1.35 schemas)"
+ensure_chart_tools
+# Any finding fails, down to style (hadolint's default lets those pass).
+"$HADOLINT_BIN" --failure-threshold style Dockerfile
+CHART=deploy/helm/org-invites
+RENDERED="${CARGO_TARGET_DIR:-target}/helm"
+mkdir -p "$RENDERED"
+for values in values.yaml values-production.example.yaml; do
+  log "  $CHART/$values"
+  "$HELM_BIN" lint --strict --quiet "$CHART" -f "$CHART/$values"
+  rendered=()
+  for minor in 30 31 32 33 34 35; do
+    out="$RENDERED/${values%.yaml}-1.$minor.yaml"
+    "$HELM_BIN" template org-invites "$CHART" -f "$CHART/$values" --namespace org-invites \
+      --kube-version "1.$minor.0" >"$out"
+    rendered+=("1.$minor=$out")
+  done
+  validate_manifests "${rendered[@]}"
+done
+# tests/api/helm.rs renders the chart and runs the binary as it describes.
+export ORG_INVITES_TEST_HELM="$HELM_BIN"
+
 ensure_faketime
 ensure_browser
 stack_up postgres

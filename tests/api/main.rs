@@ -9,6 +9,7 @@ mod cli;
 mod dashboards;
 mod devsh;
 mod health;
+mod helm;
 mod helpers;
 mod invite;
 mod lifecycle;
