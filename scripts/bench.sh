@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks (see BENCHMARKS.md), on a throwaway Postgres.
-#   scripts/bench.sh            both: sweep, then fanout
-#   scripts/bench.sh NAME       only one (sweep or fanout)
+#   scripts/bench.sh            all: sweep, fanout, history
+#   scripts/bench.sh NAME       only one (sweep, fanout or history)
 # Knobs are environment variables, documented at the top of each
 # benches/*.rs (e.g. BENCH_FANOUT_STREAMS=1000 scripts/bench.sh fanout).
 set -euo pipefail
@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 case "${1:-all}" in
-  all) BENCHES=(sweep fanout) ;;
-  sweep | fanout) BENCHES=("$1") ;;
-  *) log "unknown bench '$1' (sweep or fanout)"; exit 2 ;;
+  all) BENCHES=(sweep fanout history) ;;
+  sweep | fanout | history) BENCHES=("$1") ;;
+  *) log "unknown bench '$1' (sweep, fanout or history)"; exit 2 ;;
 esac
 
 stack_up postgres
