@@ -200,7 +200,9 @@ async fn bench_one(n: i64, open: i64, runs: usize) -> Row {
         },
         ..defaults.service
     };
-    let invitations = Invitations::new(store.clone(), aws, service, metrics.clone());
+    let (session, keeper) = store.session();
+    tokio::spawn(keeper.run(tokio_util::sync::CancellationToken::new()));
+    let invitations = Invitations::new(store.clone(), aws, service, metrics.clone(), session);
 
     let mut measures = Vec::new();
     let inv = |i: usize| Invitation {

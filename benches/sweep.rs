@@ -162,8 +162,16 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
         defaults.budget,
         metrics.clone(),
     ));
-    let invitations = Invitations::new(store.clone(), aws.clone(), defaults.service, metrics);
     let stop = CancellationToken::new();
+    let (session, keeper) = store.session();
+    tokio::spawn(keeper.run(stop.clone()));
+    let invitations = Invitations::new(
+        store.clone(),
+        aws.clone(),
+        defaults.service,
+        metrics,
+        session,
+    );
 
     // Sweep 1 adopts all N.
     let t = Instant::now();

@@ -111,6 +111,14 @@ impl From<Error> for Status {
                     Some(THROTTLE_RETRY),
                 )
             }
+            Error::NoSession => service_status(
+                Code::Unavailable,
+                "this replica has no database session right now (starting, or it lost the \
+                 session and stopped the call); retry with the same request_id"
+                    .into(),
+                "NO_SESSION",
+                Some(THROTTLE_RETRY),
+            ),
             Error::Store(s) if s.is_unavailable() => {
                 error!(error = ?s, "database unavailable");
                 service_status(

@@ -150,6 +150,24 @@ impl Metrics {
         self.0.poller_leader.set(i64::from(leading));
     }
 
+    /// This replica took over polling; `gap` since the previous poller's
+    /// last heartbeat, when there was one.
+    pub fn poller_takeover(&self, gap: Option<Duration>) {
+        self.0.poller_takeovers.inc();
+        if let Some(gap) = gap {
+            self.0.poller_gap_seconds.observe(gap.as_secs_f64());
+        }
+    }
+
+    /// An InviteAccount attempt taken over from an owner that stopped:
+    /// `by` is `owner_gone` (its session ended) or `grace`.
+    pub fn abandoned_attempt(&self, by: &'static str) {
+        self.0
+            .abandoned_attempts
+            .get_or_create(&SimpleLabel::by(by))
+            .inc();
+    }
+
     /// How many handshakes are in each state; states absent from `counts` are 0.
     pub fn set_handshake_counts(&self, counts: &[(HandshakeState, i64)]) {
         for state in HandshakeState::COUNTED {

@@ -26,6 +26,11 @@ pub(super) struct SourceLabel {
     source: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct ByLabel {
+    by: String,
+}
+
 /// Constructors for the one-label sets.
 pub(super) struct SimpleLabel;
 
@@ -40,6 +45,10 @@ impl SimpleLabel {
 
     pub fn source(s: &str) -> SourceLabel {
         SourceLabel { source: s.into() }
+    }
+
+    pub fn by(s: &str) -> ByLabel {
+        ByLabel { by: s.into() }
     }
 }
 
@@ -111,6 +120,11 @@ pub(super) struct Series {
     pub rpcs: Family<MethodCode, Counter>,
     pub rpc_seconds: HistogramFamily<MethodLabel>,
     pub poller_leader: Gauge,
+    pub poller_takeovers: Counter,
+    /// From the last poller's last sign of life to a new one taking over.
+    pub poller_gap_seconds: Histogram,
+    /// Attempts taken over from an owner that stopped, by how it was told.
+    pub abandoned_attempts: Family<ByLabel, Counter>,
     pub onboarding_steps: Family<StepOutcome, Counter>,
     /// From ACCEPTED to COMPLETE.
     pub onboarding_seconds: Histogram,
@@ -137,6 +151,10 @@ impl Series {
             rpcs: Family::default(),
             rpc_seconds: Family::new_with_constructor(latency),
             poller_leader: Gauge::default(),
+            poller_takeovers: Counter::default(),
+            // 50 ms to ~100 s.
+            poller_gap_seconds: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
+            abandoned_attempts: Family::default(),
             onboarding_steps: Family::default(),
             // 1 s to ~9 h.
             onboarding_seconds: Histogram::new(exponential_buckets(1.0, 2.0, 16)),
@@ -223,6 +241,22 @@ impl Series {
             m.poller_leader.clone(),
         );
         r.register(
+            format!("{p}poller_takeovers"),
+            "Times this replica took over polling from another",
+            m.poller_takeovers.clone(),
+        );
+        r.register(
+            format!("{p}poller_gap_seconds"),
+            "Time without a poller: from the previous poller's last heartbeat to this replica taking over",
+            m.poller_gap_seconds.clone(),
+        );
+        r.register(
+            format!("{p}abandoned_attempts"),
+            "InviteAccount attempts taken over from an owner that stopped, by how that was known \
+             (owner_gone: its replica session ended; grace: --invite-grace passed)",
+            m.abandoned_attempts.clone(),
+        );
+        r.register(
             format!("{p}onboarding_steps"),
             "Onboarding step attempts, by step (ACCEPT, PLACE, TAG) and outcome (ok, retry, failed)",
             m.onboarding_steps.clone(),
@@ -238,6 +272,9 @@ impl Series {
         }
         for outcome in ["ok", "error"] {
             let _ = m.sweeps.get_or_create(&SimpleLabel::outcome(outcome));
+        }
+        for by in ["owner_gone", "grace"] {
+            let _ = m.abandoned_attempts.get_or_create(&SimpleLabel::by(by));
         }
         Self { registry: r, ..m }
     }

@@ -1,6 +1,7 @@
 //! The poller: one replica at a time (the one holding the store's
-//! leadership lock) sweeps AWS and records every change; if it dies, its
-//! lock frees and another replica takes over within one interval.
+//! leadership lock) sweeps AWS and records every change. The others try the
+//! lock every second, and at once when the poller says it let go at
+//! shutdown, so polling moves in about a second however it ended.
 
 use std::time::Duration;
 
@@ -11,9 +12,14 @@ use tracing::{info, warn, Instrument};
 use crate::{
     metrics::{Metrics, RetrySource},
     service::{Error, Invitations, SweepReport},
-    store::{DatabaseReady, Leadership, Store, StoreError},
+    store::{Candidate, DatabaseReady, Leadership, Notifications, Session, Store, StoreError},
 };
 
+/// How often the other replicas try the lock. A try costs one query and no
+/// AWS call, so it can be short whatever the poll interval.
+const TRY_EVERY: Duration = Duration::from_secs(1);
+/// How often the polling replica checks its lock and leaves a heartbeat.
+const BEAT_EVERY: Duration = Duration::from_secs(1);
 /// How often the polling replica prunes old events.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Wake-ups closer than this are folded into one sweep.
@@ -43,43 +49,104 @@ pub struct Poller {
     pub store: Store,
     pub metrics: Metrics,
     pub settings: PollerSettings,
+    /// This replica's session, named in the poller's heartbeat.
+    pub session: Session,
 }
 
 impl Poller {
-    /// Tries to lead once per interval until `stop`; sweeps while leading.
+    /// Tries to lead until `stop`: every `TRY_EVERY`, and at once when the
+    /// poller lets go. Sweeps while leading; lets go at `stop`.
     pub async fn run(self, mut ready: DatabaseReady, stop: CancellationToken) {
         if !ready.wait(&stop).await {
             return;
         }
+        let mut candidate: Option<Candidate> = None;
+        let mut freed: Option<Notifications> = None;
         loop {
-            match self.store.try_lead().await {
-                Ok(Some(lock)) => {
-                    info!("this replica now polls AWS");
-                    self.metrics.set_poller_leader(true);
-                    let led = self.lead(lock, &stop).await;
-                    self.metrics.set_poller_leader(false);
-                    if let Err(e) = led {
-                        warn!(error = %e, "lost the poller lock; another replica may take over");
-                    }
+            if freed.is_none() {
+                match self.store.listen_for_freed_poller().await {
+                    Ok(n) => freed = Some(n),
+                    Err(e) => warn!(error = %e, "could not listen for a freed poller lock"),
                 }
-                Ok(None) => {}
+            }
+            match self.try_lead(candidate.take()).await {
+                Ok(Ok(lock)) => {
+                    self.metrics.set_poller_leader(true);
+                    self.lead_until_lost(lock, &stop).await;
+                    self.metrics.set_poller_leader(false);
+                }
+                Ok(Err(kept)) => candidate = kept,
                 Err(e) => warn!(error = %e, "could not try the poller lock"),
             }
+            let heard = async {
+                match freed.as_mut() {
+                    Some(n) => n.next().await.map(|_| ()),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(self.settings.interval) => {}
+                _ = tokio::time::sleep(TRY_EVERY) => {}
+                r = heard => if let Err(e) = r {
+                    warn!(error = %e, "lost the freed-poller listener");
+                    freed = None;
+                },
             }
         }
     }
 
-    async fn lead(&self, mut lock: Leadership, stop: &CancellationToken) -> Result<(), StoreError> {
+    /// The lock if it was free, else the candidate connection to keep
+    /// (None without a session to name yet).
+    async fn try_lead(
+        &self,
+        candidate: Option<Candidate>,
+    ) -> Result<Result<Leadership, Option<Candidate>>, StoreError> {
+        let Some(owner) = self.session.owner(TRY_EVERY).await else {
+            return Ok(Err(candidate));
+        };
+        let candidate = match candidate {
+            Some(c) => c,
+            None => self.store.candidate().await?,
+        };
+        Ok(match candidate.try_lead(owner.id()).await? {
+            Ok((lock, takeover)) => {
+                info!(gap = ?takeover.gap, "this replica now polls AWS");
+                if takeover.gap.is_some() {
+                    self.metrics.poller_takeover(takeover.gap);
+                }
+                Ok(lock)
+            }
+            Err(kept) => Err(Some(kept)),
+        })
+    }
+
+    /// Leads until `stop` (then lets go, telling the others) or until the
+    /// lock is lost.
+    async fn lead_until_lost(&self, mut lock: Leadership, stop: &CancellationToken) {
+        match self.lead(&mut lock, stop).await {
+            Ok(()) => match lock.release().await {
+                Ok(()) => info!("let go of the poller lock for another replica"),
+                Err(e) => warn!(error = %e, "could not let go of the poller lock cleanly"),
+            },
+            Err(e) => warn!(error = %e, "lost the poller lock; another replica may take over"),
+        }
+    }
+
+    async fn lead(
+        &self,
+        lock: &mut Leadership,
+        stop: &CancellationToken,
+    ) -> Result<(), StoreError> {
         let settings = self.settings;
         let mut wake = self.store.listen_for_wake_ups().await?;
         let mut watched_until = Instant::now();
         let mut pruned_at: Option<Instant> = None;
         let mut counted_at: Option<Instant> = None;
+        let mut beat = tokio::time::interval(BEAT_EVERY);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut first = true;
         loop {
-            lock.check().await?;
+            lock.beat().await?;
             let started = Instant::now();
             // Each sweep is a trace of its own, its AWS calls inside.
             let swept = self
@@ -88,6 +155,10 @@ impl Poller {
                 .instrument(tracing::info_span!(parent: None, "sweep"))
                 .await;
             self.record_sweep(started.elapsed(), &swept);
+            if std::mem::take(&mut first) {
+                // Takeover time is measured to this line (BENCHMARKS.md).
+                info!(took = ?started.elapsed(), "first sweep as the poller");
+            }
             let changed = swept.as_ref().is_ok_and(|r| r.changes > 0);
             match swept {
                 Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
@@ -116,17 +187,18 @@ impl Poller {
             } else {
                 settings.interval
             };
-            tokio::select! {
-                _ = stop.cancelled() => return Ok(()),
-                _ = tokio::time::sleep_until(started + next) => {}
-                heard = wake.next() => {
-                    heard?;
-                    // Someone invited, cancelled or watches: sweep soon and,
-                    // for a while, more often.
-                    watched_until = Instant::now() + settings.interval;
-                    tokio::select! {
-                        _ = stop.cancelled() => return Ok(()),
-                        _ = tokio::time::sleep_until(started + MIN_GAP) => {}
+            let mut due = started + next;
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep_until(due) => break,
+                    _ = beat.tick() => lock.beat().await?,
+                    heard = wake.next() => {
+                        heard?;
+                        // Someone invited, cancelled or watches: sweep soon
+                        // and, for a while, more often.
+                        watched_until = Instant::now() + settings.interval;
+                        due = due.min(started + MIN_GAP);
                     }
                 }
             }

@@ -37,6 +37,10 @@ pub enum Error {
     /// A resume token older than the events kept (see --event-retention).
     #[error("the resume point is older than the events kept")]
     ResumePointPruned,
+    /// This replica has no database session to own an attempt with (it is
+    /// starting, or lost it mid-call and stopped its AWS call).
+    #[error("this replica's database session is not open")]
+    NoSession,
     #[error("the daily invitation quota is used up")]
     QuotaExhausted(QuotaUse),
     #[error(transparent)]

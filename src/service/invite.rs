@@ -11,7 +11,7 @@ use crate::{
     domain::{
         Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
     },
-    store::{BeginInvite, UnresolvedInvite},
+    store::{Abandoned, BeginInvite, UnresolvedInvite, FENCE},
 };
 
 /// How long a handshake AWS made but Postgres refused is retried in the
@@ -45,10 +45,11 @@ impl Invitations {
             }
         }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
+        let owner = self.owner().await?;
         let mut resuming = None;
         match self
             .store
-            .begin_invite(&request_id, &inv, self.grace, self.quota)
+            .begin_invite(&request_id, &inv, owner.id(), self.grace, self.quota)
             .await?
         {
             BeginInvite::Started => {}
@@ -60,20 +61,34 @@ impl Invitations {
                 return Err(Error::QuotaExhausted(q));
             }
             BeginInvite::Unresolved(unresolved) => {
+                self.fence_off(&unresolved).await;
                 if let Some(h) = self.find_sent(&unresolved).await? {
                     return self.record(&request_id, &inv, h).await;
                 }
                 resuming = Some(unresolved);
             }
         }
-        let sent = self.aws.invite_account(&inv).await;
+        // Raced against the session's fence: once this replica's session is
+        // lost, another may resolve the attempt, so the call must stop.
+        let sent = tokio::select! {
+            biased;
+            _ = owner.fenced() => {
+                warn!(request_id = request_id.as_str(), "session lost mid-call: AWS call stopped");
+                return Err(Error::NoSession);
+            }
+            sent = self.aws.invite_account(&inv) => sent,
+        };
         self.metrics
             .invitation(sent.as_ref().map(|_| ()).map_err(|e| e.code.as_str()));
         match sent {
             Ok(h) => self.record(&request_id, &inv, h).await,
             Err(e) if e.outcome_unknown() => {
                 warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");
-                if let Err(se) = self.store.mark_invite_unknown(&request_id).await {
+                if let Err(se) = self
+                    .store
+                    .mark_invite_unknown(&request_id, owner.id())
+                    .await
+                {
                     warn!(error = %se, "could not mark invite unknown; repair will find it");
                 }
                 Err(e.into())
@@ -91,12 +106,12 @@ impl Invitations {
                     && if_open_exists == IfOpenExists::ReturnExisting
                 {
                     if let Some(open) = self.find_open_in_aws(&inv).await? {
-                        return self.adopt(&request_id, &inv, open).await;
+                        return self.adopt(&request_id, owner.id(), &inv, open).await;
                     }
                 }
                 if let Err(se) = self
                     .store
-                    .fail_invite(&request_id, &e.code, e.reason.as_deref())
+                    .fail_invite(&request_id, owner.id(), &e.code, e.reason.as_deref())
                     .await
                 {
                     warn!(error = %se, "could not record the refused invite");
@@ -175,6 +190,22 @@ impl Invitations {
         }
     }
 
+    /// Counts an abandoned attempt taken over and, when its owner's session
+    /// ended, waits until that owner has surely stopped sending.
+    async fn fence_off(&self, unresolved: &UnresolvedInvite) {
+        self.count_abandoned(unresolved);
+        if unresolved.why == Abandoned::OwnerGone {
+            tokio::time::sleep(FENCE).await;
+        }
+    }
+
+    /// Attempts taken over from an owner that stopped (not timed-out calls).
+    pub(super) fn count_abandoned(&self, unresolved: &UnresolvedInvite) {
+        if unresolved.why != Abandoned::Unknown {
+            self.metrics.abandoned_attempt(unresolved.why.as_str());
+        }
+    }
+
     /// The handshake an earlier attempt of this intent made, if AWS lists
     /// one. Throttling is waited out as in a sweep; the caller's deadline
     /// bounds the wait.
@@ -182,10 +213,14 @@ impl Invitations {
         &self,
         unresolved: &UnresolvedInvite,
     ) -> Result<Option<Handshake>, Error> {
-        let never = CancellationToken::new();
-        let all = self
-            .all_invite_handshakes(&never, &mut SweepReport::default())
-            .await?;
+        let all = self.list_invites_now().await?;
         self.pick_sent(&all, unresolved).await
+    }
+
+    /// Every INVITE handshake AWS lists now; throttling is waited out.
+    pub(super) async fn list_invites_now(&self) -> Result<Vec<Handshake>, Error> {
+        let never = CancellationToken::new();
+        self.all_invite_handshakes(&never, &mut SweepReport::default())
+            .await
     }
 }

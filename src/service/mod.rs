@@ -20,8 +20,11 @@ use crate::{
     aws::Organizations,
     domain::{FieldViolation, HandshakeId, HandshakeRecord, InviteQuota, Violations},
     metrics::Metrics,
-    store::{Known, ListCursor, ListQuery, Store},
+    store::{Known, ListCursor, ListQuery, Owner, Session, Store},
 };
+
+/// How long a call waits for this replica's session to (re)open.
+const SESSION_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Invitations {
@@ -32,6 +35,8 @@ pub struct Invitations {
     grace: Duration,
     quota: InviteQuota,
     metrics: Metrics,
+    /// Owns the attempts this replica makes (see `store::Session`).
+    session: Session,
 }
 
 /// How the service behaves, beyond what it talks to.
@@ -46,12 +51,14 @@ pub struct ServiceSettings {
 
 impl Invitations {
     /// `aws` is what every AWS call goes through (budgeted and measured by
-    /// the caller); `metrics` counts invitations.
+    /// the caller); `metrics` counts invitations; `session` is this
+    /// replica's, kept open by its `SessionKeeper`.
     pub fn new(
         store: Store,
         aws: Arc<dyn Organizations>,
         settings: ServiceSettings,
         metrics: Metrics,
+        session: Session,
     ) -> Self {
         Self {
             store,
@@ -59,7 +66,16 @@ impl Invitations {
             grace: settings.invite_grace,
             quota: settings.quota,
             metrics,
+            session,
         }
+    }
+
+    /// The session that owns what this call starts.
+    async fn owner(&self) -> Result<Owner, Error> {
+        self.session
+            .owner(SESSION_WAIT)
+            .await
+            .ok_or(Error::NoSession)
     }
 
     /// Asks the polling replica, wherever it runs, for a sweep soon.

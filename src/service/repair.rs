@@ -4,7 +4,10 @@ use chrono::Duration as ChronoDuration;
 use tracing::{info, warn};
 
 use super::{Error, Invitations};
-use crate::{domain::Handshake, store::UnresolvedInvite};
+use crate::{
+    domain::Handshake,
+    store::{Abandoned, UnresolvedInvite, FENCE},
+};
 
 /// Clock skew allowed between Postgres and AWS when matching times.
 const SKEW: ChronoDuration = ChronoDuration::minutes(5);
@@ -18,10 +21,29 @@ impl Invitations {
     /// sweep listed: linked to the handshake AWS made, or closed as not sent
     /// so a retry may send it. Returns how many were resolved.
     pub async fn repair_with(&self, all: &[Handshake]) -> Result<usize, Error> {
-        let unresolved = self.store.claim_unresolved_invites(self.grace).await?;
+        let owner = self.owner().await?;
+        let unresolved = self
+            .store
+            .claim_unresolved_invites(owner.id(), self.grace)
+            .await?;
+        for u in &unresolved {
+            self.count_abandoned(u);
+        }
+        // Intents whose owner just died are judged on a list made after
+        // the fence: `all` may predate what that owner sent last.
+        let after_fence = if unresolved.iter().any(|u| u.why == Abandoned::OwnerGone) {
+            tokio::time::sleep(FENCE).await;
+            self.list_invites_now().await?
+        } else {
+            Vec::new()
+        };
         let mut resolved = 0;
         for u in &unresolved {
-            match self.pick_sent(all, u).await? {
+            let listed = match u.why {
+                Abandoned::OwnerGone => &after_fence,
+                _ => all,
+            };
+            match self.pick_sent(listed, u).await? {
                 Some(h) => {
                     self.store
                         .complete_invite(&u.request_id, &u.invitation, &h)
@@ -34,7 +56,12 @@ impl Invitations {
                 }
                 None => {
                     self.store
-                        .fail_invite(&u.request_id, NOT_SENT, Some(NO_HANDSHAKE_FOUND))
+                        .fail_invite(
+                            &u.request_id,
+                            owner.id(),
+                            NOT_SENT,
+                            Some(NO_HANDSHAKE_FOUND),
+                        )
                         .await?;
                     warn!(
                         request_id = u.request_id.as_str(),

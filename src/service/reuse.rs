@@ -61,10 +61,11 @@ impl Invitations {
     }
 
     /// Records `open` (made outside this service) as this request's answer,
-    /// or reuses this service's record of it.
+    /// or reuses this service's record of it. `owner` owns the attempt.
     pub(super) async fn adopt(
         &self,
         request_id: &RequestId,
+        owner: i32,
         inv: &Invitation,
         open: Handshake,
     ) -> Result<HandshakeRecord, Error> {
@@ -83,6 +84,7 @@ impl Invitations {
                 self.store
                     .fail_invite(
                         request_id,
+                        owner,
                         "DuplicateHandshakeException",
                         Some("OPEN_INVITATION_DIFFERS"),
                     )

@@ -36,6 +36,7 @@ pub fn spawn(
         store: app.store.clone(),
         metrics: app.metrics.clone(),
         settings: app.settings.poller,
+        session: app.session.clone(),
     };
     let mut handles = vec![
         tokio::spawn(check_readiness),

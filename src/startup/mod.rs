@@ -21,7 +21,7 @@ use crate::{
     aws::{Budgeted, Measured, Organizations},
     metrics::Metrics,
     service::Invitations,
-    store::Store,
+    store::{Session, SessionKeeper, Store},
     transport::Tls,
     watch::{Hub, Watches},
 };
@@ -36,6 +36,8 @@ pub struct Application {
     http_listener: Option<TcpListener>,
     settings: Settings,
     store: Store,
+    session: Session,
+    session_keeper: Option<SessionKeeper>,
     invitations: Invitations,
     hub: Hub,
     auth: Authenticator,
@@ -64,7 +66,14 @@ impl Application {
             settings.budget.clone(),
             metrics.clone(),
         ));
-        let invitations = Invitations::new(store.clone(), aws, settings.service, metrics.clone());
+        let (session, session_keeper) = store.session();
+        let invitations = Invitations::new(
+            store.clone(),
+            aws,
+            settings.service,
+            metrics.clone(),
+            session.clone(),
+        );
         let health_listener = match settings.health_listen {
             Some(addr) => Some(bind(addr, "--health-listen / ORG_INVITES_HEALTH_LISTEN").await?),
             None => None,
@@ -80,6 +89,8 @@ impl Application {
             http_listener,
             settings,
             store,
+            session,
+            session_keeper: Some(session_keeper),
             invitations,
             hub: Hub::new(),
             auth,
@@ -123,9 +134,19 @@ impl Application {
         );
         let (reporter, health) = tonic_health::server::health_reporter();
         server::set_health(&reporter, tonic_health::ServingStatus::NotServing).await;
+        // The session outlives the drain: the calls it owns finish under it.
+        let session_stop = CancellationToken::new();
+        let session = self
+            .session_keeper
+            .take()
+            .map(|keeper| tokio::spawn(keeper.run(session_stop.clone())));
         let background = background::spawn(&mut self, &watches, reporter.clone(), &tasks);
         let result = server::serve(self, watches, health, reporter, shutdown, tasks).await;
         background.finish().await;
+        session_stop.cancel();
+        if let Some(task) = session {
+            let _ = task.await;
+        }
         result?;
         tracing::info!("org-invites stopped");
         Ok(())

@@ -5,7 +5,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow};
 
-use super::{handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, Store, StoreError};
+use super::{
+    handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, session::owner_gone, Store, StoreError,
+};
 use crate::domain::{
     Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
     Onboarding, OnboardingSpec, PartyType, QuotaUse, Renewal, RequestId, Tags,
@@ -36,6 +38,37 @@ pub struct UnresolvedInvite {
     pub invitation: Invitation,
     /// Any handshake it made was requested after this.
     pub create_time: DateTime<Utc>,
+    pub why: Abandoned,
+}
+
+/// Why nobody is still sending an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// Its call timed out: AWS may or may not have acted.
+    Unknown,
+    /// PENDING for longer than the grace period.
+    Grace,
+    /// Its owner's session ended: wait `FENCE` before looking AWS up.
+    OwnerGone,
+}
+
+impl Abandoned {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unknown" => Some(Self::Unknown),
+            "grace" => Some(Self::Grace),
+            "owner_gone" => Some(Self::OwnerGone),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Grace => "grace",
+            Self::OwnerGone => "owner_gone",
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -50,7 +83,8 @@ struct IntentRow {
     requested_by: Option<String>,
     onboarding: Option<Json<OnboardingSpec>>,
     renewal: Option<Json<Renewal>>,
-    stale: bool,
+    /// Why nobody is still sending it, if so (`Abandoned`'s names).
+    abandoned: Option<String>,
     create_time: DateTime<Utc>,
 }
 
@@ -79,6 +113,11 @@ impl IntentRow {
                 renewal: self.renewal.map(|r| r.0),
             },
             create_time: self.create_time,
+            why: self
+                .abandoned
+                .as_deref()
+                .and_then(Abandoned::parse)
+                .unwrap_or(Abandoned::Unknown),
         })
     }
 }
@@ -86,19 +125,29 @@ impl IntentRow {
 const INTENT_COLUMNS: &str = "request_id, status, target_type, target_id, notes, tags, \
      handshake_id, create_time, requested_by, onboarding, renewal";
 
-/// True when nobody can still be sending: `$2` is the grace in seconds.
-const STALE: &str = "(status = 'UNKNOWN' OR (status = 'PENDING' AND \
-     attempt_time < now() - make_interval(secs => $2)))";
+/// Why nobody can still be sending (`Abandoned`'s names), or NULL: `$2` is
+/// the grace in seconds. A timed-out call, then the grace, then the owner.
+fn abandoned() -> String {
+    format!(
+        "(CASE WHEN status = 'UNKNOWN' THEN 'unknown'
+               WHEN status <> 'PENDING' THEN NULL
+               WHEN attempt_time < now() - make_interval(secs => $2) THEN 'grace'
+               WHEN {} THEN 'owner_gone' END)",
+        owner_gone("owner")
+    )
+}
 
 impl Store {
-    /// Claims `request_id` for one attempt, or says why this call must not send.
-    /// `grace` is how long a PENDING attempt may be in flight elsewhere; a
-    /// new attempt must also fit in `quota`.
+    /// Claims `request_id` for one attempt owned by the replica session
+    /// `owner`, or says why this call must not send. `grace` is how long a
+    /// PENDING attempt of a live owner may be in flight; a new attempt must
+    /// also fit in `quota`.
     #[tracing::instrument(name = "postgres begin_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn begin_invite(
         &self,
         request_id: &RequestId,
         inv: &Invitation,
+        owner: i32,
         grace: Duration,
         quota: InviteQuota,
     ) -> Result<BeginInvite, StoreError> {
@@ -111,8 +160,8 @@ impl Store {
         let quota_use = quota_use(&mut tx, quota).await?;
         let inserted = sqlx::query(
             "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                          requested_by, onboarding, renewal)
-             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8)
+                                          requested_by, onboarding, renewal, owner)
+             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (request_id) DO NOTHING",
         )
         .bind(request_id.as_str())
@@ -123,6 +172,7 @@ impl Store {
         .bind(inv.requested_by.as_deref())
         .bind(inv.onboarding.as_ref().map(Json))
         .bind(inv.renewal.as_ref().map(Json))
+        .bind(owner)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -135,8 +185,9 @@ impl Store {
             return Ok(BeginInvite::Started);
         }
         let row: IntentRow = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {INTENT_COLUMNS}, {STALE} AS stale
-             FROM invite_requests WHERE request_id = $1 FOR UPDATE"
+            "SELECT {INTENT_COLUMNS}, {} AS abandoned
+             FROM invite_requests WHERE request_id = $1 FOR UPDATE",
+            abandoned()
         )))
         .bind(request_id.as_str())
         .bind(grace.as_secs_f64())
@@ -157,12 +208,12 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt(format!("handshake {id} missing")))?;
                 return Ok(BeginInvite::AlreadySent(Box::new(record)));
             }
-            "PENDING" if !row.stale => return Ok(BeginInvite::InProgress),
+            "PENDING" if row.abandoned.is_none() => return Ok(BeginInvite::InProgress),
             "FAILED" if quota_use.exhausted() => return Ok(BeginInvite::QuotaExhausted(quota_use)),
             "FAILED" => BeginInvite::Started,
             _ => BeginInvite::Unresolved(Box::new(row.into_unresolved()?)),
         };
-        claim(&mut *tx, request_id).await?;
+        claim(&mut *tx, request_id, owner).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -223,49 +274,59 @@ impl Store {
     }
 
     /// AWS refused the invitation: nothing was sent, a retry may send again.
+    /// Only while `owner` still owns the attempt: one that was taken over
+    /// (its owner fenced or past the grace) is the new owner's to settle.
     #[tracing::instrument(name = "postgres fail_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn fail_invite(
         &self,
         request_id: &RequestId,
+        owner: i32,
         code: &str,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE invite_requests
              SET status = 'FAILED', error_code = $2, error_reason = $3, update_time = now()
-             WHERE request_id = $1 AND status <> 'SENT'",
+             WHERE request_id = $1 AND status <> 'SENT' AND owner IS NOT DISTINCT FROM $4",
         )
         .bind(request_id.as_str())
         .bind(code)
         .bind(reason)
+        .bind(owner)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// The attempt ended without knowing whether AWS acted.
+    /// The attempt ended without knowing whether AWS acted (while `owner`
+    /// still owns it).
     #[tracing::instrument(name = "postgres mark_invite_unknown", skip_all, fields(db.system = "postgresql"))]
-    pub async fn mark_invite_unknown(&self, request_id: &RequestId) -> Result<(), StoreError> {
+    pub async fn mark_invite_unknown(
+        &self,
+        request_id: &RequestId,
+        owner: i32,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE invite_requests SET status = 'UNKNOWN', update_time = now()
-             WHERE request_id = $1 AND status = 'PENDING'",
+             WHERE request_id = $1 AND status = 'PENDING' AND owner IS NOT DISTINCT FROM $2",
         )
         .bind(request_id.as_str())
+        .bind(owner)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     /// Intents whose outcome must be looked up in AWS: UNKNOWN ones, and
-    /// PENDING ones older than `grace` (their process died mid-call).
-    /// Each is claimed, so another replica's repair skips it for `grace`.
+    /// PENDING ones older than `grace` or whose owner's session ended.
+    /// Each is claimed for `owner`, so other resolvers leave it alone.
     pub async fn claim_unresolved_invites(
         &self,
+        owner: i32,
         grace: Duration,
     ) -> Result<Vec<UnresolvedInvite>, StoreError> {
         let rows: Vec<IntentRow> = sqlx::query_as(AssertSqlSafe(claim_unresolved_sql()))
-            // $1 is unused: it keeps STALE's placeholder at $2 in both queries.
-            .bind(None::<i32>)
+            .bind(owner)
             .bind(grace.as_secs_f64())
             .fetch_all(&self.pool)
             .await?;
@@ -273,30 +334,40 @@ impl Store {
     }
 }
 
-/// Claims every stale intent (`$2`: the grace in seconds) for repair.
+/// Claims every abandoned intent for the session `$1` (`$2`: the grace in
+/// seconds), saying why each was abandoned.
 pub(super) fn claim_unresolved_sql() -> String {
     format!(
-        "WITH claimed AS (
-             UPDATE invite_requests SET status = 'PENDING', attempt_time = now()
-             WHERE request_id IN (
-                 SELECT request_id FROM invite_requests
-                 WHERE {STALE} AND $1::int IS NULL
-                 ORDER BY create_time
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING *)
-         SELECT {INTENT_COLUMNS}, false AS stale FROM claimed"
+        "WITH abandoned AS (
+             SELECT request_id, {why} AS why FROM invite_requests
+             WHERE status IN ('PENDING', 'UNKNOWN') AND {why} IS NOT NULL
+             ORDER BY create_time
+             FOR UPDATE SKIP LOCKED),
+         claimed AS (
+             UPDATE invite_requests i
+             SET status = 'PENDING', attempt_time = now(), owner = $1
+             FROM abandoned a
+             WHERE i.request_id = a.request_id
+             RETURNING i.*, a.why)
+         SELECT {INTENT_COLUMNS}, why AS abandoned FROM claimed",
+        why = abandoned()
     )
 }
 
-/// Marks a fresh attempt as in flight.
-async fn claim(db: impl sqlx::PgExecutor<'_>, request_id: &RequestId) -> Result<(), StoreError> {
+/// Marks a fresh attempt as in flight, owned by the session `owner`.
+async fn claim(
+    db: impl sqlx::PgExecutor<'_>,
+    request_id: &RequestId,
+    owner: i32,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE invite_requests
          SET status = 'PENDING', attempts = attempts + 1, attempt_time = now(),
-             update_time = now()
+             update_time = now(), owner = $2
          WHERE request_id = $1",
     )
     .bind(request_id.as_str())
+    .bind(owner)
     .execute(db)
     .await?;
     Ok(())

@@ -1,5 +1,6 @@
-//! `LISTEN` for the two kinds of notification: a change was recorded
-//! (every replica fans it out) and "sweep soon" (for the polling replica).
+//! `LISTEN` for the three kinds of notification: a change was recorded
+//! (every replica fans it out), "sweep soon" (for the polling replica) and
+//! "the poller's lock is free" (for the others).
 use sqlx::postgres::PgListener;
 
 use super::{Store, StoreError};
@@ -8,6 +9,8 @@ use super::{Store, StoreError};
 pub(super) const EVENTS_CHANNEL: &str = "org_invites_events";
 /// The channel the polling replica LISTENs on for "sweep soon".
 pub(super) const WAKE_CHANNEL: &str = "org_invites_wake";
+/// The channel the other replicas LISTEN on for a released poller lock.
+pub(super) const FREED_CHANNEL: &str = "org_invites_poller_freed";
 
 /// A connection listening on one channel.
 pub struct Notifications(PgListener);
@@ -30,6 +33,11 @@ impl Store {
     /// Wake-ups for the poller (`wake_poller`).
     pub async fn listen_for_wake_ups(&self) -> Result<Notifications, StoreError> {
         self.listen(WAKE_CHANNEL).await
+    }
+
+    /// Word that the polling replica let its lock go (`Leadership::release`).
+    pub async fn listen_for_freed_poller(&self) -> Result<Notifications, StoreError> {
+        self.listen(FREED_CHANNEL).await
     }
 
     async fn listen(&self, channel: &str) -> Result<Notifications, StoreError> {

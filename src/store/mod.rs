@@ -14,19 +14,21 @@ mod progress;
 mod quota;
 mod ready;
 mod rows;
+mod session;
 mod snapshot;
 
 pub use budget::Turn;
 pub use error::StoreError;
 pub use handshakes::{Known, ListCursor, ListQuery};
-pub use invites::{BeginInvite, UnresolvedInvite};
-pub use leader::Leadership;
+pub use invites::{Abandoned, BeginInvite, UnresolvedInvite};
+pub use leader::{Candidate, Leadership, Takeover};
 pub use lifecycle::MemberCount;
 pub use listen::{Heard, Notifications};
 pub use locks::POLLER_LOCK;
 #[cfg(any(test, feature = "test-support"))]
 pub use plans::HotPlan;
 pub use ready::DatabaseReady;
+pub use session::{Owner, Session, SessionKeeper, FENCE};
 pub use snapshot::StatusSnapshot;
 
 use std::time::Duration;

@@ -406,6 +406,14 @@ pub async fn fresh_database() -> PgConnectOptions {
     admin.database(&name)
 }
 
+/// A replica session on `store`, kept open for the rest of the test, for
+/// tests that drive the service without a server.
+pub fn session(store: &org_invites::store::Store) -> org_invites::store::Session {
+    let (session, keeper) = store.session();
+    tokio::spawn(keeper.run(CancellationToken::new()));
+    session
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(fresh_database().await, AppOptions::default()).await
 }
