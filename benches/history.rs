@@ -80,17 +80,25 @@ async fn fill(store: &Store, n: i64, open: i64) {
     .execute(pool)
     .await
     .unwrap();
+    let opened = format!(
+        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, observe_time, kind)
+         SELECT id, NULL, 'OPEN', 1, {}, create_time, 'STATE_CHANGE'
+         FROM handshakes ORDER BY create_time",
+        snapshot("'OPEN'")
+    );
+    let closed = format!(
+        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, observe_time, kind)
+         SELECT id, 'OPEN', state, 2, {}, create_time + interval '2 days', 'STATE_CHANGE'
+         FROM handshakes WHERE state <> 'OPEN' ORDER BY create_time",
+        snapshot("state")
+    );
     for sql in [
         "INSERT INTO handshake_state_history (handshake_id, state, first_seen_time)
          SELECT id, 'OPEN', create_time FROM handshakes",
         "INSERT INTO handshake_state_history (handshake_id, state, first_seen_time)
          SELECT id, state, create_time + interval '2 days' FROM handshakes WHERE state <> 'OPEN'",
-        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, observe_time, kind)
-         SELECT id, NULL, 'OPEN', 1, jsonb_build_object('id', id), create_time, 'STATE_CHANGE'
-         FROM handshakes ORDER BY create_time",
-        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, observe_time, kind)
-         SELECT id, 'OPEN', state, 2, jsonb_build_object('id', id), create_time + interval '2 days', 'STATE_CHANGE'
-         FROM handshakes WHERE state <> 'OPEN' ORDER BY create_time",
+        opened.as_str(),
+        closed.as_str(),
         "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags, handshake_id,
                                       attempt_time, create_time, update_time)
          SELECT request_id, 'SENT', 'ACCOUNT', target_id, '', '[]'::jsonb, id, create_time, create_time, create_time
@@ -105,6 +113,22 @@ async fn fill(store: &Store, n: i64, open: i64) {
             .await
             .unwrap();
     }
+}
+
+/// SQL for an event's snapshot of a `handshakes` row in `state` (an SQL
+/// expression): the JSON of the domain's `HandshakeRecord`, as the service
+/// writes it (serde's variant names, e.g. `Open`), so replay decodes it.
+fn snapshot(state: &str) -> String {
+    format!(
+        "jsonb_build_object(
+             'handshake', jsonb_build_object(
+                 'id', id, 'arn', arn, 'parties', parties, 'state', initcap({state}),
+                 'requested_time', requested_time, 'expiration_time', expiration_time,
+                 'action', 'Invite', 'resources', resources),
+             'target', jsonb_build_object('id', target_id, 'kind', 'Account'),
+             'notes', notes, 'tags', tags, 'request_id', request_id,
+             'create_time', create_time, 'update_time', create_time, 'version', 1)"
+    )
 }
 
 /// Drops the history indexes and builds them again as the migrations do;
