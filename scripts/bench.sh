@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks (see BENCHMARKS.md), on a throwaway Postgres.
-#   scripts/bench.sh            all: sweep, fanout, history, failover
-#   scripts/bench.sh NAME       only one (sweep, fanout, history or failover)
+#   scripts/bench.sh            all: sweep, fanout, history, failover, invite
+#   scripts/bench.sh NAME       only one (sweep, fanout, history, failover or invite)
 # Knobs are environment variables, documented at the top of each
 # benches/*.rs (e.g. BENCH_FANOUT_STREAMS=1000 scripts/bench.sh fanout).
 set -euo pipefail
@@ -9,13 +9,13 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 case "${1:-all}" in
-  all) BENCHES=(sweep fanout history failover) ;;
-  sweep | fanout | history | failover) BENCHES=("$1") ;;
-  *) log "unknown bench '$1' (sweep, fanout, history or failover)"; exit 2 ;;
+  all) BENCHES=(sweep fanout history failover invite) ;;
+  sweep | fanout | history | failover | invite) BENCHES=("$1") ;;
+  *) log "unknown bench '$1' (sweep, fanout, history, failover or invite)"; exit 2 ;;
 esac
 
 stack_up postgres
-# The failover bench starts its own fakecloud, as the tests do.
+# The failover and invite benches start their own fakecloud, as the tests do.
 export ORG_INVITES_TEST_FAKECLOUD_BIN="$FAKECLOUD_BIN"
 export ORG_INVITES_TEST_DATABASE_URL="$DATABASE_URL"
 

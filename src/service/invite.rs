@@ -29,10 +29,12 @@ impl Invitations {
             if_open_exists,
         } = req;
         // A retry of a request already begun answers as the first call did,
-        // whatever became of the destination or the target since.
+        // whatever became of the destination or the target since. (Only
+        // those two checks need to know: a plain invitation saves the trip.)
+        let checks = inv.onboarding.is_some() || if_open_exists == IfOpenExists::ReturnExisting;
         let known = match &request_id {
-            Some(r) => self.store.intent_exists(r.as_str()).await?,
-            None => false,
+            Some(r) if checks => self.store.intent_exists(r.as_str()).await?,
+            _ => false,
         };
         if !known {
             if let Some(spec) = &inv.onboarding {
@@ -156,7 +158,7 @@ impl Invitations {
             .await
         {
             Ok(record) => {
-                self.wake_poller().await;
+                // complete_invite asked the poller for a sweep soon.
                 info!(
                     request_id = request_id.as_str(),
                     handshake_id = handshake.id.as_str(),

@@ -20,27 +20,28 @@ impl Store {
         interval_secs: f64,
         limit_secs: f64,
     ) -> Result<Turn, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let ahead: f64 = sqlx::query_scalar(
-            "SELECT extract(epoch FROM greatest(tat, clock_timestamp()) - clock_timestamp())::float8
-             FROM aws_request_budget WHERE operation = $1 FOR UPDATE",
+        // One statement, one round trip: the locking read returns the row
+        // as the last writer left it, and the update moves it on only when
+        // admitted.
+        let (ahead, admitted): (f64, bool) = sqlx::query_as(
+            "WITH current AS (
+                 SELECT operation,
+                        extract(epoch FROM greatest(tat, clock_timestamp()) - clock_timestamp())::float8
+                            AS ahead
+                 FROM aws_request_budget WHERE operation = $1 FOR UPDATE),
+             taken AS (
+                 UPDATE aws_request_budget b
+                 SET tat = greatest(b.tat, clock_timestamp()) + make_interval(secs => $2)
+                 FROM current c
+                 WHERE b.operation = c.operation AND c.ahead <= $3
+                 RETURNING 1)
+             SELECT ahead, EXISTS (SELECT 1 FROM taken) FROM current",
         )
         .bind(operation)
-        .fetch_one(&mut *tx)
+        .bind(interval_secs)
+        .bind(limit_secs)
+        .fetch_one(&self.pool)
         .await?;
-        let admitted = ahead <= limit_secs;
-        if admitted {
-            sqlx::query(
-                "UPDATE aws_request_budget
-                 SET tat = greatest(tat, clock_timestamp()) + make_interval(secs => $2)
-                 WHERE operation = $1",
-            )
-            .bind(operation)
-            .bind(interval_secs)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
         Ok(Turn {
             ahead_secs: ahead,
             admitted,

@@ -55,20 +55,18 @@ pub(super) async fn append(
 ) -> Result<HandshakeEvent, StoreError> {
     let id = record.handshake.id.as_str();
     let state = record.handshake.state.as_str();
-    if kind == EventKind::StateChange {
-        sqlx::query(
-            "INSERT INTO handshake_state_history (handshake_id, state) VALUES ($1, $2)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(state)
-        .execute(&mut *tx)
-        .await?;
-    }
+    // The history row (for a new state), the event and its notification,
+    // which goes out with the commit: one round trip for all three.
     let row: EventRow = sqlx::query_as(
-        "INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, kind)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING event_id, kind, previous_state, snapshot, observe_time",
+        "WITH history AS (
+             INSERT INTO handshake_state_history (handshake_id, state)
+             SELECT $1, $3 WHERE $8
+             ON CONFLICT DO NOTHING),
+         e AS (
+             INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, kind)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING event_id, kind, previous_state, snapshot, observe_time)
+         SELECT e.*, pg_notify($7, e.event_id::text)::text AS notified FROM e",
     )
     .bind(id)
     .bind(previous.map(|p| p.as_str()))
@@ -76,13 +74,10 @@ pub(super) async fn append(
     .bind(record.version)
     .bind(Json(record))
     .bind(kind.as_str())
+    .bind(EVENTS_CHANNEL)
+    .bind(kind == EventKind::StateChange)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENTS_CHANNEL)
-        .bind(row.event_id.to_string())
-        .execute(&mut *tx)
-        .await?;
     Ok(row.into())
 }
 

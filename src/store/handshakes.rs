@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    locks::EVENT_ORDER_LOCK,
+    locks::{begin_locked, EVENT_ORDER_LOCK},
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
@@ -157,7 +157,7 @@ impl Store {
         handshake: &Handshake,
         known: &Known,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_locked(&self.pool, EVENT_ORDER_LOCK).await?;
         let saved = upsert(&mut tx, handshake, known).await?;
         tx.commit().await?;
         Ok(saved)
@@ -259,17 +259,13 @@ struct UpsertRow {
 /// One upsert for every writer, so a row is only ever changed one way.
 /// `version` and `update_time` move only when what AWS reports changed; a
 /// new state also appends to the history and to `handshake_events`, and
-/// notifies every replica, all in the caller's transaction.
+/// notifies every replica, all in the caller's transaction, which holds
+/// EVENT_ORDER_LOCK (`begin_locked`), so event ids follow commit order.
 pub(super) async fn upsert(
     tx: &mut PgConnection,
     h: &Handshake,
     known: &Known,
 ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-    // One writer at a time, so event ids are handed out in commit order.
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(EVENT_ORDER_LOCK)
-        .execute(&mut *tx)
-        .await?;
     let (target_type, target_id) = match &known.target {
         Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
         None => (None, None),

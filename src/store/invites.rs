@@ -6,7 +6,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{types::Json, AssertSqlSafe, FromRow};
 
 use super::{
-    handshakes::Known, locks::QUOTA_LOCK, quota::quota_use, session::owner_gone, Store, StoreError,
+    handshakes::Known,
+    listen::WAKE_CHANNEL,
+    locks::{begin_locked, EVENT_ORDER_LOCK, QUOTA_LOCK},
+    quota::INSERT_WITHIN_QUOTA,
+    session::owner_gone,
+    Store, StoreError,
 };
 use crate::domain::{
     Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
@@ -151,48 +156,42 @@ impl Store {
         grace: Duration,
         quota: InviteQuota,
     ) -> Result<BeginInvite, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(QUOTA_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        // The lock comes with BEGIN, in the same round trip.
+        let mut tx = begin_locked(&self.pool, QUOTA_LOCK).await?;
         // Counted before this call's own intent exists.
-        let quota_use = quota_use(&mut tx, quota).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                          requested_by, onboarding, renewal, owner)
-             VALUES ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(request_id.as_str())
-        .bind(inv.target.kind().as_str())
-        .bind(inv.target.id())
-        .bind(inv.notes.as_str())
-        .bind(Json(&inv.tags))
-        .bind(inv.requested_by.as_deref())
-        .bind(inv.onboarding.as_ref().map(Json))
-        .bind(inv.renewal.as_ref().map(Json))
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            if quota_use.exhausted() {
-                // Dropping the transaction removes the intent row again.
-                return Ok(BeginInvite::QuotaExhausted(quota_use));
-            }
+        let (used, oldest, now, inserted): (i64, Option<DateTime<Utc>>, DateTime<Utc>, bool) =
+            sqlx::query_as(INSERT_WITHIN_QUOTA)
+                .bind(quota.window.as_secs_f64())
+                .bind(i64::from(quota.limit))
+                .bind(request_id.as_str())
+                .bind(inv.target.kind().as_str())
+                .bind(inv.target.id())
+                .bind(inv.notes.as_str())
+                .bind(Json(&inv.tags))
+                .bind(inv.requested_by.as_deref())
+                .bind(inv.onboarding.as_ref().map(Json))
+                .bind(inv.renewal.as_ref().map(Json))
+                .bind(owner)
+                .fetch_one(&mut *tx)
+                .await?;
+        if inserted {
             tx.commit().await?;
             return Ok(BeginInvite::Started);
         }
-        let row: IntentRow = sqlx::query_as(AssertSqlSafe(format!(
+        let quota_use = QuotaUse::new(quota, u32::try_from(used).unwrap_or(u32::MAX), oldest, now);
+        let row: Option<IntentRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS}, {} AS abandoned
              FROM invite_requests WHERE request_id = $1 FOR UPDATE",
             abandoned()
         )))
         .bind(request_id.as_str())
         .bind(grace.as_secs_f64())
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        // Not inserted and not there: the quota is used up.
+        let Some(row) = row else {
+            return Ok(BeginInvite::QuotaExhausted(quota_use));
+        };
         if !row.same_request(inv) {
             return Ok(BeginInvite::Mismatch);
         }
@@ -218,7 +217,8 @@ impl Store {
         Ok(outcome)
     }
 
-    /// The handshake AWS made for `request_id`, recorded and linked in one transaction.
+    /// The handshake AWS made for `request_id`, recorded and linked in one
+    /// transaction, which also asks the poller for a sweep soon.
     #[tracing::instrument(name = "postgres complete_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn complete_invite(
         &self,
@@ -236,16 +236,20 @@ impl Store {
             onboarding: inv.onboarding.clone().map(Onboarding::new),
             renewal: inv.renewal.clone(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_locked(&self.pool, EVENT_ORDER_LOCK).await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;
         sqlx::query(
-            "UPDATE invite_requests
-             SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
-                 update_time = now()
-             WHERE request_id = $1",
+            "WITH linked AS (
+                 UPDATE invite_requests
+                 SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
+                     update_time = now()
+                 WHERE request_id = $1
+                 RETURNING 1)
+             SELECT pg_notify($3, '')::text FROM linked",
         )
         .bind(request_id.as_str())
         .bind(handshake.id.as_str())
+        .bind(WAKE_CHANNEL)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::{
-    locks::EVENT_ORDER_LOCK,
+    locks::{begin_locked, EVENT_ORDER_LOCK},
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
@@ -41,11 +41,7 @@ impl Store {
     /// time, a new version and an event, in one transaction. Once per
     /// handshake, whichever replica runs it, however often.
     pub async fn warn_expiring(&self, within: Duration) -> Result<Vec<HandshakeEvent>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENT_ORDER_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = begin_locked(&self.pool, EVENT_ORDER_LOCK).await?;
         let rows: Vec<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{WARN_EXPIRING} RETURNING {HANDSHAKE_COLUMNS}"
         )))

@@ -11,3 +11,15 @@ pub(super) const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
 /// With a replica session's number, the lock that says the session is
 /// alive (the two-key form, so it never meets the keys above).
 pub(super) const OWNER_LOCK_CLASS: i32 = 0x6f72_6769;
+
+/// A transaction that holds `key` from its first round trip on: BEGIN and
+/// the lock go in one simple query.
+pub(super) async fn begin_locked(
+    pool: &sqlx::PgPool,
+    key: i64,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin_with(sqlx::AssertSqlSafe(format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({key})"
+    )))
+    .await
+}

@@ -38,6 +38,9 @@ use sqlx::{
     PgPool,
 };
 
+/// Idle connections older than this are pinged before they are handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone)]
@@ -53,6 +56,18 @@ impl Store {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(3))
+            // A connection back from a call a moment ago is used as is; one
+            // that sat idle is pinged first, as sqlx does by default for
+            // all (a round trip on every acquire, most of a hot call's).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_lazy_with(options);
         Self { pool }
     }

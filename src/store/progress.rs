@@ -4,7 +4,7 @@
 use sqlx::{types::Json, AssertSqlSafe};
 
 use super::{
-    locks::EVENT_ORDER_LOCK,
+    locks::{begin_locked, EVENT_ORDER_LOCK},
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
     Store, StoreError,
 };
@@ -77,13 +77,10 @@ impl Store {
         value: Json<T>,
         announce: Option<EventKind>,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if announce.is_some() {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(EVENT_ORDER_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut tx = match announce {
+            Some(_) => begin_locked(&self.pool, EVENT_ORDER_LOCK).await?,
+            None => self.pool.begin().await?,
+        };
         let bump = i64::from(announce.is_some());
         let row: HandshakeRow = sqlx::query_as(AssertSqlSafe(format!(
             "UPDATE handshakes SET {column} = $2, version = version + $3,

@@ -1,0 +1,95 @@
+//! InviteAccount's own overhead: the time the service adds to AWS's.
+//!
+//! One fakecloud, one server (in this process, the real SDK against that
+//! fakecloud, fresh database, quota and request budget out of the way).
+//! Alternately, `BENCH_INVITE_RUNS` (200) times each: InviteAccount through
+//! the service over gRPC, and InviteAccountToOrganization straight to the
+//! same fakecloud with the SDK. Each call invites a new account. Prints
+//! p50/p99 of both and the difference of the medians: the service's own.
+//!
+//! Needs `DATABASE_URL` and the fakecloud binary (`scripts/bench.sh invite`).
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
+mod helpers;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_organizations::types::{HandshakeParty, HandshakePartyType};
+use helpers::{invite_account, random_account_id, spawn_app_with, AppOptions, Fakecloud};
+use org_invites::{aws::BudgetSettings, domain::InviteQuota};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_INVITE_RUNS")
+        .ok()
+        .map_or(200, |v| v.parse().expect("BENCH_INVITE_RUNS is a number"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let fakecloud = Fakecloud::start().await;
+        let app = spawn_app_with(
+            helpers::fresh_database().await,
+            AppOptions {
+                fakecloud: Some(fakecloud.clone()),
+                quota: InviteQuota {
+                    limit: u32::MAX,
+                    window: Duration::from_secs(86400),
+                },
+                budget: BudgetSettings::new(
+                    Duration::from_secs(5),
+                    &["InviteAccountToOrganization=100000/100000".to_string()],
+                )
+                .unwrap(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let sdk = fakecloud.management_client();
+        let (mut service, mut direct) = (Vec::new(), Vec::new());
+        // A few of each first, so connections and caches are warm.
+        for i in 0..runs + 10 {
+            let started = Instant::now();
+            app.invite(invite_account(&random_account_id()))
+                .await
+                .expect("InviteAccount");
+            let through_service = started.elapsed();
+            let party = HandshakeParty::builder()
+                .id(random_account_id())
+                .r#type(HandshakePartyType::Account)
+                .build()
+                .unwrap();
+            let started = Instant::now();
+            sdk.invite_account_to_organization()
+                .target(party)
+                .send()
+                .await
+                .expect("InviteAccountToOrganization");
+            if i >= 10 {
+                service.push(through_service);
+                direct.push(started.elapsed());
+            }
+        }
+        service.sort();
+        direct.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!("\n### InviteAccount's own overhead ({runs} calls each, alternating)\n");
+        println!("| path | p50 ms | p99 ms |\n|---|---:|---:|");
+        for (what, t) in [
+            ("InviteAccount through the service (gRPC)", &service),
+            (
+                "InviteAccountToOrganization straight to fakecloud (SDK)",
+                &direct,
+            ),
+        ] {
+            println!(
+                "| {what} | {:.2} | {:.2} |",
+                ms(percentile(t, 0.5)),
+                ms(percentile(t, 0.99))
+            );
+        }
+        let own = ms(percentile(&service, 0.5)) - ms(percentile(&direct, 0.5));
+        println!("\nthe service's own, p50 difference: {own:.2} ms (target ≤ 1.5 ms)");
+    });
+}
