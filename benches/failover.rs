@@ -124,6 +124,9 @@ async fn takeovers(spec: &ReplicaSpec, rounds: usize) -> (Vec<Duration>, Vec<Dur
         started,
     )
     .await;
+    pair.1
+        .wait_for_log("this one stands by", started, Duration::from_secs(30))
+        .await;
     let (mut term, mut kill) = (Vec::new(), Vec::new());
     for round in 0..2 * rounds {
         let (leader, other) = pair;
@@ -142,8 +145,13 @@ async fn takeovers(spec: &ReplicaSpec, rounds: usize) -> (Vec<Duration>, Vec<Dur
         }
         .push(took);
         leader.exited().await;
+        let restarted = Instant::now();
         let back = spec.start(&name).await;
         serving(&back).await;
+        // Steady state before the next signal: the restarted replica has
+        // found the lock taken and waits its turn, as a long-running one does.
+        back.wait_for_log("this one stands by", restarted, Duration::from_secs(30))
+            .await;
         pair = (other, back);
     }
     (term, kill)

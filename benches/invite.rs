@@ -6,6 +6,9 @@
 //! the service over gRPC, and InviteAccountToOrganization straight to the
 //! same fakecloud with the SDK. Each call invites a new account. Prints
 //! p50/p99 of both and the difference of the medians: the service's own.
+//! For where that goes, also timed in the same loop: one Postgres round
+//! trip (`SELECT 1` on a connection of its own) and a GetHandshake of an
+//! unknown id (the gRPC hop, auth and one query).
 //!
 //! Needs `DATABASE_URL` and the fakecloud binary (`scripts/bench.sh invite`).
 #[allow(dead_code)]
@@ -47,7 +50,11 @@ fn main() {
         )
         .await;
         let sdk = fakecloud.management_client();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&app.db_options)
+            .await
+            .expect("a connection of its own");
         let (mut service, mut direct) = (Vec::new(), Vec::new());
+        let (mut round_trip, mut get) = (Vec::new(), Vec::new());
         // A few of each first, so connections and caches are warm.
         for i in 0..runs + 10 {
             let started = Instant::now();
@@ -66,13 +73,33 @@ fn main() {
                 .send()
                 .await
                 .expect("InviteAccountToOrganization");
+            let straight = started.elapsed();
+            let started = Instant::now();
+            sqlx::query("SELECT 1")
+                .execute(&mut conn)
+                .await
+                .expect("SELECT 1");
+            let one_query = started.elapsed();
+            let started = Instant::now();
+            let unknown = app
+                .client
+                .clone()
+                .get_handshake(org_invites::proto::v1::GetHandshakeRequest {
+                    id: "h-0000000000".into(),
+                })
+                .await
+                .expect_err("no such handshake");
+            assert_eq!(unknown.code(), tonic::Code::NotFound);
             if i >= 10 {
                 service.push(through_service);
-                direct.push(started.elapsed());
+                direct.push(straight);
+                round_trip.push(one_query);
+                get.push(started.elapsed());
             }
         }
-        service.sort();
-        direct.sort();
+        for t in [&mut service, &mut direct, &mut round_trip, &mut get] {
+            t.sort();
+        }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!("\n### InviteAccount's own overhead ({runs} calls each, alternating)\n");
         println!("| path | p50 ms | p99 ms |\n|---|---:|---:|");
@@ -82,6 +109,8 @@ fn main() {
                 "InviteAccountToOrganization straight to fakecloud (SDK)",
                 &direct,
             ),
+            ("one Postgres round trip (SELECT 1)", &round_trip),
+            ("GetHandshake, unknown id (gRPC hop, auth, one query)", &get),
         ] {
             println!(
                 "| {what} | {:.2} | {:.2} |",

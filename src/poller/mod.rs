@@ -62,6 +62,7 @@ impl Poller {
         }
         let mut candidate: Option<Candidate> = None;
         let mut freed: Option<Notifications> = None;
+        let mut standing_by = false;
         loop {
             if freed.is_none() {
                 match self.store.listen_for_freed_poller().await {
@@ -71,11 +72,19 @@ impl Poller {
             }
             match self.try_lead(candidate.take()).await {
                 Ok(Ok(lock)) => {
+                    standing_by = false;
                     self.metrics.set_poller_leader(true);
                     self.lead_until_lost(lock, &stop).await;
                     self.metrics.set_poller_leader(false);
                 }
-                Ok(Err(kept)) => candidate = kept,
+                Ok(Err(kept)) => {
+                    if kept.is_some() && !standing_by {
+                        // Once per stand-by (the failover bench waits for it).
+                        info!("another replica polls AWS; this one stands by");
+                        standing_by = true;
+                    }
+                    candidate = kept;
+                }
                 Err(e) => warn!(error = %e, "could not try the poller lock"),
             }
             let heard = async {
@@ -164,6 +173,10 @@ impl Poller {
                 Ok(report) if report.changes > 0 || report.repaired > 0 => info!(?report, "sweep"),
                 Ok(report) => tracing::debug!(?report, "sweep"),
                 Err(e) => warn!(error = %e, "sweep failed; the next one will retry"),
+            }
+            if stop.is_cancelled() {
+                // Stopping: the next poller runs what follows a sweep.
+                return Ok(());
             }
             self.after_sweep(stop)
                 .instrument(tracing::info_span!(parent: None, "after sweep"))
