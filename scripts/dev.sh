@@ -17,8 +17,8 @@ port_free "$ORG_INVITES_METRICS_LISTEN" "--metrics-listen / ORG_INVITES_METRICS_
 # The service builds while fakecloud builds (first run) or starts: the two
 # share the cores, which one after the other leave idle at times.
 BUILD_PID=""
-BUILD_LOG=$(mktemp)
 if [ -z "${ORG_INVITES_BIN:-}" ]; then
+  BUILD_LOG=$(mktemp)
   log "building the service (log: $BUILD_LOG)"
   cargo build --locked --bin org-invites >"$BUILD_LOG" 2>&1 &
   BUILD_PID=$!
