@@ -17,11 +17,15 @@ port_free "$ORG_INVITES_METRICS_LISTEN" "--metrics-listen / ORG_INVITES_METRICS_
 # The service builds while fakecloud builds (first run) or starts: the two
 # share the cores, which one after the other leave idle at times.
 BUILD_PID=""
+# Stopped with the rest if dev.sh ends before the stack is up.
+trap stack_down EXIT
+trap 'exit 130' INT TERM
 if [ -z "${ORG_INVITES_BIN:-}" ]; then
   BUILD_LOG=$(mktemp)
   log "building the service (log: $BUILD_LOG)"
   cargo build --locked --bin org-invites >"$BUILD_LOG" 2>&1 &
   BUILD_PID=$!
+  STACK_JOBS+=("$BUILD_PID")
 fi
 ensure_faketime
 stack_up
@@ -31,7 +35,10 @@ printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q FAKECLOUD_CLOCK=%q\n' \
 # ORG_INVITES_BIN: a binary already built (the tests use theirs).
 BIN=${ORG_INVITES_BIN:-./target/debug/org-invites}
 if [ -n "$BUILD_PID" ]; then
-  if ! wait "$BUILD_PID"; then
+  built=0
+  wait "$BUILD_PID" || built=$?
+  forget_job "$BUILD_PID"
+  if [ "$built" -ne 0 ]; then
     tail -n 40 "$BUILD_LOG" >&2
     log "the service did not build (log: $BUILD_LOG)"
     exit 1

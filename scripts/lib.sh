@@ -21,6 +21,8 @@ CACHE_DIR=${ORG_INVITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/org-invites}
 FAKECLOUD_ROOT="$CACHE_DIR/fakecloud-$FAKECLOUD_VERSION-dev"
 FAKECLOUD_BIN="$FAKECLOUD_ROOT/bin/fakecloud"
 STACK_DIR=""
+# Builds running in the background (pids), stopped by stack_down as well.
+STACK_JOBS=()
 PG_BIN=""
 PG_DATA=""
 FAKECLOUD_PID=""
@@ -59,6 +61,7 @@ ensure_fakecloud() {
   CARGO_PROFILE_DEV_DEBUG=0 cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked \
     --debug --root "$FAKECLOUD_ROOT" >"$logf" 2>&1 &
   local pid=$! n=0
+  STACK_JOBS+=("$pid")
   # Progress: one line a minute with the crate being compiled.
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
@@ -67,12 +70,22 @@ ensure_fakecloud() {
       log "  still building fakecloud ($((n / 12)) min): $(grep -c Compiling "$logf" || true) crates compiled, last: $(grep Compiling "$logf" | tail -n1 | sed 's/^ *//')"
     fi
   done
-  if ! wait "$pid"; then
+  local built=0
+  wait "$pid" || built=$?
+  forget_job "$pid"
+  if [ "$built" -ne 0 ]; then
     tail -n 30 "$logf" >&2
     log "fakecloud install failed (log: $logf)"
     return 1
   fi
   log "fakecloud installed"
+}
+
+# Forgets a background job once waited for (its pid may be reused).
+forget_job() {
+  local keep=() job
+  for job in "${STACK_JOBS[@]}"; do [ "$job" = "$1" ] || keep+=("$job"); done
+  STACK_JOBS=("${keep[@]}")
 }
 
 # Exits with a message naming ADDR and its flag when ADDR cannot be bound.
@@ -287,6 +300,8 @@ stack_down() {
   local rc=${1:-$?}
   # Every step runs whatever the one before did: nothing may be left behind.
   set +e
+  local job
+  for job in "${STACK_JOBS[@]}"; do kill "$job" 2>/dev/null; done
   [ -n "$FAKECLOUD_PID" ] && kill "$FAKECLOUD_PID" 2>/dev/null
   if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true

@@ -29,10 +29,15 @@ async fn free_addr() -> String {
 
 impl DevSh {
     async fn start(listen: &str, args: &[&str]) -> Self {
+        Self::start_with(listen, args, &[]).await
+    }
+
+    async fn start_with(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let env_file = std::env::temp_dir().join(format!("dev-env-{}", uuid::Uuid::new_v4()));
         let mut child = Command::new("bash")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dev.sh"))
             .args(args)
+            .envs(env.iter().copied())
             .env("ORG_INVITES_LISTEN", listen)
             .env("ORG_INVITES_METRICS_LISTEN", free_addr().await)
             .env("ORG_INVITES_DEV_ENV", &env_file)
@@ -217,6 +222,47 @@ async fn a_service_killed_after_serving_takes_its_stack_down() {
 
 /// The `org-invites serve` process among `parent`'s children.
 fn service_pid(parent: u32) -> Option<u32> {
+    child_with(parent, "serve")
+}
+
+/// Stopped while it builds fakecloud the first time (an empty cache), dev.sh
+/// takes the build with it instead of leaving `cargo install` running.
+#[tokio::test]
+async fn stopping_during_the_first_fakecloud_build_stops_the_build() {
+    let cache = std::env::temp_dir().join(format!("dev-cache-{}", uuid::Uuid::new_v4()));
+    let cache_arg = cache.to_str().unwrap().to_string();
+    let mut dev = DevSh::start_with(
+        &free_addr().await,
+        &[],
+        &[("ORG_INVITES_CACHE", cache_arg.as_str())],
+    )
+    .await;
+    dev.wait_for("building fakecloud").await;
+    let script = dev.child.id().unwrap();
+    let install = tokio::time::timeout(WITHIN, async {
+        loop {
+            if let Some(pid) = child_with(script, &cache_arg) {
+                return pid;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("cargo install runs under dev.sh");
+    let (code, out, _) = dev.stop().await;
+    assert_ne!(code, Some(0), "{out}");
+    let gone = tokio::time::timeout(WITHIN, async {
+        while running(install) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&cache);
+    assert!(gone.is_ok(), "cargo install ({install}) still runs: {out}");
+}
+
+/// A child of `parent` whose command line contains `words`.
+fn child_with(parent: u32, words: &str) -> Option<u32> {
     let children =
         std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
     children
@@ -224,69 +270,17 @@ fn service_pid(parent: u32) -> Option<u32> {
         .filter_map(|p| p.parse::<u32>().ok())
         .find(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).contains("serve"))
+                .map(|c| String::from_utf8_lossy(&c).contains(words))
                 .unwrap_or(false)
         })
 }
 
-/// The README's lifecycle walkthrough on the local stack: scripts/clock.sh
-/// moves fakecloud's clock, and the invitation expires.
-#[tokio::test]
-async fn the_local_stacks_clock_moves_an_invitation_to_its_expiry() {
-    let addr = free_addr().await;
-    let mut dev = DevSh::start(&addr, &[]).await;
-    dev.wait_for("database reachable and migrated: SERVING")
-        .await;
-    let cli = |args: &[&str]| {
-        std::process::Command::new(BIN)
-            .args(args)
-            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
-            .output()
-            .unwrap()
-    };
-    let account = format!("{:012}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000);
-    let target = format!("Id={account},Type=ACCOUNT");
-    let out = cli(&[
-        "invite",
-        "--target",
-        &target,
-        "--query",
-        "Handshake.Id",
-        "--output",
-        "text",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
-
-    let clock = std::process::Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/clock.sh"))
-        .arg("+16d")
-        .env("ORG_INVITES_DEV_ENV", &dev.env_file)
-        .output()
-        .unwrap();
-    assert!(
-        clock.status.success(),
-        "{}",
-        String::from_utf8_lossy(&clock.stderr)
-    );
-    let watch = tokio::time::timeout(
-        WITHIN,
-        tokio::process::Command::new(BIN)
-            .args(["watch", &id, "--output", "json"])
-            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
-            .output(),
-    )
-    .await
-    .expect("the watch ends")
-    .unwrap();
-    let printed = String::from_utf8_lossy(&watch.stdout);
-    assert_eq!(watch.status.code(), Some(5), "EXPIRED: {printed}");
-    assert!(printed.contains("\"EXPIRED\""), "{printed}");
-    // Ctrl-C's way out (the INT and TERM traps): the stack goes with it.
-    let (_, out, stack) = dev.stop().await;
-    assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
+/// Whether `pid` runs (a zombie waiting to be reaped does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z')
+        })
+        .unwrap_or(false)
 }
