@@ -225,6 +225,68 @@ fn service_pid(parent: u32) -> Option<u32> {
     child_with(parent, "serve")
 }
 
+/// The README's lifecycle walkthrough on the local stack: scripts/clock.sh
+/// moves fakecloud's clock, and the invitation expires.
+#[tokio::test]
+async fn the_local_stacks_clock_moves_an_invitation_to_its_expiry() {
+    let addr = free_addr().await;
+    let mut dev = DevSh::start(&addr, &[]).await;
+    dev.wait_for("database reachable and migrated: SERVING")
+        .await;
+    let cli = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+            .output()
+            .unwrap()
+    };
+    let account = format!("{:012}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000);
+    let target = format!("Id={account},Type=ACCOUNT");
+    let out = cli(&[
+        "invite",
+        "--target",
+        &target,
+        "--query",
+        "Handshake.Id",
+        "--output",
+        "text",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    let clock = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/clock.sh"))
+        .arg("+16d")
+        .env("ORG_INVITES_DEV_ENV", &dev.env_file)
+        .output()
+        .unwrap();
+    assert!(
+        clock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clock.stderr)
+    );
+    let watch = tokio::time::timeout(
+        WITHIN,
+        tokio::process::Command::new(BIN)
+            .args(["watch", &id, "--output", "json"])
+            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+            .output(),
+    )
+    .await
+    .expect("the watch ends")
+    .unwrap();
+    let printed = String::from_utf8_lossy(&watch.stdout);
+    assert_eq!(watch.status.code(), Some(5), "EXPIRED: {printed}");
+    assert!(printed.contains("\"EXPIRED\""), "{printed}");
+    // Ctrl-C's way out (the INT and TERM traps): the stack goes with it.
+    let (_, out, stack) = dev.stop().await;
+    assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
+}
+
 /// Stopped while it builds fakecloud the first time (an empty cache), dev.sh
 /// takes the build with it instead of leaving `cargo install` running.
 #[tokio::test]
