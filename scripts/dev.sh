@@ -35,14 +35,7 @@ printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q FAKECLOUD_CLOCK=%q\n' \
 # ORG_INVITES_BIN: a binary already built (the tests use theirs).
 BIN=${ORG_INVITES_BIN:-./target/debug/org-invites}
 if [ -n "$BUILD_PID" ]; then
-  built=0
-  wait "$BUILD_PID" || built=$?
-  forget_job "$BUILD_PID"
-  if [ "$built" -ne 0 ]; then
-    tail -n 40 "$BUILD_LOG" >&2
-    log "the service did not build (log: $BUILD_LOG)"
-    exit 1
-  fi
+  wait_job "$BUILD_PID" "$BUILD_LOG" "the service's build" || exit 1
   log "the service is built"
 fi
 if ! command -v grpcurl >/dev/null 2>&1; then

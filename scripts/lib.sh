@@ -71,22 +71,23 @@ ensure_fakecloud() {
       log "  still building fakecloud ($((n / 12)) min): $(grep -c Compiling "$logf" || true) crates compiled, last: $(grep Compiling "$logf" | tail -n1 | sed 's/^ *//')"
     fi
   done
-  local built=0
-  wait "$pid" || built=$?
-  forget_job "$pid"
-  if [ "$built" -ne 0 ]; then
-    tail -n 30 "$logf" >&2
-    log "fakecloud install failed (log: $logf)"
-    return 1
-  fi
+  wait_job "$pid" "$logf" "the fakecloud install" || return 1
   log "fakecloud installed"
 }
 
-# Forgets a background job once waited for (its pid may be reused).
-forget_job() {
-  local keep=() job
-  for job in "${STACK_JOBS[@]}"; do [ "$job" = "$1" ] || keep+=("$job"); done
+# `wait_job PID LOG WHAT`: waits for a background job of STACK_JOBS and
+# forgets it (its pid may be reused); on failure shows the end of LOG and
+# says WHAT failed. Returns the job's status.
+wait_job() {
+  local pid=$1 logf=$2 what=$3 rc=0 keep=() job
+  wait "$pid" || rc=$?
+  for job in "${STACK_JOBS[@]}"; do [ "$job" = "$pid" ] || keep+=("$job"); done
   STACK_JOBS=("${keep[@]}")
+  if [ "$rc" -ne 0 ]; then
+    tail -n 40 "$logf" >&2
+    log "$what failed (log: $logf)"
+  fi
+  return "$rc"
 }
 
 # Exits with a message naming ADDR and its flag when ADDR cannot be bound.
