@@ -9,7 +9,7 @@ use super::{
     handshakes::Known,
     listen::WAKE_CHANNEL,
     locks::{begin_locked, EVENT_ORDER_LOCK, QUOTA_LOCK},
-    quota::INSERT_WITHIN_QUOTA,
+    quota::{quota_use_of, INSERT_WITHIN_QUOTA},
     session::owner_gone,
     Store, StoreError,
 };
@@ -178,7 +178,7 @@ impl Store {
             tx.commit().await?;
             return Ok(BeginInvite::Started);
         }
-        let quota_use = QuotaUse::new(quota, u32::try_from(used).unwrap_or(u32::MAX), oldest, now);
+        let quota_use = quota_use_of(quota, (used, oldest, now));
         let row: Option<IntentRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {INTENT_COLUMNS}, {} AS abandoned
              FROM invite_requests WHERE request_id = $1 FOR UPDATE",

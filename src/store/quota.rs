@@ -49,17 +49,18 @@ pub(super) async fn quota_use(
     conn: &mut PgConnection,
     quota: InviteQuota,
 ) -> Result<QuotaUse, StoreError> {
-    let (used, oldest, now): (i64, Option<DateTime<Utc>>, DateTime<Utc>) =
-        sqlx::query_as(QUOTA_USE)
-            .bind(quota.window.as_secs_f64())
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(QuotaUse::new(
-        quota,
-        u32::try_from(used).unwrap_or(u32::MAX),
-        oldest,
-        now,
-    ))
+    let counted: Counted = sqlx::query_as(QUOTA_USE)
+        .bind(quota.window.as_secs_f64())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(quota_use_of(quota, counted))
+}
+
+/// What the quota count returns: how many, the oldest, and Postgres' now.
+pub(super) type Counted = (i64, Option<DateTime<Utc>>, DateTime<Utc>);
+
+pub(super) fn quota_use_of(quota: InviteQuota, (used, oldest, now): Counted) -> QuotaUse {
+    QuotaUse::new(quota, u32::try_from(used).unwrap_or(u32::MAX), oldest, now)
 }
 
 impl Store {
