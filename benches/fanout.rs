@@ -597,13 +597,9 @@ impl Round {
     }
 }
 
-/// Nearest-rank percentile of sorted values.
+/// Nearest-rank percentile of sorted milliseconds; NaN when there are none.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+    common::percentile(sorted, p).unwrap_or(f64::NAN)
 }
 
 async fn round(

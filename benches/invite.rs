@@ -12,6 +12,8 @@
 //!
 //! Needs `DATABASE_URL` and the fakecloud binary (`scripts/bench.sh invite`).
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 
@@ -21,8 +23,9 @@ use aws_sdk_organizations::types::{HandshakeParty, HandshakePartyType};
 use helpers::{invite_account, random_account_id, spawn_app_with, AppOptions, Fakecloud};
 use org_invites::{aws::BudgetSettings, domain::InviteQuota};
 
+/// Nearest-rank percentile `p` (0-100) of sorted durations.
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+    common::percentile(sorted, p).expect("samples")
 }
 
 fn main() {
@@ -114,11 +117,11 @@ fn main() {
         ] {
             println!(
                 "| {what} | {:.2} | {:.2} |",
-                ms(percentile(t, 0.5)),
-                ms(percentile(t, 0.99))
+                ms(percentile(t, 50.0)),
+                ms(percentile(t, 99.0))
             );
         }
-        let own = ms(percentile(&service, 0.5)) - ms(percentile(&direct, 0.5));
+        let own = ms(percentile(&service, 50.0)) - ms(percentile(&direct, 50.0));
         println!("\nthe service's own, p50 difference: {own:.2} ms (target ≤ 1.5 ms)");
     });
 }

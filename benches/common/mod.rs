@@ -39,3 +39,10 @@ pub async fn drop_database(options: &PgConnectOptions) {
         conn.close().await.ok();
     }
 }
+
+/// Nearest-rank percentile `p` (0-100) of sorted values; None when empty.
+#[allow(dead_code)]
+pub fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    (!sorted.is_empty()).then(|| sorted[rank.clamp(1, sorted.len()) - 1])
+}

@@ -18,9 +18,14 @@ struct Run {
 }
 
 fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
+    command_at(&app.addr.to_string(), args)
+}
+
+/// The CLI pointed at a server on `addr` (host:port).
+fn command_at(addr: &str, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.args(args)
-        .env("ORG_INVITES_ENDPOINT", format!("http://{}", app.addr))
+        .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
         .env_remove("ORG_INVITES_OUTPUT")
         .stdin(Stdio::null())
         .kill_on_drop(true);
@@ -29,7 +34,11 @@ fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
 
 /// Runs the CLI to the end (at most 60 s).
 async fn cli(app: &TestApp, args: &[&str]) -> Run {
-    let out = tokio::time::timeout(Duration::from_secs(60), command(app, args).output())
+    cli_at(&app.addr.to_string(), args).await
+}
+
+async fn cli_at(addr: &str, args: &[&str]) -> Run {
+    let out = tokio::time::timeout(Duration::from_secs(60), command_at(addr, args).output())
         .await
         .expect("the CLI finishes within 60 s")
         .expect("the CLI runs");
@@ -60,9 +69,14 @@ fn ok(run: Run) -> String {
 
 /// Invites `account` through the CLI and returns the handshake id.
 async fn invite_id(app: &TestApp, account: &str) -> String {
+    invite_id_at(&app.addr.to_string(), account).await
+}
+
+/// The same, against a server on `addr` (host:port).
+pub(crate) async fn invite_id_at(addr: &str, account: &str) -> String {
     let target = format!("Id={account},Type=ACCOUNT");
-    let out = ok(cli(
-        app,
+    let out = ok(cli_at(
+        addr,
         &[
             "invite",
             "--target",

@@ -233,30 +233,7 @@ async fn the_local_stacks_clock_moves_an_invitation_to_its_expiry() {
     let mut dev = DevSh::start(&addr, &[]).await;
     dev.wait_for("database reachable and migrated: SERVING")
         .await;
-    let cli = |args: &[&str]| {
-        std::process::Command::new(BIN)
-            .args(args)
-            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
-            .output()
-            .unwrap()
-    };
-    let account = format!("{:012}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000);
-    let target = format!("Id={account},Type=ACCOUNT");
-    let out = cli(&[
-        "invite",
-        "--target",
-        &target,
-        "--query",
-        "Handshake.Id",
-        "--output",
-        "text",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let id = crate::cli::invite_id_at(&addr, &crate::helpers::random_account_id()).await;
 
     let clock = std::process::Command::new("bash")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/clock.sh"))

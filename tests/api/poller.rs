@@ -240,18 +240,7 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
 
     // InviteAccountToOrganization is never retried blindly: the intent row
     // looks its outcome up instead.
-    let invitation = org_invites::domain::Invitation {
-        target: org_invites::domain::InviteTarget::parse(
-            org_invites::domain::PartyType::Account,
-            "111122223333",
-        )
-        .unwrap(),
-        notes: Default::default(),
-        tags: Default::default(),
-        requested_by: None,
-        onboarding: None,
-        renewal: None,
-    };
+    let invitation = plain_invitation("111122223333");
     let err = aws.invite_account(&invitation).await.unwrap_err();
     assert!(err.outcome_unknown(), "{err}");
     assert_eq!(requests.load(Ordering::SeqCst), 4, "one attempt only");
@@ -265,20 +254,13 @@ async fn the_sdk_retries_a_5xx_three_times_in_all_then_reports_it() {
 async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages() {
     use org_invites::{
         aws::Organizations,
-        domain::{Invitation, InviteRequest, InviteTarget, PartyType, RequestId},
+        domain::{InviteRequest, RequestId},
     };
     // AWS lists at 1 a second here, after empty pages.
     let fake = Arc::new(FakeOrganizations::new().with_list_rate(1.0, 1.0));
     fake.empty_pages_before_each(1);
     let over = invitations_over(fake.clone()).await;
-    let invitation = Invitation {
-        target: InviteTarget::parse(PartyType::Account, &random_account_id()).unwrap(),
-        notes: Default::default(),
-        tags: Default::default(),
-        requested_by: None,
-        onboarding: None,
-        renewal: None,
-    };
+    let invitation = plain_invitation(&random_account_id());
     // The first attempt: its intent, then AWS made the handshake, then the
     // process lost the answer (a timeout marks the outcome unknown).
     let request_id = RequestId::parse("retry-after-timeout").unwrap();
