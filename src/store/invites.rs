@@ -156,24 +156,16 @@ impl Store {
         grace: Duration,
         quota: InviteQuota,
     ) -> Result<BeginInvite, StoreError> {
-        // The lock comes with BEGIN, in the same round trip.
-        let mut tx = begin_locked(&self.pool, QUOTA_LOCK).await?;
-        // Counted before this call's own intent exists.
-        let (used, oldest, now, inserted): (i64, Option<DateTime<Utc>>, DateTime<Utc>, bool) =
-            sqlx::query_as(INSERT_WITHIN_QUOTA)
-                .bind(quota.window.as_secs_f64())
-                .bind(i64::from(quota.limit))
-                .bind(request_id.as_str())
-                .bind(inv.target.kind().as_str())
-                .bind(inv.target.id())
-                .bind(inv.notes.as_str())
-                .bind(Json(&inv.tags))
-                .bind(inv.requested_by.as_deref())
-                .bind(inv.onboarding.as_ref().map(Json))
-                .bind(inv.renewal.as_ref().map(Json))
-                .bind(owner)
-                .fetch_one(&mut *tx)
-                .await?;
+        // Most calls: a new request_id within the quota, counted and its
+        // intent committed in one round trip.
+        let (_, _, _, inserted) = within_quota(&self.pool, request_id, inv, owner, quota).await?;
+        if inserted {
+            return Ok(BeginInvite::Started);
+        }
+        // Otherwise a closer look, holding the quota lock to the end.
+        let mut tx = self.pool.begin().await?;
+        let (used, oldest, now, inserted) =
+            within_quota(&mut *tx, request_id, inv, owner, quota).await?;
         if inserted {
             tx.commit().await?;
             return Ok(BeginInvite::Started);
@@ -218,7 +210,8 @@ impl Store {
     }
 
     /// The handshake AWS made for `request_id`, recorded and linked in one
-    /// transaction, which also asks the poller for a sweep soon.
+    /// transaction, which also asks the poller for a sweep soon: one round
+    /// trip when the handshake is new here, as it nearly always is.
     #[tracing::instrument(name = "postgres complete_invite", skip_all, fields(db.system = "postgresql"))]
     pub async fn complete_invite(
         &self,
@@ -236,6 +229,11 @@ impl Store {
             onboarding: inv.onboarding.clone().map(Onboarding::new),
             renewal: inv.renewal.clone(),
         };
+        if let Some(record) = super::fresh::record_new_invite(&self.pool, handshake, &known).await?
+        {
+            return Ok(record);
+        }
+        // The poller recorded it first: the general upsert, then the link.
         let mut tx = begin_locked(&self.pool, EVENT_ORDER_LOCK).await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;
         sqlx::query(
@@ -356,6 +354,33 @@ pub(super) fn claim_unresolved_sql() -> String {
          SELECT {INTENT_COLUMNS}, why AS abandoned FROM claimed",
         why = abandoned()
     )
+}
+
+/// Counts the quota and, within it, inserts the intent of a new request_id
+/// (`INSERT_WITHIN_QUOTA`): the count, the oldest counted, Postgres' now,
+/// and whether the intent was inserted.
+async fn within_quota(
+    db: impl sqlx::PgExecutor<'_>,
+    request_id: &RequestId,
+    inv: &Invitation,
+    owner: i32,
+    quota: InviteQuota,
+) -> Result<(i64, Option<DateTime<Utc>>, DateTime<Utc>, bool), StoreError> {
+    Ok(sqlx::query_as(INSERT_WITHIN_QUOTA)
+        .bind(QUOTA_LOCK)
+        .bind(quota.window.as_secs_f64())
+        .bind(i64::from(quota.limit))
+        .bind(request_id.as_str())
+        .bind(inv.target.kind().as_str())
+        .bind(inv.target.id())
+        .bind(inv.notes.as_str())
+        .bind(Json(&inv.tags))
+        .bind(inv.requested_by.as_deref())
+        .bind(inv.onboarding.as_ref().map(Json))
+        .bind(inv.renewal.as_ref().map(Json))
+        .bind(owner)
+        .fetch_one(db)
+        .await?)
 }
 
 /// Marks a fresh attempt as in flight, owned by the session `owner`.

@@ -2,6 +2,7 @@
 mod budget;
 mod error;
 mod events;
+mod fresh;
 mod handshakes;
 mod invites;
 mod leader;

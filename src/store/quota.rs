@@ -7,43 +7,18 @@ use sqlx::PgConnection;
 use super::{Store, StoreError};
 use crate::domain::{InviteQuota, QuotaUse};
 
-/// Invitations in the last `$1` seconds, and attempts in flight: both
-/// read through partial indexes (the window's, the unresolved intents').
-macro_rules! counted {
-    () => {
-        "counted AS (
-             SELECT requested_time AS t FROM handshakes
-             WHERE action = 'INVITE' AND requested_time > now() - make_interval(secs => $1)
-             UNION ALL
-             SELECT attempt_time FROM invite_requests
-             WHERE status IN ('PENDING', 'UNKNOWN') AND handshake_id IS NULL
-               AND attempt_time > now() - make_interval(secs => $1))"
-    };
-}
+/// Invitations in the last `$1` seconds, and attempts in flight: the
+/// `quota_counted` function (migration 0016), inlined by the planner.
+pub(super) const QUOTA_USE: &str = "SELECT count(*), min(t), now() FROM quota_counted($1)";
 
-pub(super) const QUOTA_USE: &str = concat!(
-    "WITH ",
-    counted!(),
-    " SELECT count(*), min(t), now() FROM counted"
-);
-
-/// The quota count and, when fewer than `$2` were used, the new intent, in
-/// one statement (the common case of InviteAccount in one round trip). The
-/// caller holds the quota lock, taken in an earlier statement so this one's
-/// snapshot sees every intent committed before it. No row is inserted when
-/// the quota is used up or the request_id exists: the caller looks closer.
-pub(super) const INSERT_WITHIN_QUOTA: &str = concat!(
-    "WITH ",
-    counted!(),
-    ", quota AS (SELECT count(*) AS used, min(t) AS oldest, now() AS now FROM counted),
-     inserted AS (
-         INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags,
-                                      requested_by, onboarding, renewal, owner)
-         SELECT $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11 FROM quota WHERE used < $2
-         ON CONFLICT (request_id) DO NOTHING
-         RETURNING 1)
-     SELECT used, oldest, now, EXISTS (SELECT 1 FROM inserted) FROM quota"
-);
+/// The quota count and, when fewer than `$3` were used, the new intent, in
+/// one round trip: `invite_within_quota` (migration 0016) takes the quota
+/// lock `$1` first, to the end of the caller's transaction. No row is
+/// inserted when the quota is used up or the request_id exists: the caller
+/// looks closer.
+pub(super) const INSERT_WITHIN_QUOTA: &str =
+    "SELECT quota_used, quota_oldest, db_now, intent_inserted
+     FROM invite_within_quota($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 pub(super) async fn quota_use(
     conn: &mut PgConnection,

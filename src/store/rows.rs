@@ -1,8 +1,8 @@
 //! Private row structs and their conversion into domain types.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{types::Json, FromRow};
 
-use super::StoreError;
+use super::{handshakes::Known, StoreError};
 use crate::domain::{
     Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Onboarding,
     Party, PartyType, Renewal, Resource, Tags,
@@ -36,6 +36,42 @@ pub struct HandshakeRow {
     onboarding: Option<Json<Onboarding>>,
     expiry_warning_time: Option<DateTime<Utc>>,
     renewal: Option<Json<Renewal>>,
+}
+
+impl HandshakeRow {
+    /// The row `record_new_invite` makes for an invitation just sent, with
+    /// `at` for the times Postgres assigns (create_time, update_time).
+    pub(super) fn new_invite(h: &Handshake, known: &Known, at: DateTime<Utc>) -> Self {
+        let (target_type, target_id) = match &known.target {
+            Some((kind, id)) => (Some(kind.as_str().to_string()), Some(id.clone())),
+            None => (None, None),
+        };
+        Self {
+            id: h.id.as_str().to_string(),
+            arn: h.arn.clone(),
+            parties: Json(h.parties.clone()),
+            state: h.state.as_str().to_string(),
+            // As stored: sqlx sends microseconds, truncated.
+            requested_time: h.requested_time.map(|t| t.trunc_subsecs(6)),
+            expiration_time: h.expiration_time.map(|t| t.trunc_subsecs(6)),
+            action: h.action.as_str().to_string(),
+            resources: Json(h.resources.clone()),
+            target_type,
+            target_id,
+            notes: known.notes.as_str().to_string(),
+            tags: Json(known.tags.clone()),
+            request_id: known.request_id.clone(),
+            create_time: at,
+            update_time: at,
+            version: 1,
+            requested_by: known.requested_by.clone(),
+            // Nobody cancelled an invitation just sent.
+            canceled_by: None,
+            onboarding: known.onboarding.clone().map(Json),
+            expiry_warning_time: None,
+            renewal: known.renewal.clone().map(Json),
+        }
+    }
 }
 
 impl TryFrom<HandshakeRow> for HandshakeRecord {

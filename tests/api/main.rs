@@ -22,6 +22,7 @@ mod plans;
 mod poller;
 mod process;
 mod quota;
+mod record;
 mod repair;
 mod replicas;
 mod tls;

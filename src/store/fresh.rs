@@ -1,0 +1,60 @@
+//! The handshake AWS has just made for InviteAccount, recorded in one round
+//! trip when it is new here: `record_new_invite` (migration 0017) inserts
+//! it with its history row and event, links the intent and notifies, under
+//! the event-order lock, as the general path (upsert, then event) would.
+use chrono::Utc;
+use sqlx::{types::Json, AssertSqlSafe};
+
+use super::{
+    handshakes::Known,
+    listen::{EVENTS_CHANNEL, WAKE_CHANNEL},
+    locks::EVENT_ORDER_LOCK,
+    rows::{HandshakeRow, HANDSHAKE_COLUMNS},
+    StoreError,
+};
+use crate::domain::{Handshake, HandshakeRecord};
+
+/// Records `h`, made for the intent `known.request_id`, when no row of it
+/// exists yet. None when one does (the poller listed it first): nothing was
+/// written, and the caller takes the general path.
+pub(super) async fn record_new_invite(
+    pool: &sqlx::PgPool,
+    h: &Handshake,
+    known: &Known,
+) -> Result<Option<HandshakeRecord>, StoreError> {
+    // The event's snapshot is the record this row makes, serialised here as
+    // every other snapshot is; Postgres fills in the times it assigns.
+    let snapshot = HandshakeRecord::try_from(HandshakeRow::new_invite(h, known, Utc::now()))?;
+    let (target_type, target_id) = match &known.target {
+        Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
+        None => (None, None),
+    };
+    let row: Option<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {HANDSHAKE_COLUMNS} FROM record_new_invite(
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    )))
+    .bind(EVENT_ORDER_LOCK)
+    .bind(h.id.as_str())
+    .bind(&h.arn)
+    .bind(Json(&h.parties))
+    .bind(h.state.as_str())
+    .bind(h.requested_time)
+    .bind(h.expiration_time)
+    .bind(h.action.as_str())
+    .bind(Json(&h.resources))
+    .bind(target_type)
+    .bind(target_id)
+    .bind(known.notes.as_str())
+    .bind(Json(&known.tags))
+    .bind(known.request_id.as_deref())
+    .bind(known.requested_by.as_deref())
+    .bind(known.onboarding.as_ref().map(Json))
+    .bind(known.renewal.as_ref().map(Json))
+    .bind(Json(&snapshot))
+    .bind(EVENTS_CHANNEL)
+    .bind(WAKE_CHANNEL)
+    .fetch_optional(pool)
+    .await?;
+    row.map(HandshakeRecord::try_from).transpose()
+}
