@@ -8,8 +8,8 @@ use sqlx::{types::Json, AssertSqlSafe, FromRow};
 use super::{
     handshakes::Known,
     listen::WAKE_CHANNEL,
-    locks::{begin_locked, EVENT_ORDER_LOCK, QUOTA_LOCK},
-    quota::{quota_use_of, INSERT_WITHIN_QUOTA},
+    locks::{begin_locked, EVENT_ORDER_LOCK},
+    quota::{quota_use_of, within_quota},
     session::owner_gone,
     Store, StoreError,
 };
@@ -354,33 +354,6 @@ pub(super) fn claim_unresolved_sql() -> String {
          SELECT {INTENT_COLUMNS}, why AS abandoned FROM claimed",
         why = abandoned()
     )
-}
-
-/// Counts the quota and, within it, inserts the intent of a new request_id
-/// (`INSERT_WITHIN_QUOTA`): the count, the oldest counted, Postgres' now,
-/// and whether the intent was inserted.
-async fn within_quota(
-    db: impl sqlx::PgExecutor<'_>,
-    request_id: &RequestId,
-    inv: &Invitation,
-    owner: i32,
-    quota: InviteQuota,
-) -> Result<(i64, Option<DateTime<Utc>>, DateTime<Utc>, bool), StoreError> {
-    Ok(sqlx::query_as(INSERT_WITHIN_QUOTA)
-        .bind(QUOTA_LOCK)
-        .bind(quota.window.as_secs_f64())
-        .bind(i64::from(quota.limit))
-        .bind(request_id.as_str())
-        .bind(inv.target.kind().as_str())
-        .bind(inv.target.id())
-        .bind(inv.notes.as_str())
-        .bind(Json(&inv.tags))
-        .bind(inv.requested_by.as_deref())
-        .bind(inv.onboarding.as_ref().map(Json))
-        .bind(inv.renewal.as_ref().map(Json))
-        .bind(owner)
-        .fetch_one(db)
-        .await?)
 }
 
 /// Marks a fresh attempt as in flight, owned by the session `owner`.
