@@ -7,7 +7,7 @@ pub(super) const EVENT_ORDER_LOCK: i64 = 0x6f72_6769_6e76_0001;
 pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
 /// Serialises the count-then-claim of concurrent InviteAccount calls on
 /// every replica, so two calls cannot both take the last quota slot.
-pub(super) const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
+pub const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
 /// With a replica session's number, the lock that says the session is
 /// alive (the two-key form, so it never meets the keys above).
 pub(super) const OWNER_LOCK_CLASS: i32 = 0x6f72_6769;

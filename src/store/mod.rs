@@ -25,7 +25,7 @@ pub use invites::{Abandoned, BeginInvite, UnresolvedInvite};
 pub use leader::{Candidate, Leadership, Takeover};
 pub use lifecycle::MemberCount;
 pub use listen::{Heard, Notifications};
-pub use locks::POLLER_LOCK;
+pub use locks::{POLLER_LOCK, QUOTA_LOCK};
 #[cfg(any(test, feature = "test-support"))]
 pub use plans::HotPlan;
 pub use ready::DatabaseReady;

@@ -102,6 +102,68 @@ async fn concurrent_invites_never_take_more_than_the_quota() {
     assert_eq!(quota(&app).await.used, 3);
 }
 
+/// The count waits for the quota lock and then sees what its holder
+/// committed: two calls held at the lock while the holder uses two of three
+/// slots leave one slot, for one of them. Without the lock both would be
+/// counted before the holder's rows existed, and both sent.
+#[tokio::test]
+async fn invitations_wait_for_the_quota_lock_and_count_what_its_holder_committed() {
+    let app = spawn_with_quota(3).await;
+    let mut holder = app.db.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(org_invites::store::QUOTA_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let clients = [app.client.clone()];
+    let calls = tokio::spawn(async move { concurrent_invites(&clients, 2).await });
+    // Both calls are waiting for the lock, as Postgres reports it.
+    let both_wait = async {
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks
+                 WHERE locktype = 'advisory' AND NOT granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+            if waiting == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), both_wait)
+        .await
+        .expect("both calls wait for the quota lock");
+    // Two attempts in flight, committed by the lock's holder.
+    for n in 0..2 {
+        sqlx::query(
+            "INSERT INTO invite_requests (request_id, status, target_type, target_id, notes, tags)
+             VALUES ($1, 'PENDING', 'ACCOUNT', $2, '', '[]')",
+        )
+        .bind(format!("held-{n}"))
+        .bind(random_account_id())
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    }
+    holder.commit().await.unwrap();
+
+    let results = tokio::time::timeout(Duration::from_secs(30), calls)
+        .await
+        .expect("the calls finish once the lock is free")
+        .unwrap();
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(e) if e.code() == Code::ResourceExhausted))
+        .count();
+    assert_eq!((sent, refused), (1, 1), "{results:?}");
+    assert_eq!(quota(&app).await.used, 3);
+}
+
 #[tokio::test]
 async fn invitations_sent_outside_the_service_count_once_adopted() {
     let app = spawn_with_quota(5).await;
