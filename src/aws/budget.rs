@@ -8,7 +8,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use tracing::debug;
 
 use super::{
-    decorate::{Around, Call, Decorated},
+    decorate::{Around, Call, Decorated, Ready},
     AwsError, AwsErrorKind, Operation, Organizations,
 };
 use crate::{metrics::Metrics, store::Store};
@@ -168,11 +168,48 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// Undoes one turn of `operation` taken for a call not made. Best
+    /// effort: a turn not given back only delays later calls a little.
+    async fn give_back(&self, operation: Operation) {
+        let interval = self.settings.rate(operation).interval();
+        if let Err(e) = self
+            .store
+            .give_back_aws_turn(operation.name(), interval)
+            .await
+        {
+            debug!(operation = operation.name(), error = %e, "a budget turn not given back");
+        }
+    }
+}
+
 impl Around for Budget {
     fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
         Box::pin(async move {
             self.take_turn(op).await?;
             call.await
+        })
+    }
+
+    /// The turn is taken while the caller gets ready; a turn taken for a
+    /// call that is then not made is given back, so the schedule counts
+    /// only calls sent.
+    fn around_when<'a, T: Send + 'a>(
+        &'a self,
+        op: Operation,
+        ready: Ready<'a>,
+        call: Call<'a, T>,
+    ) -> Call<'a, Option<T>> {
+        Box::pin(async move {
+            let turn = self.take_turn(op).await;
+            if !ready.await {
+                if turn.is_ok() {
+                    self.give_back(op).await;
+                }
+                return Ok(None);
+            }
+            turn?;
+            call.await.map(Some)
         })
     }
 }

@@ -13,10 +13,31 @@ use crate::domain::{
 /// One AWS call, not yet started.
 pub type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
 
+/// Whether a held call may go: resolves once the caller knows (see
+/// `Organizations::invite_account_when`).
+pub type Ready<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
 /// What a decorator does around each call of `op`: it decides whether and
 /// when `call` runs, and sees its result.
 pub trait Around: Send + Sync + 'static {
     fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T>;
+
+    /// `around`, with `call` held until `ready` (and not made, None, when it
+    /// says no). A decorator with work of its own to do before a call does
+    /// it meanwhile; by default nothing happens before `ready`.
+    fn around_when<'a, T: Send + 'a>(
+        &'a self,
+        op: Operation,
+        ready: Ready<'a>,
+        call: Call<'a, T>,
+    ) -> Call<'a, Option<T>> {
+        Box::pin(async move {
+            if !ready.await {
+                return Ok(None);
+            }
+            self.around(op, call).await.map(Some)
+        })
+    }
 }
 
 /// `inner`, with `around` around each of its calls.
@@ -37,6 +58,17 @@ impl<A: Around> Organizations for Decorated<A> {
         let call = self.inner.invite_account(invitation);
         self.around
             .around(Operation::InviteAccountToOrganization, call)
+            .await
+    }
+
+    async fn invite_account_when(
+        &self,
+        invitation: &Invitation,
+        ready: Ready<'_>,
+    ) -> Result<Option<Handshake>, AwsError> {
+        let call = self.inner.invite_account(invitation);
+        self.around
+            .around_when(Operation::InviteAccountToOrganization, ready, call)
             .await
     }
 

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 
 pub use budget::{BudgetSettings, Budgeted, Rate};
 pub use credentials::MemberCredentials;
-pub use decorate::{Around, Call, Decorated};
+pub use decorate::{Around, Call, Decorated, Ready};
 pub use error::{AwsError, AwsErrorKind};
 pub use measured::Measured;
 pub use operation::Operation;
@@ -38,6 +38,19 @@ pub struct HandshakePage {
 #[async_trait]
 pub trait Organizations: Send + Sync + 'static {
     async fn invite_account(&self, invitation: &Invitation) -> Result<Handshake, AwsError>;
+    /// `invite_account`, sent once `ready` says yes (None when it says no).
+    /// What the decorators do before a call, such as taking the request
+    /// budget's turn, runs meanwhile: InviteAccount writes its intent then.
+    async fn invite_account_when(
+        &self,
+        invitation: &Invitation,
+        ready: Ready<'_>,
+    ) -> Result<Option<Handshake>, AwsError> {
+        if !ready.await {
+            return Ok(None);
+        }
+        self.invite_account(invitation).await.map(Some)
+    }
     async fn describe_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError>;
     async fn cancel_handshake(&self, id: &HandshakeId) -> Result<Handshake, AwsError>;
     /// One page of INVITE handshakes, at most 20.

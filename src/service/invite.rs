@@ -2,6 +2,7 @@
 //! out of that sequence leaves something that finishes the job later.
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -11,7 +12,7 @@ use crate::{
     domain::{
         Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
     },
-    store::{Abandoned, BeginInvite, UnresolvedInvite, FENCE},
+    store::{Abandoned, BeginInvite, Owner, UnresolvedInvite, FENCE},
 };
 
 /// How long a handshake AWS made but Postgres refused is retried in the
@@ -48,13 +49,25 @@ impl Invitations {
         }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
         let owner = self.owner().await?;
+        // The request budget's turn is taken while the intent is written;
+        // AWS is called once the intent is committed, and only for a fresh
+        // attempt (any other outcome gives the turn back).
+        let (go, ready) = oneshot::channel();
+        let early = self
+            .aws
+            .invite_account_when(&inv, Box::pin(async { ready.await.unwrap_or(false) }));
+        let beginning = async {
+            let begun = self
+                .store
+                .begin_invite(&request_id, &inv, owner.id(), self.grace, self.quota)
+                .await;
+            let _ = go.send(matches!(begun, Ok(BeginInvite::Started)));
+            begun
+        };
+        let (begun, early) = tokio::join!(beginning, fenced(&owner, early));
         let mut resuming = None;
-        match self
-            .store
-            .begin_invite(&request_id, &inv, owner.id(), self.grace, self.quota)
-            .await?
-        {
-            BeginInvite::Started => {}
+        let early = match begun? {
+            BeginInvite::Started => early,
             BeginInvite::AlreadySent(record) => return Ok(*record),
             BeginInvite::InProgress => return Err(Error::InProgress),
             BeginInvite::Mismatch => return Err(Error::RequestIdReused),
@@ -68,17 +81,20 @@ impl Invitations {
                     return self.record(&request_id, &inv, h).await;
                 }
                 resuming = Some(unresolved);
+                Some(Ok(None))
             }
-        }
+        };
         // Raced against the session's fence: once this replica's session is
         // lost, another may resolve the attempt, so the call must stop.
-        let sent = tokio::select! {
-            biased;
-            _ = owner.fenced() => {
-                warn!(request_id = request_id.as_str(), "session lost mid-call: AWS call stopped");
-                return Err(Error::NoSession);
-            }
-            sent = self.aws.invite_account(&inv) => sent,
+        let sent = match early {
+            Some(Ok(Some(h))) => Ok(h),
+            Some(Err(e)) => Err(e),
+            // Not sent yet: an attempt taken over from one abandoned.
+            Some(Ok(None)) => match fenced(&owner, self.aws.invite_account(&inv)).await {
+                Some(sent) => sent,
+                None => return Err(session_lost(&request_id)),
+            },
+            None => return Err(session_lost(&request_id)),
         };
         self.metrics
             .invitation(sent.as_ref().map(|_| ()).map_err(|e| e.code.as_str()));
@@ -225,4 +241,21 @@ impl Invitations {
         self.all_invite_handshakes(&never, &mut SweepReport::default())
             .await
     }
+}
+
+/// `call`, or None once `owner`'s session is lost (the call is dropped).
+async fn fenced<T>(owner: &Owner, call: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        _ = owner.fenced() => None,
+        out = call => Some(out),
+    }
+}
+
+fn session_lost(request_id: &RequestId) -> Error {
+    warn!(
+        request_id = request_id.as_str(),
+        "session lost mid-call: AWS call stopped"
+    );
+    Error::NoSession
 }

@@ -47,4 +47,22 @@ impl Store {
             admitted,
         })
     }
+
+    /// Moves `operation`'s schedule back by one turn (`interval_secs`),
+    /// as if the request that took it had never come.
+    pub async fn give_back_aws_turn(
+        &self,
+        operation: &str,
+        interval_secs: f64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE aws_request_budget SET tat = tat - make_interval(secs => $2)
+             WHERE operation = $1",
+        )
+        .bind(operation)
+        .bind(interval_secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

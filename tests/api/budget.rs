@@ -6,7 +6,10 @@ use std::{
     time::Duration,
 };
 
-use org_invites::aws::{fake::FakeOrganizations, BudgetSettings};
+use org_invites::{
+    aws::{fake::FakeOrganizations, BudgetSettings},
+    proto::v1 as pb,
+};
 use tokio::time::Instant;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -134,4 +137,82 @@ async fn a_call_that_would_wait_too_long_is_refused_with_retry_info_and_not_sent
         "no intent left in flight: {statuses:?}"
     );
     assert_eq!(statuses.get("SENT").copied(), Some(sent as i64));
+}
+
+/// The turn InviteAccount takes while it writes its intent is given back
+/// when nothing is sent (here: retries of a request already answered), so
+/// the schedule counts only calls made. Two turns per 100 s: the first call
+/// takes one; the retries would take the second for good without the give
+/// back, and the next new invitation would be refused.
+#[tokio::test]
+async fn a_call_that_sends_nothing_gives_its_budget_turn_back() {
+    let fake = Arc::new(FakeOrganizations::new());
+    let app = replica(
+        &fresh_database().await,
+        &fake,
+        budget(0.01, 2, Duration::ZERO),
+    )
+    .await;
+    let first = pb::InviteAccountRequest {
+        request_id: "turn-first".into(),
+        ..invite_account(&random_account_id())
+    };
+    let sent = app.invite(first.clone()).await.expect("the first is sent");
+    for _ in 0..3 {
+        let again = app
+            .invite(first.clone())
+            .await
+            .expect("a retry is answered");
+        assert_eq!(again.id, sent.id);
+    }
+    app.invite(invite_account(&random_account_id()))
+        .await
+        .expect("the second turn is still there");
+    assert_eq!(fake.calls.invite.load(Ordering::Relaxed), 2);
+    let refused = app
+        .invite(invite_account(&random_account_id()))
+        .await
+        .expect_err("two turns per 100 s, both used");
+    assert_eq!(refused.code(), Code::ResourceExhausted);
+}
+
+/// The turn is taken while the intent is written, but AWS hears nothing
+/// until the intent is committed: here its write fails (its session is
+/// ended while it waits for the quota lock), and nothing is sent.
+#[tokio::test]
+async fn nothing_is_sent_when_the_intent_is_not_written() {
+    let fake = Arc::new(FakeOrganizations::new());
+    let app = replica(
+        &fresh_database().await,
+        &fake,
+        budget(3.0, 5, Duration::from_secs(5)),
+    )
+    .await;
+    let mut holder = app.db.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(org_invites::store::QUOTA_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let mut client = app.client.clone();
+    let call = tokio::spawn(async move {
+        client
+            .invite_account(invite_account(&random_account_id()))
+            .await
+    });
+    let waiter = advisory_lock_waiters(&app.db, 1).await[0];
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(waiter)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    holder.rollback().await.unwrap();
+
+    call.await.unwrap().expect_err("the intent was not written");
+    assert_eq!(
+        fake.calls.invite.load(Ordering::Relaxed),
+        0,
+        "AWS heard nothing"
+    );
+    assert_eq!(app.intent_rows().await, 0);
 }

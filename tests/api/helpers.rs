@@ -743,3 +743,27 @@ pub async fn concurrent_invites(
     }
     calls.join_all().await
 }
+
+/// Waits until `n` sessions of `db`'s database wait for an advisory lock,
+/// as Postgres reports it, and returns their backend pids.
+pub async fn advisory_lock_waiters(db: &PgPool, n: usize) -> Vec<i32> {
+    let waiting = async {
+        loop {
+            let pids: Vec<i32> = sqlx::query_scalar(
+                "SELECT pid FROM pg_locks
+                 WHERE locktype = 'advisory' AND NOT granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            .fetch_all(db)
+            .await
+            .unwrap();
+            if pids.len() == n {
+                return pids;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .unwrap_or_else(|_| panic!("{n} session(s) waiting for an advisory lock"))
+}

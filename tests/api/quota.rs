@@ -118,25 +118,7 @@ async fn invitations_wait_for_the_quota_lock_and_count_what_its_holder_committed
     let clients = [app.client.clone()];
     let calls = tokio::spawn(async move { concurrent_invites(&clients, 2).await });
     // Both calls are waiting for the lock, as Postgres reports it.
-    let both_wait = async {
-        loop {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_locks
-                 WHERE locktype = 'advisory' AND NOT granted
-                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            )
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-            if waiting == 2 {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), both_wait)
-        .await
-        .expect("both calls wait for the quota lock");
+    advisory_lock_waiters(&app.db, 2).await;
     // Two attempts in flight, committed by the lock's holder.
     for n in 0..2 {
         sqlx::query(
