@@ -5,6 +5,8 @@
 //! `max_wait` is refused at once with the time to retry.
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
+
 use tracing::debug;
 
 use super::{
@@ -127,8 +129,8 @@ impl Budgeted {
 
 impl Budget {
     /// Takes `operation`'s next turn and waits for it, or refuses when it
-    /// is more than `max_wait` away.
-    async fn take_turn(&self, operation: Operation) -> Result<(), AwsError> {
+    /// is more than `max_wait` away. Returns where the schedule ends with it.
+    async fn take_turn(&self, operation: Operation) -> Result<DateTime<Utc>, AwsError> {
         let rate = self.settings.rate(operation);
         let limit = rate.tolerance() + self.settings.max_wait.as_secs_f64();
         let ahead = self
@@ -143,7 +145,7 @@ impl Budget {
                 )
             })?;
         let wait = (ahead.ahead_secs - rate.tolerance()).max(0.0);
-        if !ahead.admitted {
+        let Some(taken) = ahead.taken else {
             self.metrics.aws_budget_refused(operation.name());
             let mut e = AwsError::with_kind(
                 AwsErrorKind::BudgetExhausted,
@@ -155,7 +157,7 @@ impl Budget {
             );
             e.retry_after = Some(Duration::from_secs_f64(wait));
             return Err(e);
-        }
+        };
         if wait > 0.0 {
             debug!(
                 operation = operation.name(),
@@ -164,21 +166,22 @@ impl Budget {
             );
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
-        Ok(())
+        Ok(taken)
     }
-}
 
-impl Budget {
-    /// Undoes one turn of `operation` taken for a call not made. Best
-    /// effort: a turn not given back only delays later calls a little.
-    async fn give_back(&self, operation: Operation) {
+    /// Undoes the turn of `operation` that ended the schedule at `taken`,
+    /// taken for a call not made. Best effort: a turn not given back (a
+    /// later one was taken meanwhile) only delays later calls a little.
+    async fn give_back(&self, operation: Operation, taken: DateTime<Utc>) {
         let interval = self.settings.rate(operation).interval();
-        if let Err(e) = self
+        match self
             .store
-            .give_back_aws_turn(operation.name(), interval)
+            .give_back_aws_turn(operation.name(), interval, taken)
             .await
         {
-            debug!(operation = operation.name(), error = %e, "a budget turn not given back");
+            Ok(true) => {}
+            Ok(false) => debug!(operation = operation.name(), "a later turn was taken: kept"),
+            Err(e) => debug!(operation = operation.name(), error = %e, "turn not given back"),
         }
     }
 }
@@ -203,8 +206,8 @@ impl Around for Budget {
         Box::pin(async move {
             let turn = self.take_turn(op).await;
             if !ready.await {
-                if turn.is_ok() {
-                    self.give_back(op).await;
+                if let Ok(taken) = turn {
+                    self.give_back(op, taken).await;
                 }
                 return Ok(None);
             }

@@ -1,4 +1,6 @@
 //! The shared AWS request budget rows (see aws::budget).
+use chrono::{DateTime, Utc};
+
 use super::{Store, StoreError};
 
 /// Where an operation's schedule stands for one request.
@@ -6,8 +8,9 @@ use super::{Store, StoreError};
 pub struct Turn {
     /// How far the schedule ran ahead of now before this request, in seconds.
     pub ahead_secs: f64,
-    /// Whether the request took a turn (false: it would wait too long).
-    pub admitted: bool,
+    /// Where the schedule ends with this request's turn; None when it took
+    /// none (it would wait too long).
+    pub taken: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -23,7 +26,7 @@ impl Store {
         // One statement, one round trip: the locking read returns the row
         // as the last writer left it, and the update moves it on only when
         // admitted.
-        let (ahead, admitted): (f64, bool) = sqlx::query_as(
+        let (ahead, taken): (f64, Option<DateTime<Utc>>) = sqlx::query_as(
             "WITH current AS (
                  SELECT operation,
                         extract(epoch FROM greatest(tat, clock_timestamp()) - clock_timestamp())::float8
@@ -34,8 +37,8 @@ impl Store {
                  SET tat = greatest(b.tat, clock_timestamp()) + make_interval(secs => $2)
                  FROM current c
                  WHERE b.operation = c.operation AND c.ahead <= $3
-                 RETURNING 1)
-             SELECT ahead, EXISTS (SELECT 1 FROM taken) FROM current",
+                 RETURNING b.tat)
+             SELECT ahead, (SELECT tat FROM taken) FROM current",
         )
         .bind(operation)
         .bind(interval_secs)
@@ -44,25 +47,30 @@ impl Store {
         .await?;
         Ok(Turn {
             ahead_secs: ahead,
-            admitted,
+            taken,
         })
     }
 
-    /// Moves `operation`'s schedule back by one turn (`interval_secs`),
-    /// as if the request that took it had never come.
+    /// Gives back the turn of `operation` that ended its schedule at
+    /// `taken` (moving it back by `interval_secs`), as if its request had
+    /// never come; only while no later request took a turn after it, whose
+    /// slot would otherwise be handed out twice.
     pub async fn give_back_aws_turn(
         &self,
         operation: &str,
         interval_secs: f64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+        taken: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let given = sqlx::query(
             "UPDATE aws_request_budget SET tat = tat - make_interval(secs => $2)
-             WHERE operation = $1",
+             WHERE operation = $1 AND tat = $3",
         )
         .bind(operation)
         .bind(interval_secs)
+        .bind(taken)
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(given == 1)
     }
 }

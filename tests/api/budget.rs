@@ -216,3 +216,21 @@ async fn nothing_is_sent_when_the_intent_is_not_written() {
     );
     assert_eq!(app.intent_rows().await, 0);
 }
+
+/// A turn is given back only while it still ends the schedule: once a later
+/// request took the next slot, giving the earlier one back would hand that
+/// slot out twice.
+#[tokio::test]
+async fn a_turn_is_given_back_only_while_no_later_one_was_taken() {
+    let store = org_invites::store::Store::connect_lazy(fresh_database().await);
+    store.migrate().await.unwrap();
+    let op = "InviteAccountToOrganization";
+    let take = || async { store.take_aws_turn(op, 10.0, 100.0).await.unwrap() };
+    let first = take().await.taken.expect("admitted");
+    let second = take().await.taken.expect("admitted");
+    assert!(!store.give_back_aws_turn(op, 10.0, first).await.unwrap());
+    assert!(store.give_back_aws_turn(op, 10.0, second).await.unwrap());
+    // The schedule ends where the first turn left it: one turn ahead.
+    let next = take().await;
+    assert!((next.ahead_secs - 10.0).abs() < 1.0, "{next:?}");
+}
