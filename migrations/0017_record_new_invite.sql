@@ -7,13 +7,16 @@
 -- handshake, its first state history row and its event, the intent
 -- `p_request_id` marked sent, a notification on `events_channel` (the
 -- event id) and on `wake_channel` (the poller), all in one commit.
+-- The row's values come in the order every handshake write binds them
+-- (src/store/handshakes.rs, `bind_row`).
 -- `p_snapshot` is the record as the service serialises it for a new row;
 -- only what Postgres assigns is filled in here: create_time, update_time.
 CREATE FUNCTION record_new_invite(
     lock_key bigint, p_id text, p_arn text, p_parties jsonb, p_state text,
     p_requested_time timestamptz, p_expiration_time timestamptz, p_action text,
     p_resources jsonb, p_target_type text, p_target_id text, p_notes text, p_tags jsonb,
-    p_request_id text, p_requested_by text, p_onboarding jsonb, p_renewal jsonb,
+    p_request_id text, p_requested_by text, p_canceled_by text, p_onboarding jsonb,
+    p_renewal jsonb,
     p_snapshot jsonb, events_channel text, wake_channel text)
 RETURNS SETOF handshakes
 LANGUAGE plpgsql VOLATILE AS $$
@@ -24,10 +27,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock(lock_key);
     INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time, action,
                             resources, target_type, target_id, notes, tags, request_id,
-                            requested_by, onboarding, renewal)
+                            requested_by, canceled_by, onboarding, renewal)
     VALUES (p_id, p_arn, p_parties, p_state, p_requested_time, p_expiration_time, p_action,
             p_resources, p_target_type, p_target_id, p_notes, p_tags, p_request_id,
-            p_requested_by, p_onboarding, p_renewal)
+            p_requested_by, p_canceled_by, p_onboarding, p_renewal)
     ON CONFLICT (id) DO NOTHING
     RETURNING * INTO h;
     IF NOT FOUND THEN

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sqlx::{types::Json, AssertSqlSafe};
 
 use super::{
-    handshakes::Known,
+    handshakes::{bind_row, Known},
     listen::{EVENTS_CHANNEL, WAKE_CHANNEL},
     locks::EVENT_ORDER_LOCK,
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
@@ -25,32 +25,16 @@ pub(super) async fn record_new_invite(
     // The event's snapshot is the record this row makes, serialised here as
     // every other snapshot is; Postgres fills in the times it assigns.
     let snapshot = HandshakeRecord::try_from(HandshakeRow::new_invite(h, known, Utc::now()))?;
-    let (target_type, target_id) = match &known.target {
-        Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
-        None => (None, None),
-    };
-    let row: Option<HandshakeRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {HANDSHAKE_COLUMNS} FROM record_new_invite(
-             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-    )))
-    .bind(EVENT_ORDER_LOCK)
-    .bind(h.id.as_str())
-    .bind(&h.arn)
-    .bind(Json(&h.parties))
-    .bind(h.state.as_str())
-    .bind(h.requested_time)
-    .bind(h.expiration_time)
-    .bind(h.action.as_str())
-    .bind(Json(&h.resources))
-    .bind(target_type)
-    .bind(target_id)
-    .bind(known.notes.as_str())
-    .bind(Json(&known.tags))
-    .bind(known.request_id.as_deref())
-    .bind(known.requested_by.as_deref())
-    .bind(known.onboarding.as_ref().map(Json))
-    .bind(known.renewal.as_ref().map(Json))
+    let row: Option<HandshakeRow> = bind_row(
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {HANDSHAKE_COLUMNS} FROM record_new_invite(
+                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+        )))
+        .bind(EVENT_ORDER_LOCK),
+        h,
+        known,
+    )
     .bind(Json(&snapshot))
     .bind(EVENTS_CHANNEL)
     .bind(WAKE_CHANNEL)

@@ -2,7 +2,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection, Postgres, QueryBuilder};
+use sqlx::{
+    postgres::PgArguments, query::QueryAs, types::Json, AssertSqlSafe, FromRow, PgConnection,
+    Postgres, QueryBuilder,
+};
 
 use super::{
     locks::{begin_locked, EVENT_ORDER_LOCK},
@@ -30,6 +33,14 @@ pub struct Known {
 }
 
 impl Known {
+    /// The target as stored: its type (AWS spelling) and id.
+    pub(super) fn target_columns(&self) -> (Option<&'static str>, Option<&str>) {
+        match &self.target {
+            Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
+            None => (None, None),
+        }
+    }
+
     /// For a handshake this service did not send: the invited party as best
     /// it can be told, and the notes when AWS shows them.
     pub fn from_aws(h: &Handshake) -> Self {
@@ -256,6 +267,37 @@ struct UpsertRow {
     previous_state: Option<String>,
 }
 
+/// Binds the 17 values a handshake row is written from, in this order:
+/// id, arn, parties, state, requested_time, expiration_time, action,
+/// resources, target_type, target_id, notes, tags, request_id, requested_by,
+/// canceled_by, onboarding, renewal (`upsert`'s VALUES, `record_new_invite`'s
+/// parameters after its lock key).
+pub(super) fn bind_row<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    h: &'q Handshake,
+    known: &'q Known,
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    let (target_type, target_id) = known.target_columns();
+    query
+        .bind(h.id.as_str())
+        .bind(&h.arn)
+        .bind(Json(&h.parties))
+        .bind(h.state.as_str())
+        .bind(h.requested_time)
+        .bind(h.expiration_time)
+        .bind(h.action.as_str())
+        .bind(Json(&h.resources))
+        .bind(target_type)
+        .bind(target_id)
+        .bind(known.notes.as_str())
+        .bind(Json(&known.tags))
+        .bind(known.request_id.as_deref())
+        .bind(known.requested_by.as_deref())
+        .bind(known.canceled_by.as_deref())
+        .bind(known.onboarding.as_ref().map(Json))
+        .bind(known.renewal.as_ref().map(Json))
+}
+
 /// One upsert for every writer, so a row is only ever changed one way.
 /// `version` and `update_time` move only when what AWS reports changed; a
 /// new state also appends to the history and to `handshake_events`, and
@@ -266,14 +308,11 @@ pub(super) async fn upsert(
     h: &Handshake,
     known: &Known,
 ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-    let (target_type, target_id) = match &known.target {
-        Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
-        None => (None, None),
-    };
     let UpsertRow {
         row,
         previous_state,
-    } = sqlx::query_as(AssertSqlSafe(format!(
+    } = bind_row(
+        sqlx::query_as(AssertSqlSafe(format!(
         "WITH old AS (SELECT state FROM handshakes WHERE id = $1)
          INSERT INTO handshakes (id, arn, parties, state, requested_time, expiration_time,
                                  action, resources, target_type, target_id, notes, tags, request_id,
@@ -301,24 +340,10 @@ pub(super) async fn upsert(
              update_time = CASE WHEN NOT {STALE} AND {CHANGED} THEN now()
                                 ELSE handshakes.update_time END
          RETURNING {HANDSHAKE_COLUMNS}, (SELECT state FROM old) AS previous_state"
-    )))
-    .bind(h.id.as_str())
-    .bind(&h.arn)
-    .bind(Json(&h.parties))
-    .bind(h.state.as_str())
-    .bind(h.requested_time)
-    .bind(h.expiration_time)
-    .bind(h.action.as_str())
-    .bind(Json(&h.resources))
-    .bind(target_type)
-    .bind(target_id)
-    .bind(known.notes.as_str())
-    .bind(Json(&known.tags))
-    .bind(known.request_id.as_deref())
-    .bind(known.requested_by.as_deref())
-    .bind(known.canceled_by.as_deref())
-    .bind(known.onboarding.as_ref().map(Json))
-    .bind(known.renewal.as_ref().map(Json))
+        ))),
+        h,
+        known,
+    )
     .fetch_one(&mut *tx)
     .await?;
     let record = HandshakeRecord::try_from(row)?;

@@ -42,10 +42,7 @@ impl HandshakeRow {
     /// The row `record_new_invite` makes for an invitation just sent, with
     /// `at` for the times Postgres assigns (create_time, update_time).
     pub(super) fn new_invite(h: &Handshake, known: &Known, at: DateTime<Utc>) -> Self {
-        let (target_type, target_id) = match &known.target {
-            Some((kind, id)) => (Some(kind.as_str().to_string()), Some(id.clone())),
-            None => (None, None),
-        };
+        let (target_type, target_id) = known.target_columns();
         Self {
             id: h.id.as_str().to_string(),
             arn: h.arn.clone(),
@@ -56,8 +53,8 @@ impl HandshakeRow {
             expiration_time: h.expiration_time.map(|t| t.trunc_subsecs(6)),
             action: h.action.as_str().to_string(),
             resources: Json(h.resources.clone()),
-            target_type,
-            target_id,
+            target_type: target_type.map(str::to_string),
+            target_id: target_id.map(str::to_string),
             notes: known.notes.as_str().to_string(),
             tags: Json(known.tags.clone()),
             request_id: known.request_id.clone(),
@@ -65,8 +62,7 @@ impl HandshakeRow {
             update_time: at,
             version: 1,
             requested_by: known.requested_by.clone(),
-            // Nobody cancelled an invitation just sent.
-            canceled_by: None,
+            canceled_by: known.canceled_by.clone(),
             onboarding: known.onboarding.clone().map(Json),
             expiry_warning_time: None,
             renewal: known.renewal.clone().map(Json),
