@@ -188,12 +188,7 @@ async fn nothing_is_sent_when_the_intent_is_not_written() {
         budget(3.0, 5, Duration::from_secs(5)),
     )
     .await;
-    let mut holder = app.db.begin().await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(org_invites::store::QUOTA_LOCK)
-        .execute(&mut *holder)
-        .await
-        .unwrap();
+    let holder = hold_quota_lock(&app.db).await;
     let mut client = app.client.clone();
     let call = tokio::spawn(async move {
         client

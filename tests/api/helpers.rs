@@ -767,3 +767,25 @@ pub async fn advisory_lock_waiters(db: &PgPool, n: usize) -> Vec<i32> {
         .await
         .unwrap_or_else(|_| panic!("{n} session(s) waiting for an advisory lock"))
 }
+
+/// A transaction of `db` holding the quota lock, which every InviteAccount
+/// takes to count the quota, until it ends.
+pub async fn hold_quota_lock(db: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut holder = db.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(org_invites::store::QUOTA_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    holder
+}
+
+/// How many of `results` were sent, and how many refused RESOURCE_EXHAUSTED.
+pub fn sent_and_refused<T>(results: &[Result<T, tonic::Status>]) -> (usize, usize) {
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(e) if e.code() == tonic::Code::ResourceExhausted))
+        .count();
+    (sent, refused)
+}

@@ -93,12 +93,7 @@ async fn past_the_quota_invite_fails_fast_with_quota_failure_and_no_aws_call() {
 async fn concurrent_invites_never_take_more_than_the_quota() {
     let app = spawn_with_quota(3).await;
     let results = concurrent_invites(std::slice::from_ref(&app.client), 6).await;
-    let sent = results.iter().filter(|r| r.is_ok()).count();
-    let refused = results
-        .iter()
-        .filter(|r| matches!(r, Err(e) if e.code() == Code::ResourceExhausted))
-        .count();
-    assert_eq!((sent, refused), (3, 3), "{results:?}");
+    assert_eq!(sent_and_refused(&results), (3, 3), "{results:?}");
     assert_eq!(quota(&app).await.used, 3);
 }
 
@@ -109,12 +104,7 @@ async fn concurrent_invites_never_take_more_than_the_quota() {
 #[tokio::test]
 async fn invitations_wait_for_the_quota_lock_and_count_what_its_holder_committed() {
     let app = spawn_with_quota(3).await;
-    let mut holder = app.db.begin().await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(org_invites::store::QUOTA_LOCK)
-        .execute(&mut *holder)
-        .await
-        .unwrap();
+    let mut holder = hold_quota_lock(&app.db).await;
     let clients = [app.client.clone()];
     let calls = tokio::spawn(async move { concurrent_invites(&clients, 2).await });
     // Both calls are waiting for the lock, as Postgres reports it.
@@ -137,12 +127,7 @@ async fn invitations_wait_for_the_quota_lock_and_count_what_its_holder_committed
         .await
         .expect("the calls finish once the lock is free")
         .unwrap();
-    let sent = results.iter().filter(|r| r.is_ok()).count();
-    let refused = results
-        .iter()
-        .filter(|r| matches!(r, Err(e) if e.code() == Code::ResourceExhausted))
-        .count();
-    assert_eq!((sent, refused), (1, 1), "{results:?}");
+    assert_eq!(sent_and_refused(&results), (1, 1), "{results:?}");
     assert_eq!(quota(&app).await.used, 3);
 }
 
