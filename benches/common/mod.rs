@@ -46,3 +46,33 @@ pub fn percentile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     (!sorted.is_empty()).then(|| sorted[rank.clamp(1, sorted.len()) - 1])
 }
+
+/// The machine's CPU time since boot, in ticks, as the first line of
+/// `/proc/stat` has it: user nice system idle iowait irq softirq steal.
+#[allow(dead_code)]
+pub fn cpu_ticks() -> [u64; 8] {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let mut ticks = [0; 8];
+    let fields = stat.lines().next().unwrap_or_default().split_whitespace();
+    for (t, v) in ticks.iter_mut().zip(fields.skip(1)) {
+        *t = v.parse().unwrap_or(0);
+    }
+    ticks
+}
+
+/// The share of all CPU time between two `cpu_ticks` readings that the
+/// VM's host took for itself (steal), in percent: runs where it is more
+/// than a few percent time the host, not the code.
+#[allow(dead_code)]
+pub fn steal_percent(before: &[u64; 8], after: &[u64; 8]) -> f64 {
+    let delta: Vec<u64> = after
+        .iter()
+        .zip(before)
+        .map(|(a, b)| a.saturating_sub(*b))
+        .collect();
+    let total: u64 = delta.iter().sum();
+    if total == 0 {
+        return 0.0;
+    }
+    100.0 * delta[7] as f64 / total as f64
+}
