@@ -4,6 +4,7 @@ mod error;
 mod events;
 mod fresh;
 mod handshakes;
+mod indexes;
 mod invites;
 mod leader;
 mod lifecycle;
@@ -39,6 +40,10 @@ use sqlx::{
     PgPool,
 };
 
+use locks::MIGRATION_LOCK;
+
+/// How long a call waits for a connection before it fails (UNAVAILABLE).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Idle connections older than this are pinged before they are handed out.
 const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
@@ -56,7 +61,7 @@ impl Store {
     pub fn connect_lazy(options: PgConnectOptions) -> Self {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // A connection back from a call a moment ago is used as is; one
             // that sat idle is pinged first, as sqlx does by default for
             // all (a round trip on every acquire, most of a hot call's).
@@ -80,7 +85,26 @@ impl Store {
         &self.pool
     }
 
+    /// Runs the migrations, then rebuilds any index an interrupted
+    /// concurrent build left invalid: one replica at a time, on one
+    /// connection of its own, whose session lock goes with it however this
+    /// ends.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::from)
+        let one = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .connect_with((*self.pool.connect_options()).clone())
+            .await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&one)
+            .await?;
+        MIGRATOR.run(&one).await?;
+        let mut conn = one.acquire().await?;
+        indexes::rebuild_invalid(&mut conn).await?;
+        drop(conn);
+        one.close().await;
+        Ok(())
     }
 }
