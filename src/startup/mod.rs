@@ -8,6 +8,7 @@ mod server;
 mod settings;
 
 pub use command::{migrate, serve};
+pub use server::LIVENESS_SERVICE;
 pub use settings::Settings;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -133,7 +134,7 @@ impl Application {
             tasks.clone(),
         );
         let (reporter, health) = tonic_health::server::health_reporter();
-        server::set_health(&reporter, tonic_health::ServingStatus::NotServing).await;
+        server::start_health(&reporter).await;
         // The session outlives the drain: the calls it owns finish under it.
         let session_stop = CancellationToken::new();
         let session = self

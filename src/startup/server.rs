@@ -22,6 +22,22 @@ use crate::{
 /// How long in-flight calls may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The health service that answers SERVING for as long as the process
+/// serves at all, whatever Postgres does: Kubernetes' liveness probe asks
+/// it, so an outage of the database takes replicas out of the Service
+/// (readiness, service "") without restarting them all.
+pub const LIVENESS_SERVICE: &str = "liveness";
+
+/// A fresh health reporter: liveness SERVING, the rest NOT_SERVING until
+/// Postgres answers and migrations ran.
+pub async fn start_health(reporter: &HealthReporter) {
+    reporter
+        .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
+        .await;
+    set_health(reporter, ServingStatus::NotServing).await;
+}
+
+/// The server's and the service's status (not liveness).
 pub async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
     reporter.set_service_status("", status).await;
     reporter

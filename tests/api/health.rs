@@ -3,22 +3,26 @@ use tonic::Code;
 use tonic_health::pb::{health_check_response::ServingStatus, HealthCheckRequest};
 
 use crate::helpers::*;
-use org_invites::proto::v1 as pb;
+use org_invites::{proto::v1 as pb, startup::LIVENESS_SERVICE};
+
+/// What health says of `service` now.
+async fn status_of(app: &TestApp, service: &str) -> i32 {
+    app.health
+        .clone()
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+}
 
 #[tokio::test]
 async fn health_is_serving_for_the_server_and_the_service() {
     let app = spawn_app().await;
-    for service in ["", "orginvites.v1.InvitationService"] {
-        let status = app
-            .health
-            .clone()
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .status;
+    for service in ["", "orginvites.v1.InvitationService", LIVENESS_SERVICE] {
+        let status = status_of(&app, service).await;
         assert_eq!(status, ServingStatus::Serving as i32, "{service:?}");
     }
 }
@@ -102,6 +106,11 @@ async fn while_postgres_is_down_calls_are_unavailable_health_is_not_serving_and_
 
     proxy.cut();
     app.wait_for_health(ServingStatus::NotServing).await;
+    assert_eq!(
+        status_of(&app, LIVENESS_SERVICE).await,
+        ServingStatus::Serving as i32,
+        "alive: Kubernetes must not restart it for the database's outage"
+    );
 
     let err = app
         .client

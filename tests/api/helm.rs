@@ -15,6 +15,7 @@ use std::{
 use org_invites::{
     auth::{token_line, Role},
     proto::v1::{invitation_service_client::InvitationServiceClient, ListHandshakesRequest},
+    startup::LIVENESS_SERVICE,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -263,12 +264,17 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
     }
     let local = |name: &str| format!("127.0.0.1:{}", env[name].rsplit_once(':').unwrap().1);
 
-    // Every probe asks the plaintext health port for service "".
+    // Every probe asks the plaintext health port: startup and readiness for
+    // service "", liveness for the one Postgres does not turn NOT_SERVING.
     let probe = &container["readinessProbe"]["grpc"];
-    for p in ["startupProbe", "livenessProbe"] {
-        assert_eq!(container[p]["grpc"], *probe, "{p} asks what readiness asks");
-    }
+    assert_eq!(
+        container["startupProbe"]["grpc"], *probe,
+        "startup asks what readiness asks"
+    );
     assert_eq!(probe["service"].as_str().unwrap_or(""), "");
+    let liveness = &container["livenessProbe"]["grpc"];
+    assert_eq!(liveness["port"], probe["port"]);
+    assert_eq!(liveness["service"], LIVENESS_SERVICE);
     let probe_port = ports[&port_number(container, &probe["port"])];
     assert_eq!(
         local("ORG_INVITES_HEALTH_LISTEN"),
@@ -307,7 +313,7 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
     let request = HealthCheckRequest {
         service: String::new(),
     };
-    let mut watch = HealthClient::new(health)
+    let mut watch = HealthClient::new(health.clone())
         .watch(request)
         .await
         .unwrap()
@@ -318,6 +324,14 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
             break;
         }
     }
+    let alive = HealthClient::new(health)
+        .check(HealthCheckRequest {
+            service: LIVENESS_SERVICE.into(),
+        })
+        .await
+        .expect("the liveness probe's service exists")
+        .into_inner();
+    assert_eq!(alive.status, ServingStatus::Serving as i32);
 
     // TLS from the cert-manager Secret; callers from the identities Secret.
     let tls = ClientTlsConfig::new()
