@@ -10,6 +10,8 @@ use prometheus_client::{
     registry::Registry,
 };
 
+use crate::domain::Step;
+
 /// A label set of one label; which one is fixed by the constructor used.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct StateLabel {
@@ -275,6 +277,14 @@ impl Series {
         }
         for by in ["owner_gone", "grace"] {
             let _ = m.abandoned_attempts.get_or_create(&SimpleLabel::by(by));
+        }
+        for step in [Step::Accept, Step::Place, Step::Tag] {
+            for outcome in ["ok", "retry", "failed"] {
+                let _ = m.onboarding_steps.get_or_create(&StepOutcome {
+                    step: step.as_str().into(),
+                    outcome: outcome.into(),
+                });
+            }
         }
         Self { registry: r, ..m }
     }
