@@ -18,6 +18,9 @@ mod common;
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
+#[path = "../tests/api/logs.rs"]
+mod logs;
+#[allow(dead_code)]
 #[path = "../tests/api/process.rs"]
 mod process;
 

@@ -9,7 +9,7 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
 
-use crate::helpers::*;
+use crate::{helpers::*, logs::LogLines};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_org-invites");
 
@@ -352,7 +352,7 @@ async fn an_unreachable_database_is_named_with_the_cause_and_no_password() {
 pub struct ServerProcess {
     child: tokio::process::Child,
     addr: String,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    log: LogLines,
     reader: tokio::task::JoinHandle<()>,
     _fakecloud: std::sync::Arc<Fakecloud>,
 }
@@ -395,15 +395,7 @@ impl ServerProcess {
         })
         .await
         .expect("listening line");
-        let log = std::sync::Arc::new(std::sync::Mutex::new(seen));
-        let reader = tokio::spawn({
-            let log = log.clone();
-            async move {
-                while let Ok(Some(line)) = lines.next_line().await {
-                    log.lock().unwrap().push(line);
-                }
-            }
-        });
+        let (log, reader) = LogLines::follow(lines.into_inner(), seen);
         Self {
             child,
             addr,
@@ -446,23 +438,13 @@ impl ServerProcess {
 
     /// Waits (up to 10 s) for a log line containing every one of `words`.
     async fn wait_for_log(&self, words: &[&str]) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let found = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|l| words.iter().all(|w| l.contains(w)));
-            if found {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no log line with {words:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let found = self
+            .log
+            .wait_for(self.log.started(), Duration::from_secs(10), |l| {
+                words.iter().all(|w| l.contains(w))
+            })
+            .await;
+        assert!(found.is_some(), "no log line with {words:?}");
     }
 
     /// Kills the process and returns every log line it wrote.
@@ -472,7 +454,7 @@ impl ServerProcess {
             .await
             .expect("the log ends with the process")
             .unwrap();
-        self.log.lock().unwrap().join("\n")
+        self.log.text()
     }
 }
 

@@ -16,6 +16,7 @@ mod invite;
 mod lifecycle;
 mod limits;
 mod list;
+mod logs;
 mod onboarding;
 mod org;
 mod plans;

@@ -11,7 +11,7 @@ use std::{
 
 use org_invites::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     process::Child,
     sync::mpsc,
@@ -21,6 +21,8 @@ use tonic::{transport::Channel, Code};
 use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
+
+use crate::logs::LogLines;
 
 /// Where a replica finds its database and AWS, and what else it is told.
 #[derive(Clone)]
@@ -37,7 +39,7 @@ pub struct Replica {
     child: Child,
     pub addr: String,
     pub metrics_addr: String,
-    log: Arc<Mutex<Vec<(Instant, String)>>>,
+    log: LogLines,
 }
 
 impl ReplicaSpec {
@@ -59,16 +61,7 @@ impl ReplicaSpec {
             .kill_on_drop(true)
             .spawn()
             .expect("the server starts");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        tokio::spawn({
-            let log = log.clone();
-            async move {
-                while let Ok(Some(line)) = lines.next_line().await {
-                    log.lock().unwrap().push((Instant::now(), line));
-                }
-            }
-        });
+        let (log, _) = LogLines::follow(child.stderr.take().unwrap(), Vec::new());
         let mut r = Replica {
             name: name.to_string(),
             child,
@@ -112,34 +105,15 @@ impl Replica {
         from: Instant,
         wait: Duration,
     ) -> (Instant, String) {
-        let deadline = Instant::now() + wait;
-        loop {
-            let found = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(t, l)| *t >= from && l.contains(words))
-                .cloned();
-            if let Some(found) = found {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: no log line with {words:?} in {wait:?}",
-                self.name
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.log
+            .wait_for(from, wait, |l| l.contains(words))
+            .await
+            .unwrap_or_else(|| panic!("{}: no log line with {words:?} in {wait:?}", self.name))
     }
 
     /// Whether a line containing `words` was logged at or after `from`.
     pub fn logged(&self, words: &str, from: Instant) -> bool {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|(t, l)| *t >= from && l.contains(words))
+        self.log.find(from, |l| l.contains(words)).is_some()
     }
 
     /// Sends `signal` (TERM or KILL) and returns when it was sent.
@@ -229,19 +203,12 @@ pub async fn retry(
 /// Which of two replicas polls: the one that logged its first sweep.
 pub async fn poller_of(replicas: [Replica; 2], since: Instant) -> (Replica, Replica) {
     let [x, y] = replicas;
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            if x.logged("first sweep as the poller", since) {
-                return;
-            }
-            if y.logged("first sweep as the poller", since) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("one replica polls");
+    let first = |l: &str| l.contains("first sweep as the poller");
+    tokio::select! {
+        Some(_) = x.log.wait_for(since, WAIT, first) => {}
+        Some(_) = y.log.wait_for(since, WAIT, first) => {}
+        else => panic!("neither replica polls"),
+    }
     if x.logged("first sweep as the poller", since) {
         (x, y)
     } else {
