@@ -18,6 +18,33 @@ fn page_list() -> serde_json::Value {
     ]})
 }
 
+/// A watch event as awscli renders it: text, a table 80 and 200 columns
+/// wide, each against its golden file; and YAML that reads back as it.
+fn assert_event_renders(event: &serde_json::Value, text: &str, table80: &str, table200: &str) {
+    assert_eq!(text::render(event), text);
+    assert_eq!(table::render("WatchHandshake", event, 80, false), table80);
+    assert_eq!(table::render("WatchHandshake", event, 200, false), table200);
+    let back: serde_json::Value = serde_norway::from_str(&output::yaml(event)).unwrap();
+    assert_eq!(&back, event);
+}
+
+/// Each of `keys` (quoted) appears in `got`, in this order.
+fn assert_in_order(got: &str, keys: &[&str]) {
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| got.find(k).unwrap_or_else(|| panic!("{k} missing: {got}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got}");
+}
+
+/// The keys of the object one level in (eight spaces), in order.
+fn second_level_keys(got: &str) -> Vec<&str> {
+    got.lines()
+        .filter(|l| l.starts_with("        \""))
+        .map(|l| l.trim().split('"').nth(1).unwrap())
+        .collect()
+}
+
 /// A watch event of a handshake with an onboarding: objects and a list of
 /// objects (one with a member the others lack) nested three deep.
 fn onboarding_event() -> serde_json::Value {
@@ -37,21 +64,12 @@ fn onboarding_event() -> serde_json::Value {
 
 #[test]
 fn an_onboarding_renders_as_the_aws_cli_renders_it() {
-    let event = onboarding_event();
-    assert_eq!(
-        text::render(&event),
-        include_str!("testdata/onboarding_text.txt")
+    assert_event_renders(
+        &onboarding_event(),
+        include_str!("testdata/onboarding_text.txt"),
+        include_str!("testdata/onboarding_table80.txt"),
+        include_str!("testdata/onboarding_table200.txt"),
     );
-    assert_eq!(
-        table::render("WatchHandshake", &event, 80, false),
-        include_str!("testdata/onboarding_table80.txt")
-    );
-    assert_eq!(
-        table::render("WatchHandshake", &event, 200, false),
-        include_str!("testdata/onboarding_table200.txt")
-    );
-    let back: serde_json::Value = serde_norway::from_str(&output::yaml(&event)).unwrap();
-    assert_eq!(back, event);
 }
 
 /// A RENEWAL event: the handshake's nested Renewal object and its
@@ -74,34 +92,26 @@ fn renewal_event() -> serde_json::Value {
 #[test]
 fn a_renewal_renders_as_the_aws_cli_renders_it() {
     let event = renewal_event();
-    assert_eq!(
-        text::render(&event),
-        include_str!("testdata/renewal_text.txt")
+    assert_event_renders(
+        &event,
+        include_str!("testdata/renewal_text.txt"),
+        include_str!("testdata/renewal_table80.txt"),
+        include_str!("testdata/renewal_table200.txt"),
     );
-    assert_eq!(
-        table::render("WatchHandshake", &event, 80, false),
-        include_str!("testdata/renewal_table80.txt")
-    );
-    assert_eq!(
-        table::render("WatchHandshake", &event, 200, false),
-        include_str!("testdata/renewal_table200.txt")
-    );
-    let back: serde_json::Value = serde_norway::from_str(&output::yaml(&event)).unwrap();
-    assert_eq!(back, event);
     // JSON in the model's order: the lifecycle's members after the rest.
-    let got = output::json(&event);
-    let order = [
-        "\"Resources\"",
-        "\"ExpiryWarningTimestamp\"",
-        "\"Renewal\"",
-        "\"RenewalsLeft\"",
-        "\"RenewedFrom\"",
-        "\"RenewedTo\"",
-        "\"Reason\"",
-        "\"PreviousState\"",
-    ];
-    let at: Vec<usize> = order.iter().map(|k| got.find(k).unwrap()).collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got}");
+    assert_in_order(
+        &output::json(&event),
+        &[
+            "\"Resources\"",
+            "\"ExpiryWarningTimestamp\"",
+            "\"Renewal\"",
+            "\"RenewalsLeft\"",
+            "\"RenewedFrom\"",
+            "\"RenewedTo\"",
+            "\"Reason\"",
+            "\"PreviousState\"",
+        ],
+    );
 }
 
 #[test]
@@ -115,14 +125,8 @@ fn the_quota_renders_as_the_aws_cli_renders_it() {
         table::render("GetInvitationQuota", &quota, 80, false),
         include_str!("testdata/quota_table80.txt")
     );
-    let got = output::json(&quota);
-    let keys: Vec<&str> = got
-        .lines()
-        .filter(|l| l.starts_with("        \""))
-        .map(|l| l.trim().split('"').nth(1).unwrap())
-        .collect();
     assert_eq!(
-        keys,
+        second_level_keys(&output::json(&quota)),
         [
             "Limit",
             "Used",
@@ -139,28 +143,29 @@ fn the_quota_renders_as_the_aws_cli_renders_it() {
 #[test]
 fn an_onboarding_prints_in_the_models_order_in_json() {
     let got = output::json(&onboarding_event());
-    let order = [
-        "\"Handshake\"",
-        "\"Resources\"",
-        "\"Onboarding\"",
-        "\"Spec\"",
-        "\"DestinationParentId\"",
-        "\"AcceptRole\"",
-        "\"OnAcceptFailure\"",
-        "\"Status\"",
-        "\"Steps\"",
-        "\"Step\"",
-        "\"StartTimestamp\"",
-        "\"EndTimestamp\"",
-        "\"Attempts\"",
-        "\"ParentId\"",
-        "\"PreviousState\"",
-        "\"ResumeToken\"",
-        "\"ObservedTimestamp\"",
-        "\"Kind\"",
-    ];
-    let at: Vec<usize> = order.iter().map(|k| got.find(k).unwrap()).collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got}");
+    assert_in_order(
+        &got,
+        &[
+            "\"Handshake\"",
+            "\"Resources\"",
+            "\"Onboarding\"",
+            "\"Spec\"",
+            "\"DestinationParentId\"",
+            "\"AcceptRole\"",
+            "\"OnAcceptFailure\"",
+            "\"Status\"",
+            "\"Steps\"",
+            "\"Step\"",
+            "\"StartTimestamp\"",
+            "\"EndTimestamp\"",
+            "\"Attempts\"",
+            "\"ParentId\"",
+            "\"PreviousState\"",
+            "\"ResumeToken\"",
+            "\"ObservedTimestamp\"",
+            "\"Kind\"",
+        ],
+    );
     assert!(
         got.contains("\"AwsError\": \"TooManyRequestsException\",\n"),
         "{got}"
@@ -220,13 +225,8 @@ fn coloured_tables_colour_only_cells_and_borders() {
 #[test]
 fn json_output_keeps_the_aws_models_key_order_and_four_space_indent() {
     let got = output::json(&page());
-    let keys: Vec<&str> = got
-        .lines()
-        .filter(|l| l.starts_with("        \""))
-        .map(|l| l.trim().split('"').nth(1).unwrap())
-        .collect();
     assert_eq!(
-        keys,
+        second_level_keys(&got),
         [
             "Id",
             "Arn",
