@@ -14,6 +14,7 @@ use opentelemetry_proto::tonic::{
 };
 use org_invites::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
 use tokio::sync::mpsc;
+use tonic::transport::{Identity, ServerTlsConfig};
 
 use crate::{binary::ServerProcess, helpers::*};
 
@@ -37,16 +38,29 @@ impl TraceService for Collector {
     }
 }
 
-async fn start_collector() -> (String, mpsc::UnboundedReceiver<Span>) {
+/// A collector on a free port; over TLS with `identity` (its certificate and
+/// key, PEM), else plaintext. Returns its endpoint URL.
+async fn start_collector(
+    identity: Option<(String, String)>,
+) -> (String, mpsc::UnboundedReceiver<Span>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::unbounded_channel();
+    let mut server = tonic::transport::Server::builder();
+    let endpoint = match identity {
+        Some((cert, key)) => {
+            let tls = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
+            server = server.tls_config(tls).unwrap();
+            format!("https://localhost:{port}")
+        }
+        None => format!("http://127.0.0.1:{port}"),
+    };
     tokio::spawn(
-        tonic::transport::Server::builder()
+        server
             .add_service(TraceServiceServer::new(Collector(tx)))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
-    (format!("http://{addr}"), rx)
+    (endpoint, rx)
 }
 
 fn attr<'a>(span: &'a Span, key: &str) -> Option<&'a Value> {
@@ -66,7 +80,7 @@ fn text(v: &Value) -> String {
 
 #[tokio::test]
 async fn an_invite_with_a_traceparent_is_one_trace_with_its_aws_call_inside() {
-    let (endpoint, mut spans) = start_collector().await;
+    let (endpoint, mut spans) = start_collector(None).await;
     let server = ServerProcess::start(
         &["--insecure-no-auth"],
         &[
@@ -186,4 +200,34 @@ async fn an_invite_with_a_traceparent_is_one_trace_with_its_aws_call_inside() {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn traces_reach_a_collector_over_tls_that_trusts_the_configured_ca() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (endpoint, mut spans) =
+        start_collector(Some((cert.cert.pem(), cert.key_pair.serialize_pem()))).await;
+    assert!(endpoint.starts_with("https://"), "{endpoint}");
+    let ca = std::env::temp_dir().join(format!("otlp-ca-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&ca, cert.cert.pem()).unwrap();
+    let server = ServerProcess::start(
+        &["--insecure-no-auth"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.to_str().unwrap()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await;
+    let _health = server.serving().await;
+    // The poller's sweeps are traces of their own: the first one's spans
+    // arrive without any call from here.
+    let span = tokio::time::timeout(Duration::from_secs(30), spans.recv())
+        .await
+        .expect("a span within 30 s over TLS")
+        .expect("the collector runs");
+    assert!(!span.name.is_empty());
+    let log = server.stop_and_read_log().await;
+    assert!(!log.contains("traces not exported"), "{log}");
+    std::fs::remove_file(ca).ok();
 }
