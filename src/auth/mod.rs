@@ -112,8 +112,14 @@ impl Authenticator {
     }
 
     /// Re-reads the file whenever its contents change; a file that no longer
-    /// parses is reported and the identities in force are kept.
-    pub async fn watch_file(self, path: PathBuf, stop: CancellationToken) {
+    /// parses is reported and the identities in force are kept. `reloaded`
+    /// hears each attempt's outcome (true: the new identities are in force).
+    pub async fn watch_file(
+        self,
+        path: PathBuf,
+        stop: CancellationToken,
+        reloaded: impl Fn(bool) + Send,
+    ) {
         let mut last = std::fs::read(&path).ok();
         loop {
             tokio::select! {
@@ -129,9 +135,11 @@ impl Authenticator {
                 Ok(ids) => {
                     info!(identities = ids.len(), "identities file reloaded");
                     *self.current.write().expect("identities lock") = Arc::new(ids);
+                    reloaded(true);
                 }
                 Err(e) => {
-                    error!(error = %e, "identities file not reloaded; keeping the previous one")
+                    error!(error = %e, "identities file not reloaded; keeping the previous one");
+                    reloaded(false);
                 }
             }
         }

@@ -168,6 +168,16 @@ impl Metrics {
             .inc();
     }
 
+    /// A changed identities file was read: `ok`, or not (the identities in
+    /// force were kept).
+    pub fn identities_reload(&self, ok: bool) {
+        let outcome = if ok { "ok" } else { "error" };
+        self.0
+            .identities_reloads
+            .get_or_create(&SimpleLabel::outcome(outcome))
+            .inc();
+    }
+
     /// How many handshakes are in each state; states absent from `counts` are 0.
     pub fn set_handshake_counts(&self, counts: &[(HandshakeState, i64)]) {
         for state in HandshakeState::COUNTED {

@@ -127,6 +127,7 @@ pub(super) struct Series {
     pub poller_gap_seconds: Histogram,
     /// Attempts taken over from an owner that stopped, by how it was told.
     pub abandoned_attempts: Family<ByLabel, Counter>,
+    pub identities_reloads: Family<OutcomeLabel, Counter>,
     pub onboarding_steps: Family<StepOutcome, Counter>,
     /// From ACCEPTED to COMPLETE.
     pub onboarding_seconds: Histogram,
@@ -157,6 +158,7 @@ impl Series {
             // 50 ms to ~100 s.
             poller_gap_seconds: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             abandoned_attempts: Family::default(),
+            identities_reloads: Family::default(),
             onboarding_steps: Family::default(),
             // 1 s to ~9 h.
             onboarding_seconds: Histogram::new(exponential_buckets(1.0, 2.0, 16)),
@@ -259,6 +261,12 @@ impl Series {
             m.abandoned_attempts.clone(),
         );
         r.register(
+            format!("{p}identities_reloads"),
+            "Reloads of a changed identities file, by outcome (ok; error: the file did not \
+             parse and the identities in force were kept)",
+            m.identities_reloads.clone(),
+        );
+        r.register(
             format!("{p}onboarding_steps"),
             "Onboarding step attempts, by step (ACCEPT, PLACE, TAG) and outcome (ok, retry, failed)",
             m.onboarding_steps.clone(),
@@ -274,6 +282,9 @@ impl Series {
         }
         for outcome in ["ok", "error"] {
             let _ = m.sweeps.get_or_create(&SimpleLabel::outcome(outcome));
+            let _ = m
+                .identities_reloads
+                .get_or_create(&SimpleLabel::outcome(outcome));
         }
         for by in ["owner_gone", "grace"] {
             let _ = m.abandoned_attempts.get_or_create(&SimpleLabel::by(by));

@@ -59,9 +59,12 @@ pub fn spawn(
         handles.push(tokio::spawn(tls.watch(tasks.clone())));
     }
     if let Some(path) = app.settings.auth.identities_file.clone() {
-        handles.push(tokio::spawn(
-            app.auth.clone().watch_file(path, tasks.clone()),
-        ));
+        let metrics = app.metrics.clone();
+        handles.push(tokio::spawn(app.auth.clone().watch_file(
+            path,
+            tasks.clone(),
+            move |ok| metrics.identities_reload(ok),
+        )));
     }
     if let Some(listener) = app.http_listener.take() {
         let state = HttpState {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use org_invites::{
-    auth::{token_line, Role},
+    auth::{token_line, AuthSettings, Role},
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
 };
 use tonic::{
@@ -179,7 +179,18 @@ async fn with_no_identities_configured_every_call_is_refused() {
 #[tokio::test]
 async fn a_changed_identities_file_is_picked_up_without_a_restart() {
     let file = identities_file();
-    let app = spawn_secured(Some(file.clone())).await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            auth: AuthSettings {
+                identities_file: Some(file.clone()),
+                insecure_no_auth: false,
+            },
+            http: true,
+            ..AppOptions::default()
+        },
+    )
+    .await;
     let mut newcomer = client_with(&app, Some("new-token")).await;
     assert_eq!(
         newcomer.list_handshakes(list()).await.unwrap_err().code(),
@@ -201,16 +212,35 @@ async fn a_changed_identities_file_is_picked_up_without_a_restart() {
             Err(e) => panic!("the new token never worked: {e:?}"),
         }
     }
-    // A broken file keeps the identities in force.
+    assert_eq!(reloads(&app, "ok").await, 1.0);
+    // A broken file keeps the identities in force, and is counted.
     std::fs::write(&file, "not a valid line\n").unwrap();
-    let mut reader = client_with(&app, Some("reader-token")).await;
-    for _ in 0..20 {
-        reader
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while reloads(&app, "error").await < 1.0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the broken file is read and refused");
+    for token in ["reader-token", "new-token"] {
+        client_with(&app, Some(token))
+            .await
             .list_handshakes(list())
             .await
-            .expect("old identities still work");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+            .expect("the identities in force still work");
     }
+    assert_eq!(reloads(&app, "ok").await, 1.0, "nothing else was loaded");
+}
+
+/// `org_invites_identities_reloads_total` for `outcome`, from /metrics.
+async fn reloads(app: &TestApp, outcome: &str) -> f64 {
+    let (_, _, body) = http_request(app.http_addr.unwrap(), "GET", "/metrics", &[], b"").await;
+    let series = format!("org_invites_identities_reloads_total{{outcome=\"{outcome}\"}} ");
+    String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&series)?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series}"))
 }
 
 /// A method of this service that the method table does not list is refused
