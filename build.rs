@@ -11,8 +11,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
         PathBuf::from("proto/orginvites/v1/handshake.proto"),
         PathBuf::from("proto/orginvites/v1/invitation_service.proto"),
+        // Only for the descriptor set: reflection then describes the error
+        // details errors carry (BadRequest, ErrorInfo, RetryInfo, ...), so
+        // grpcurl prints them decoded. The Rust types are tonic-types'.
+        PathBuf::from("proto/google/rpc/error_details.proto"),
     ];
     tonic_prost_build::configure()
+        .extern_path(".google.rpc", "::tonic_types")
         .file_descriptor_set_path(out_dir.join("orginvites_descriptor.bin"))
         .compile_protos(&protos, &[PathBuf::from("proto"), well_known])?;
     println!("cargo:rerun-if-changed=proto");

@@ -166,3 +166,48 @@ async fn shutdown_turns_health_not_serving_and_the_server_exits() {
         .expect("server stops")
         .unwrap();
 }
+
+#[tokio::test]
+async fn reflection_describes_the_error_details_errors_carry() {
+    use prost::Message as _;
+    use tokio_stream::StreamExt as _;
+    use tonic_reflection::pb::v1alpha::{
+        server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        ServerReflectionRequest,
+    };
+    // grpcurl 1.8 asks v1alpha for the file of each detail type it prints.
+    let app = spawn_app().await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(
+            "google.rpc.BadRequest".into(),
+        )),
+    };
+    let mut replies = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([req]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Ok(reply)) = replies.next().await else {
+        panic!("no reflection reply")
+    };
+    let Some(MessageResponse::FileDescriptorResponse(files)) = reply.message_response else {
+        panic!("not a file: {:?}", reply.message_response)
+    };
+    let file = files
+        .file_descriptor_proto
+        .iter()
+        .map(|b| prost_types::FileDescriptorProto::decode(b.as_slice()).unwrap())
+        .find(|f| f.name() == "google/rpc/error_details.proto")
+        .expect("google/rpc/error_details.proto");
+    let messages: Vec<&str> = file.message_type.iter().map(|m| m.name()).collect();
+    for detail in ["BadRequest", "ErrorInfo", "RetryInfo", "QuotaFailure"] {
+        assert!(messages.contains(&detail), "{detail} in {messages:?}");
+    }
+}
