@@ -3,16 +3,13 @@
 //! are real processes (killed with -9 or stopped with TERM), except in the
 //! fencing test, which needs to cut one replica's Postgres connections.
 //! The bounds asserted are loose; BENCHMARKS.md has the measured times.
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use org_invites::{
     aws::{Around, Call, Decorated, Operation},
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
 };
-use tokio::time::Instant;
+use tokio::{sync::watch, time::Instant};
 use tonic::{transport::Channel, Code};
 
 use crate::{binary::BIN, helpers::*, process::*};
@@ -126,15 +123,18 @@ async fn a_retry_after_the_owner_was_killed_before_aws_heard_sends_it_once_withi
 struct Recorder {
     who: &'static str,
     hold: bool,
-    log: Arc<Mutex<Vec<String>>>,
+    log: Log,
 }
 
-struct StoppedUnlessDone(Option<(&'static str, Arc<Mutex<Vec<String>>>)>);
+/// What the replicas' calls did, in order; waiters wake at each entry.
+type Log = Arc<watch::Sender<Vec<String>>>;
+
+struct StoppedUnlessDone(Option<(&'static str, Log)>);
 
 impl Drop for StoppedUnlessDone {
     fn drop(&mut self) {
         if let Some((who, log)) = self.0.take() {
-            log.lock().unwrap().push(format!("{who} stopped"));
+            log.send_modify(|l| l.push(format!("{who} stopped")));
         }
     }
 }
@@ -145,7 +145,8 @@ impl Around for Recorder {
             if op != Operation::InviteAccountToOrganization {
                 return call.await;
             }
-            self.log.lock().unwrap().push(format!("{} sends", self.who));
+            self.log
+                .send_modify(|l| l.push(format!("{} sends", self.who)));
             let mut guard = StoppedUnlessDone(Some((self.who, self.log.clone())));
             if self.hold {
                 // In flight until dropped: as long as a slow AWS could take.
@@ -166,7 +167,7 @@ async fn an_owner_cut_off_from_postgres_stops_its_call_before_another_replica_se
     let fakecloud = Fakecloud::start().await;
     let db = fresh_database().await;
     let proxy = PgProxy::start(&db).await;
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log: Log = Arc::new(watch::Sender::new(Vec::new()));
     let replica = |who, hold, database| AppOptions {
         database,
         fakecloud: Some(fakecloud.clone()),
@@ -188,17 +189,18 @@ async fn an_owner_cut_off_from_postgres_stops_its_call_before_another_replica_se
         let (mut client, req) = (a.client.clone(), req.clone());
         async move { client.invite_account(req).await }
     });
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !log.lock().unwrap().contains(&"A sends".to_string()) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
+    let mut calls = log.subscribe();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        calls.wait_for(|l| l.iter().any(|c| c == "A sends")),
+    )
     .await
-    .expect("A's call is in flight");
+    .expect("A's call is in flight")
+    .unwrap();
 
     proxy.cut();
     let (h, _) = retry(&mut b.client.clone(), &req).await;
-    let log = log.lock().unwrap().clone();
+    let log = log.borrow().clone();
     let pos = |what: &str| log.iter().position(|l| l == what);
     let (stopped, b_sent) = (pos("A stopped"), pos("B sends"));
     assert!(
