@@ -28,7 +28,7 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
 
-use crate::{binary::BIN, helpers::*};
+use crate::{binary::BIN, helpers::*, traces::start_collector};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CHART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/helm/org-invites");
@@ -195,6 +195,14 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
     let db = fresh_database().await;
     let fakecloud = Fakecloud::start().await;
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    // A trace collector over TLS, its CA in a Secret of the operator's own
+    // (extraVolumes), as values.yaml's example has it.
+    let collector_cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (collector, mut spans) = start_collector(Some((
+        collector_cert.cert.pem(),
+        collector_cert.key_pair.serialize_pem(),
+    )))
+    .await;
     let (user, port, database) = (db.get_username(), db.get_port(), db.get_database().unwrap());
     // The Secrets values-production.example.yaml names (TLS in
     // cert-manager's layout), and AWS keys standing in for IRSA.
@@ -215,6 +223,7 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         ("org-invites-tls", "ca.crt", cert.cert.pem()),
         ("aws-keys", "id", "test".into()),
         ("aws-keys", "secret", "test".into()),
+        ("otel-collector-ca", "ca.crt", collector_cert.cert.pem()),
     ] {
         secrets
             .entry(name.into())
@@ -222,9 +231,18 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
             .insert(key.into(), contents);
     }
     let key = |name: &str, key: &str| json!({"name": name, "valueFrom": {"secretKeyRef": {"name": "aws-keys", "key": key}}});
+    let value = |name: &str, value: &str| json!({"name": name, "value": value});
     let overrides = json!({
         "aws": {"endpointUrl": fakecloud.endpoint},
-        "extraEnv": [key("AWS_ACCESS_KEY_ID", "id"), key("AWS_SECRET_ACCESS_KEY", "secret")],
+        "extraEnv": [
+            key("AWS_ACCESS_KEY_ID", "id"),
+            key("AWS_SECRET_ACCESS_KEY", "secret"),
+            value("OTEL_EXPORTER_OTLP_ENDPOINT", &collector),
+            value("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/otel/ca.crt"),
+            value("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+        "extraVolumes": [{"name": "otel-ca", "secret": {"secretName": "otel-collector-ca"}}],
+        "extraVolumeMounts": [{"name": "otel-ca", "mountPath": "/etc/otel", "readOnly": true}],
     });
     let root = std::env::temp_dir().join(format!("helm-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&root).unwrap();
@@ -362,6 +380,12 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
     let (status, _, body) = http_request(metrics, "GET", "/metrics", &[], b"").await;
     assert!(status.contains("200"), "{status}");
     assert!(String::from_utf8_lossy(&body).contains("org_invites_handshakes"));
+
+    // Spans reach the collector, trusting the CA from the extra volume.
+    tokio::time::timeout(Duration::from_secs(30), spans.recv())
+        .await
+        .expect("a span within 30 s over TLS")
+        .expect("the collector runs");
     let _ = std::fs::remove_dir_all(&root);
 }
 

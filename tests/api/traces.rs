@@ -40,7 +40,7 @@ impl TraceService for Collector {
 
 /// A collector on a free port; over TLS with `identity` (its certificate and
 /// key, PEM), else plaintext. Returns its endpoint URL.
-async fn start_collector(
+pub async fn start_collector(
     identity: Option<(String, String)>,
 ) -> (String, mpsc::UnboundedReceiver<Span>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
