@@ -1,6 +1,10 @@
 //! Health, reflection, and what happens while Postgres is down.
 use tonic::Code;
 use tonic_health::pb::{health_check_response::ServingStatus, HealthCheckRequest};
+use tonic_reflection::pb::v1alpha::{
+    server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest,
+    server_reflection_response::MessageResponse, ServerReflectionRequest,
+};
 
 use crate::helpers::*;
 use org_invites::{proto::v1 as pb, startup::LIVENESS_SERVICE};
@@ -37,25 +41,9 @@ async fn reflection_lists_the_service_health_and_reflection_in_v1_and_v1alpha() 
         .await
         .unwrap();
 
-    use tonic_reflection::pb::v1alpha::{
-        server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-        ServerReflectionRequest,
-    };
-    let req = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut replies = ServerReflectionClient::new(channel.clone())
-        .server_reflection_info(tokio_stream::iter([req]))
-        .await
-        .unwrap()
-        .into_inner();
-    let Some(Ok(reply)) = replies.next().await else {
-        panic!("no reflection reply")
-    };
-    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
-        panic!("not a list reply")
+    let reply = ask_v1alpha(channel.clone(), MessageRequest::ListServices(String::new())).await;
+    let Some(MessageResponse::ListServicesResponse(list)) = reply else {
+        panic!("not a list reply: {reply:?}")
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
     for want in [
@@ -170,12 +158,6 @@ async fn shutdown_turns_health_not_serving_and_the_server_exits() {
 #[tokio::test]
 async fn reflection_describes_the_error_details_errors_carry() {
     use prost::Message as _;
-    use tokio_stream::StreamExt as _;
-    use tonic_reflection::pb::v1alpha::{
-        server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-        ServerReflectionRequest,
-    };
     // grpcurl 1.8 asks v1alpha for the file of each detail type it prints.
     let app = spawn_app().await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
@@ -183,22 +165,10 @@ async fn reflection_describes_the_error_details_errors_carry() {
         .connect()
         .await
         .unwrap();
-    let req = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::FileContainingSymbol(
-            "google.rpc.BadRequest".into(),
-        )),
-    };
-    let mut replies = ServerReflectionClient::new(channel)
-        .server_reflection_info(tokio_stream::iter([req]))
-        .await
-        .unwrap()
-        .into_inner();
-    let Some(Ok(reply)) = replies.next().await else {
-        panic!("no reflection reply")
-    };
-    let Some(MessageResponse::FileDescriptorResponse(files)) = reply.message_response else {
-        panic!("not a file: {:?}", reply.message_response)
+    let symbol = MessageRequest::FileContainingSymbol("google.rpc.BadRequest".into());
+    let reply = ask_v1alpha(channel, symbol).await;
+    let Some(MessageResponse::FileDescriptorResponse(files)) = reply else {
+        panic!("not a file: {reply:?}")
     };
     let file = files
         .file_descriptor_proto
@@ -210,4 +180,25 @@ async fn reflection_describes_the_error_details_errors_carry() {
     for detail in ["BadRequest", "ErrorInfo", "RetryInfo", "QuotaFailure"] {
         assert!(messages.contains(&detail), "{detail} in {messages:?}");
     }
+}
+
+/// One question to v1alpha reflection (what grpcurl 1.8 speaks), its answer.
+async fn ask_v1alpha(
+    channel: tonic::transport::Channel,
+    question: MessageRequest,
+) -> Option<MessageResponse> {
+    use tokio_stream::StreamExt as _;
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(question),
+    };
+    let mut replies = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([req]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Ok(reply)) = replies.next().await else {
+        panic!("no reflection reply")
+    };
+    reply.message_response
 }
