@@ -234,13 +234,8 @@ async fn a_changed_identities_file_is_picked_up_without_a_restart() {
 
 /// `org_invites_identities_reloads_total` for `outcome`, from /metrics.
 async fn reloads(app: &TestApp, outcome: &str) -> f64 {
-    let (_, _, body) = http_request(app.http_addr.unwrap(), "GET", "/metrics", &[], b"").await;
-    let series = format!("org_invites_identities_reloads_total{{outcome=\"{outcome}\"}} ");
-    String::from_utf8(body)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(&series)?.split(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {series}"))
+    let series = format!("org_invites_identities_reloads_total{{outcome=\"{outcome}\"}}");
+    metric_value(&scrape(app).await, &series).unwrap_or_else(|| panic!("no {series}"))
 }
 
 /// A method of this service that the method table does not list is refused

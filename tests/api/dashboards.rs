@@ -24,26 +24,6 @@ async fn spawn_dashboard_app(cors_origins: Vec<String>) -> TestApp {
     .await
 }
 
-async fn scrape(app: &TestApp) -> String {
-    let (status, headers, body) =
-        http_request(app.http_addr.unwrap(), "GET", "/metrics", &[], b"").await;
-    assert!(status.contains("200"), "{status}");
-    assert!(headers.contains("openmetrics-text"), "{headers}");
-    String::from_utf8(body).unwrap()
-}
-
-/// The value of one series, exactly as named with its labels.
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|l| {
-        l.strip_prefix(series)?
-            .strip_prefix(' ')?
-            .split(' ')
-            .next()?
-            .parse()
-            .ok()
-    })
-}
-
 #[tokio::test]
 async fn metrics_follow_an_invite_and_accept_cycle_and_cover_the_dashboard() {
     let app = spawn_dashboard_app(Vec::new()).await;
@@ -83,14 +63,18 @@ async fn metrics_follow_an_invite_and_accept_cycle_and_cover_the_dashboard() {
         ("org_invites_poller_leader", 1.0),
     ];
     for (series, want) in expect {
-        assert_eq!(value(&text, series), Some(want), "{series} in:\n{text}");
+        assert_eq!(
+            metric_value(&text, series),
+            Some(want),
+            "{series} in:\n{text}"
+        );
     }
     assert!(
-        value(&text, "org_invites_sweeps_total{outcome=\"ok\"}").unwrap() >= 1.0,
+        metric_value(&text, "org_invites_sweeps_total{outcome=\"ok\"}").unwrap() >= 1.0,
         "{text}"
     );
     assert!(
-        value(
+        metric_value(
             &text,
             "org_invites_aws_calls_total{operation=\"ListHandshakesForOrganization\",outcome=\"ok\"}"
         )

@@ -89,7 +89,7 @@ async fn an_open_invitation_is_warned_about_once_before_it_expires() {
         .unwrap()
         .expiry_warning_time
         .is_some());
-    let metrics = scrape_text(&app).await;
+    let metrics = scrape(&app).await;
     assert!(
         metrics.contains("org_invites_handshakes_expiring 1"),
         "{metrics}"
@@ -117,11 +117,6 @@ async fn an_open_invitation_is_warned_about_once_before_it_expires() {
     .await
     .unwrap();
     assert_eq!(warnings, 1);
-}
-
-async fn scrape_text(app: &TestApp) -> String {
-    let (_, _, body) = http_request(app.http_addr.unwrap(), "GET", "/metrics", &[], b"").await;
-    String::from_utf8(body).unwrap()
 }
 
 #[tokio::test]
