@@ -267,17 +267,7 @@ fn cpu_ns(pid: u32) -> u64 {
 
 /// Busy time of all CPUs since boot (everything but idle and iowait), in ms.
 fn machine_busy_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(cpu) = stat.lines().next() else {
-        return 0.0;
-    };
-    // user nice system idle iowait irq softirq steal ...
-    let ticks: Vec<u64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .take(8)
-        .filter_map(|v| v.parse().ok())
-        .collect();
+    let ticks = common::cpu_ticks();
     let busy: u64 = ticks
         .iter()
         .enumerate()
