@@ -72,12 +72,7 @@ pub fn init(format: LogFormat) -> Telemetry {
 }
 
 fn otlp_endpoint_set() -> bool {
-    [
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-    ]
-    .iter()
-    .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()))
+    otlp_setting("ENDPOINT").is_some()
         && std::env::var("OTEL_TRACES_EXPORTER").map_or(true, |e| e != "none")
 }
 
