@@ -6,7 +6,6 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-
 use tracing::debug;
 
 use super::{

@@ -16,15 +16,15 @@ const INVALID: &str = "SELECT i.indexrelid::regclass::text, c.relname::text
      JOIN pg_class c ON c.oid = i.indexrelid
      WHERE NOT i.indisvalid AND c.relnamespace = to_regnamespace(current_schema())";
 
-/// Rebuilds every invalid index, concurrently (writers keep writing), and
-/// returns how many there were. The caller holds the migration lock, so no
-/// build of another replica is mistaken for an interrupted one.
-pub(super) async fn rebuild_invalid(conn: &mut PgConnection) -> Result<usize, StoreError> {
+/// Rebuilds every invalid index, concurrently (writers keep writing). The
+/// caller holds the migration lock, so no build of another replica is
+/// mistaken for an interrupted one.
+pub(super) async fn rebuild_invalid(conn: &mut PgConnection) -> Result<(), StoreError> {
     let invalid: Vec<(String, String)> = sqlx::query_as(INVALID).fetch_all(&mut *conn).await?;
-    for (quoted, name) in &invalid {
+    for (quoted, name) in invalid {
         // What a failed REINDEX CONCURRENTLY itself leaves (its new copy or
         // the old one it could not drop) is dropped, as Postgres advises.
-        let sql = if is_reindex_leftover(name) {
+        let sql = if is_reindex_leftover(&name) {
             warn!(index = %name, "dropping what an interrupted rebuild left");
             format!("DROP INDEX CONCURRENTLY IF EXISTS {quoted}")
         } else {
@@ -33,7 +33,7 @@ pub(super) async fn rebuild_invalid(conn: &mut PgConnection) -> Result<usize, St
         };
         sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
     }
-    Ok(invalid.len())
+    Ok(())
 }
 
 /// `<name>_ccnew`, `<name>_ccold`, with a number when taken.
