@@ -1,6 +1,5 @@
 //! A handshake as AWS reports it, and this service's record of it.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{HandshakeId, Notes, Onboarding, Renewal, Tags};
 
@@ -9,7 +8,7 @@ use super::{HandshakeId, Notes, Onboarding, Renewal, Tags};
 macro_rules! aws_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $aws:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum $name {
             #[default]
             Unspecified,
@@ -99,7 +98,7 @@ aws_enum!(ResourceType {
 });
 
 /// A participant. Party ids are sensitive: Debug does not show them.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Party {
     pub id: String,
     pub kind: PartyType,
@@ -120,11 +119,10 @@ impl Party {
 }
 
 /// Extra data passed with a handshake. Values are sensitive in the AWS model.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Resource {
     pub kind: ResourceType,
     pub value: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
 }
 
@@ -139,7 +137,7 @@ impl std::fmt::Debug for Resource {
 }
 
 /// What AWS says about a handshake.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
     pub id: HandshakeId,
     pub arn: String,
@@ -203,7 +201,7 @@ impl Handshake {
 }
 
 /// This service's lasting record of a handshake.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HandshakeRecord {
     pub handshake: Handshake,
     pub target: Option<Party>,
@@ -211,26 +209,20 @@ pub struct HandshakeRecord {
     pub tags: Tags,
     pub request_id: Option<String>,
     /// Who asked for it (the caller's identity), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
     /// Who cancelled it through this service, when anyone did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<String>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     /// Bumped on every change AWS reports: newer versions are newer news.
     pub version: i64,
     /// Each state with when it was first seen, oldest first; filled by Get only.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<StateSeen>,
     /// Accept, place, tag: when the invitation asked for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onboarding: Option<Onboarding>,
     /// When the EXPIRING_SOON warning was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_warning_time: Option<DateTime<Utc>>,
     /// Renewal on expiry, when asked for, with its links.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal: Option<Renewal>,
 }
 
@@ -248,16 +240,17 @@ impl HandshakeRecord {
 }
 
 /// A state and when this service first saw the handshake in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateSeen {
     pub state: HandshakeState,
     pub first_seen_time: DateTime<Utc>,
 }
 
 /// What an event reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EventKind {
+    /// A kind a later release records that this one does not know.
+    Unspecified,
     /// The state changed (or the handshake was first seen).
     #[default]
     StateChange,
@@ -272,6 +265,7 @@ pub enum EventKind {
 impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unspecified => "UNSPECIFIED",
             Self::StateChange => "STATE_CHANGE",
             Self::Onboarding => "ONBOARDING",
             Self::ExpiringSoon => "EXPIRING_SOON",
@@ -281,10 +275,11 @@ impl EventKind {
 
     pub fn from_db(s: &str) -> Self {
         match s {
+            "STATE_CHANGE" => Self::StateChange,
             "ONBOARDING" => Self::Onboarding,
             "EXPIRING_SOON" => Self::ExpiringSoon,
             "RENEWAL" => Self::Renewal,
-            _ => Self::StateChange,
+            _ => Self::Unspecified,
         }
     }
 }

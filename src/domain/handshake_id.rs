@@ -1,8 +1,7 @@
 //! An AWS handshake id.
 use super::FieldViolation;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HandshakeId(String);
 
 impl HandshakeId {

@@ -3,9 +3,8 @@ use super::FieldViolation;
 
 pub const MAX_NOTES_CHARS: usize = 1024;
 
-/// Serialized only into Postgres (event snapshots), never into logs.
-#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
+/// Stored in Postgres (event snapshots), never shown in logs.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Notes(String);
 
 impl Notes {

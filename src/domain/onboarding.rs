@@ -4,7 +4,6 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use super::{FieldViolation, InviteTarget, ParentId, Violations};
 
@@ -26,8 +25,7 @@ const EXTERNAL_ID_CHARS: std::ops::RangeInclusive<usize> = 2..=1224;
 
 /// A role in the invited account, as its full ARN. The ARN holds the
 /// account id: Debug does not show it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AcceptRole(String);
 
 impl std::fmt::Debug for AcceptRole {
@@ -57,6 +55,11 @@ impl AcceptRole {
         ))
     }
 
+    /// A role ARN read back from Postgres, in whichever account it names.
+    pub fn from_arn(arn: &str) -> Option<Self> {
+        ROLE_ARN.is_match(arn).then(|| Self(arn.to_string()))
+    }
+
     pub fn arn(&self) -> &str {
         &self.0
     }
@@ -64,8 +67,7 @@ impl AcceptRole {
 
 /// What the role's trust policy asks the caller to present; Debug does not
 /// show it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ExternalId(String);
 
 impl std::fmt::Debug for ExternalId {
@@ -92,23 +94,22 @@ impl ExternalId {
 }
 
 /// What becomes of an invitation the role could not accept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnAcceptFailure {
+    /// A policy a later release stores that this one does not know: as
+    /// LEAVE_OPEN, which cancels nothing.
+    Unspecified,
     /// A person may still accept; onboarding then goes on.
     #[default]
     LeaveOpen,
     Cancel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnboardingSpec {
     pub destination: ParentId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept_role: Option<AcceptRole>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<ExternalId>,
-    #[serde(default)]
     pub on_accept_failure: OnAcceptFailure,
 }
 

@@ -2,13 +2,14 @@
 //! error), the account's parent once known. The transitions live here, so
 //! the engine that calls AWS only asks "what next?" and records the answer.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{HandshakeState, OnAcceptFailure, OnboardingSpec};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnboardingStatus {
+    /// A status a later release records that this one does not know: this
+    /// release leaves such an onboarding alone.
+    Unspecified,
     /// Waiting for the invitation to be accepted.
     Pending,
     Accepting,
@@ -23,6 +24,7 @@ pub enum OnboardingStatus {
 impl OnboardingStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unspecified => "UNSPECIFIED",
             Self::Pending => "PENDING",
             Self::Accepting => "ACCEPTING",
             Self::Placing => "PLACING",
@@ -39,9 +41,10 @@ impl OnboardingStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// A step a later release runs that this one does not know.
+    Unspecified,
     /// AssumeRole into the invited account, AcceptHandshake.
     Accept,
     /// ListParents, MoveAccount.
@@ -53,6 +56,7 @@ pub enum Step {
 impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unspecified => "UNSPECIFIED",
             Self::Accept => "ACCEPT",
             Self::Place => "PLACE",
             Self::Tag => "TAG",
@@ -62,6 +66,7 @@ impl Step {
     /// The status while this step runs.
     fn status(self) -> OnboardingStatus {
         match self {
+            Self::Unspecified => OnboardingStatus::Unspecified,
             Self::Accept => OnboardingStatus::Accepting,
             Self::Place => OnboardingStatus::Placing,
             Self::Tag => OnboardingStatus::Tagging,
@@ -70,35 +75,29 @@ impl Step {
 }
 
 /// An AWS error that stopped or delayed a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepError {
     pub aws_error: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRecord {
     pub step: Step,
     pub start_time: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<DateTime<Utc>>,
     pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Onboarding {
     pub spec: OnboardingSpec,
     pub status: OnboardingStatus,
-    #[serde(default)]
     pub steps: Vec<StepRecord>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// A step that failed for a passing reason is not tried again before this.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<DateTime<Utc>>,
 }
 
@@ -134,12 +133,16 @@ impl Onboarding {
         // A role that could not accept leaves the invitation to a person
         // (LEAVE_OPEN): if one accepts, placement goes on.
         let accept_failed = self.failed_at() == Some(Step::Accept);
+        if self.status == S::Unspecified {
+            // Written by a later release: this one does not act on it.
+            return Next::Wait;
+        }
         match state {
             HandshakeState::Accepted => match self.status {
                 S::Pending | S::Accepting | S::Placing => Next::Run(Step::Place),
                 S::Failed if accept_failed => Next::Run(Step::Place),
                 S::Tagging => Next::Run(Step::Tag),
-                S::Complete | S::Failed | S::NotApplicable => Next::Wait,
+                S::Complete | S::Failed | S::NotApplicable | S::Unspecified => Next::Wait,
             },
             HandshakeState::Requested | HandshakeState::Open => match self.status {
                 S::Pending | S::Accepting if self.spec.accept_role.is_some() => {
@@ -168,8 +171,19 @@ impl Onboarding {
     }
 
     /// The record of `step`, begun now if it was not; one more attempt.
+    /// A step still open from before is closed as found done: a leader
+    /// stopped between its effect and the record of it, and the next one
+    /// moved on because it found the effect there (the handshake ACCEPTED).
     pub fn attempt(&mut self, step: Step, now: DateTime<Utc>) {
         self.status = step.status();
+        for earlier in self
+            .steps
+            .iter_mut()
+            .filter(|s| s.step != step && s.end_time.is_none())
+        {
+            earlier.end_time = Some(now);
+            earlier.error = None;
+        }
         match self
             .steps
             .iter_mut()
@@ -204,7 +218,19 @@ impl Onboarding {
             Step::Accept => OnboardingStatus::Placing,
             Step::Place => OnboardingStatus::Tagging,
             Step::Tag => OnboardingStatus::Complete,
+            Step::Unspecified => OnboardingStatus::Unspecified,
         };
+    }
+
+    /// The invitation ended other than ACCEPTED: a step still open ends
+    /// now, keeping its last error, so an onboarding that ended has no
+    /// step running.
+    pub fn not_applicable(&mut self, now: DateTime<Utc>) {
+        for open in self.steps.iter_mut().filter(|s| s.end_time.is_none()) {
+            open.end_time = Some(now);
+        }
+        self.status = OnboardingStatus::NotApplicable;
+        self.retry_at = None;
     }
 
     /// The step in progress failed for a passing reason: tried again at `retry_at`.
@@ -330,6 +356,59 @@ mod tests {
             HandshakeState::Expired,
         ] {
             assert_eq!(o.next(state), Next::NotApplicable);
+        }
+    }
+
+    #[test]
+    fn a_step_found_done_by_the_next_leader_is_closed_when_the_next_begins() {
+        let now = Utc::now();
+        let mut o = Onboarding::new(spec(true));
+        o.attempt(Step::Accept, now);
+        o.will_retry(error(), now);
+        // The leader stopped here; AWS shows the handshake ACCEPTED.
+        assert_eq!(o.next(HandshakeState::Accepted), Next::Run(Step::Place));
+        let later = now + chrono::Duration::seconds(5);
+        o.attempt(Step::Place, later);
+        let accept = &o.steps[0];
+        assert_eq!(accept.end_time, Some(later));
+        assert_eq!(accept.error, None, "found done: it succeeded");
+        o.succeeded(later);
+        o.attempt(Step::Tag, later);
+        o.succeeded(later);
+        assert_eq!(o.status, OnboardingStatus::Complete);
+        assert!(
+            o.steps.iter().all(|s| s.end_time.is_some()),
+            "{:?}",
+            o.steps
+        );
+    }
+
+    #[test]
+    fn an_onboarding_made_moot_ends_its_open_step() {
+        let now = Utc::now();
+        let mut o = Onboarding::new(spec(true));
+        o.attempt(Step::Accept, now);
+        o.will_retry(error(), now);
+        assert_eq!(o.next(HandshakeState::Declined), Next::NotApplicable);
+        o.not_applicable(now);
+        assert_eq!(o.status, OnboardingStatus::NotApplicable);
+        assert_eq!(o.steps[0].end_time, Some(now));
+        assert!(o.steps[0].error.is_some(), "it did not succeed");
+        assert_eq!(o.retry_at, None);
+    }
+
+    #[test]
+    fn a_status_from_a_later_release_is_left_alone() {
+        let mut o = Onboarding::new(spec(true));
+        o.status = OnboardingStatus::Unspecified;
+        for state in [
+            HandshakeState::Open,
+            HandshakeState::Accepted,
+            HandshakeState::Declined,
+            HandshakeState::Unspecified,
+        ] {
+            assert_eq!(o.next(state), Next::Wait, "{state:?}");
+            assert!(!o.is_done(state), "not final for this release");
         }
     }
 }

@@ -2,7 +2,6 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use super::FieldViolation;
 
@@ -11,8 +10,7 @@ static ROOT: LazyLock<Regex> =
 static OU: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$").expect("valid regex"));
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParentId(String);
 
 impl ParentId {

@@ -1,7 +1,6 @@
 //! Renewal on expiry: how many more times an invitation is sent again when
 //! it expires, and the chain of handshakes that makes.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{FieldViolation, HandshakeId, HandshakeState};
 
@@ -9,22 +8,17 @@ use super::{FieldViolation, HandshakeId, HandshakeState};
 pub const MAX_RENEWALS: i32 = 10;
 
 /// A handshake's renewal: what is left of the chain, and its links.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renewal {
     /// Renewals still allowed after this handshake.
     pub renewals_left: u8,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed_from: Option<HandshakeId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed_to: Option<HandshakeId>,
     /// Why it was renewed, or why it could not be.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// While the daily quota is used up: when the renewal is sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_until: Option<DateTime<Utc>>,
     /// The renewal failed for good: nothing more is tried.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub given_up: bool,
 }
 

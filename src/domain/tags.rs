@@ -2,7 +2,6 @@
 use std::{collections::HashSet, sync::LazyLock};
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use super::{FieldViolation, Violations};
 
@@ -13,7 +12,7 @@ const MAX_VALUE_CHARS: usize = 256;
 static ALLOWED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$").expect("valid regex"));
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub key: String,
     pub value: String,
@@ -58,8 +57,7 @@ impl Tag {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tags(Vec<Tag>);
 
 impl Tags {
@@ -102,6 +100,12 @@ impl Tags {
         } else {
             Err(violations)
         }
+    }
+
+    /// Tags read back from Postgres: validated when they were written, and
+    /// not again (a later release may allow what this one would refuse).
+    pub fn from_stored(tags: Vec<Tag>) -> Self {
+        Self(tags)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Tag> {

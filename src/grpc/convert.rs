@@ -146,6 +146,7 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
 
 pub fn event_kind_to_proto(k: EventKind) -> pb::HandshakeEventKind {
     match k {
+        EventKind::Unspecified => pb::HandshakeEventKind::Unspecified,
         EventKind::StateChange => pb::HandshakeEventKind::StateChange,
         EventKind::Onboarding => pb::HandshakeEventKind::Onboarding,
         EventKind::ExpiringSoon => pb::HandshakeEventKind::ExpiringSoon,
@@ -156,6 +157,7 @@ pub fn event_kind_to_proto(k: EventKind) -> pb::HandshakeEventKind {
 fn onboarding_to_proto(o: &Onboarding) -> pb::Onboarding {
     use pb::OnboardingStatus as P;
     let status = match o.status {
+        OnboardingStatus::Unspecified => P::Unspecified,
         OnboardingStatus::Pending => P::Pending,
         OnboardingStatus::Accepting => P::Accepting,
         OnboardingStatus::Placing => P::Placing,
@@ -186,6 +188,7 @@ fn spec_to_proto(s: &OnboardingSpec) -> pb::OnboardingSpec {
             .map(|e| e.as_str().to_string())
             .unwrap_or_default(),
         on_accept_failure: match s.on_accept_failure {
+            OnAcceptFailure::Unspecified => pb::OnAcceptFailure::Unspecified,
             OnAcceptFailure::LeaveOpen => pb::OnAcceptFailure::LeaveOpen,
             OnAcceptFailure::Cancel => pb::OnAcceptFailure::Cancel,
         } as i32,
@@ -195,6 +198,7 @@ fn spec_to_proto(s: &OnboardingSpec) -> pb::OnboardingSpec {
 fn step_to_proto(s: &StepRecord) -> pb::OnboardingStep {
     pb::OnboardingStep {
         step: match s.step {
+            Step::Unspecified => pb::OnboardingStepKind::Unspecified,
             Step::Accept => pb::OnboardingStepKind::Accept,
             Step::Place => pb::OnboardingStepKind::Place,
             Step::Tag => pb::OnboardingStepKind::Tag,

@@ -11,6 +11,7 @@ use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{QuotaUse, Violations},
     service::Error,
+    store::StoreError,
     watch::WatchError,
 };
 
@@ -128,6 +129,16 @@ impl From<Error> for Status {
                     Some(THROTTLE_RETRY),
                 )
             }
+            // The row's id is no secret, and the caller needs it to report it.
+            Error::Store(StoreError::Unreadable(row)) => service_status(
+                Code::Internal,
+                format!(
+                    "{row}: it was stored by a later release, or is damaged; other records \
+                     are unaffected"
+                ),
+                "UNREADABLE_RECORD",
+                None,
+            ),
             Error::Store(s) => {
                 error!(error = ?s, "database error");
                 Status::internal("internal error")

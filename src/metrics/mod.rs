@@ -32,6 +32,30 @@ impl RetrySource {
     }
 }
 
+/// The tables whose rows hold JSON a release may not be able to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoredTable {
+    Handshakes,
+    HandshakeEvents,
+    InviteRequests,
+}
+
+impl StoredTable {
+    pub const ALL: [Self; 3] = [
+        Self::Handshakes,
+        Self::HandshakeEvents,
+        Self::InviteRequests,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Handshakes => "handshakes",
+            Self::HandshakeEvents => "handshake_events",
+            Self::InviteRequests => "invite_requests",
+        }
+    }
+}
+
 /// The kinds of long-lived stream counted in `org_invites_watch_streams`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchMethod {
@@ -175,6 +199,15 @@ impl Metrics {
         self.0
             .identities_reloads
             .get_or_create(&SimpleLabel::outcome(outcome))
+            .inc();
+    }
+
+    /// A row of `table` this release could not read was met (and skipped,
+    /// where a list or a stream read it).
+    pub fn undecodable_row(&self, table: StoredTable) {
+        self.0
+            .undecodable_rows
+            .get_or_create(&SimpleLabel::table(table.as_str()))
             .inc();
     }
 

@@ -33,6 +33,11 @@ pub(super) struct ByLabel {
     by: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct TableLabel {
+    table: String,
+}
+
 /// Constructors for the one-label sets.
 pub(super) struct SimpleLabel;
 
@@ -51,6 +56,10 @@ impl SimpleLabel {
 
     pub fn by(s: &str) -> ByLabel {
         ByLabel { by: s.into() }
+    }
+
+    pub fn table(s: &str) -> TableLabel {
+        TableLabel { table: s.into() }
     }
 }
 
@@ -131,6 +140,8 @@ pub(super) struct Series {
     pub onboarding_steps: Family<StepOutcome, Counter>,
     /// From ACCEPTED to COMPLETE.
     pub onboarding_seconds: Histogram,
+    /// Rows met that this release cannot read, by table.
+    pub undecodable_rows: Family<TableLabel, Counter>,
 }
 
 impl Series {
@@ -162,6 +173,7 @@ impl Series {
             onboarding_steps: Family::default(),
             // 1 s to ~9 h.
             onboarding_seconds: Histogram::new(exponential_buckets(1.0, 2.0, 16)),
+            undecodable_rows: Family::default(),
         };
         let p = "org_invites_";
         r.register(
@@ -276,6 +288,12 @@ impl Series {
             "Time from a handshake's ACCEPTED to its onboarding's COMPLETE",
             m.onboarding_seconds.clone(),
         );
+        r.register(
+            format!("{p}undecodable_rows"),
+            "Rows this release could not read (stored by a later release, or damaged), each \
+             time one was met, by table; the row is skipped by lists and streams",
+            m.undecodable_rows.clone(),
+        );
         // Series that may stay at zero for a long time exist from the start.
         for source in ["sdk", "poller"] {
             let _ = m.aws_retries.get_or_create(&SimpleLabel::source(source));
@@ -285,6 +303,11 @@ impl Series {
             let _ = m
                 .identities_reloads
                 .get_or_create(&SimpleLabel::outcome(outcome));
+        }
+        for table in super::StoredTable::ALL {
+            let _ = m
+                .undecodable_rows
+                .get_or_create(&SimpleLabel::table(table.as_str()));
         }
         for by in ["owner_gone", "grace"] {
             let _ = m.abandoned_attempts.get_or_create(&SimpleLabel::by(by));

@@ -59,7 +59,7 @@ impl Application {
         let auth = Authenticator::load(&settings.auth)?;
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let listener = bind(settings.listen, "--listen / ORG_INVITES_LISTEN").await?;
-        let store = Store::connect_lazy(settings.database.clone());
+        let store = Store::connect_lazy(settings.database.clone()).reporting_to(&metrics);
         let aws = Arc::new(Measured::new(aws, metrics.clone()));
         let aws = Arc::new(Budgeted::new(
             aws,

@@ -13,6 +13,9 @@ pub enum StoreError {
     /// A row did not hold what this version of the code wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A row whose stored JSON this release cannot read.
+    #[error(transparent)]
+    Unreadable(#[from] super::Unreadable),
 }
 
 /// SQLSTATE classes and codes that mean "the server went away".

@@ -3,9 +3,14 @@
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, FromRow, PgConnection};
 
-use super::{listen::EVENTS_CHANNEL, Store, StoreError};
-use crate::domain::{
-    EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen,
+use super::{
+    listen::EVENTS_CHANNEL,
+    stored::{Lenient, StoredRecord},
+    Store, StoreError, Unreadable,
+};
+use crate::{
+    domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, StateSeen},
+    metrics::StoredTable,
 };
 
 pub(super) const EVENTS_AFTER: &str =
@@ -25,13 +30,25 @@ struct EventRow {
     event_id: i64,
     kind: String,
     previous_state: Option<String>,
-    snapshot: Json<HandshakeRecord>,
+    snapshot: Lenient<StoredRecord>,
     observe_time: DateTime<Utc>,
 }
 
-impl From<EventRow> for HandshakeEvent {
-    fn from(r: EventRow) -> Self {
-        Self {
+impl TryFrom<EventRow> for HandshakeEvent {
+    type Error = Unreadable;
+
+    fn try_from(r: EventRow) -> Result<Self, Unreadable> {
+        let record = r
+            .snapshot
+            .into_result()
+            .ok()
+            .and_then(|s| HandshakeRecord::try_from(s).ok())
+            .ok_or_else(|| Unreadable {
+                table: StoredTable::HandshakeEvents,
+                id: r.event_id.to_string(),
+                column: "snapshot",
+            })?;
+        Ok(Self {
             event_id: r.event_id,
             kind: EventKind::from_db(&r.kind),
             previous_state: r
@@ -39,10 +56,21 @@ impl From<EventRow> for HandshakeEvent {
                 .as_deref()
                 .map(HandshakeState::from_aws)
                 .unwrap_or_default(),
-            record: r.snapshot.0,
+            record,
             observe_time: r.observe_time,
-        }
+        })
     }
+}
+
+/// A batch of the change log: the events this release can read, and how
+/// far it reached (a reader resumes after `last_id`, past rows it skipped).
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    pub events: Vec<HandshakeEvent>,
+    /// Rows read, readable or not: fewer than asked means the end.
+    pub rows: usize,
+    /// The last row's event id, readable or not.
+    pub last_id: Option<i64>,
 }
 
 /// Records a change of `record` (its state, or its onboarding; the state
@@ -56,8 +84,9 @@ pub(super) async fn append(
     let id = record.handshake.id.as_str();
     let state = record.handshake.state.as_str();
     // The history row (for a new state), the event and its notification,
-    // which goes out with the commit: one round trip for all three.
-    let row: EventRow = sqlx::query_as(
+    // which goes out with the commit: one round trip for all three. The
+    // event is made from `record`, not read back from its snapshot.
+    let (event_id, observe_time): (i64, DateTime<Utc>) = sqlx::query_as(
         "WITH history AS (
              INSERT INTO handshake_state_history (handshake_id, state)
              SELECT $1, $3 WHERE $8
@@ -65,35 +94,45 @@ pub(super) async fn append(
          e AS (
              INSERT INTO handshake_events (handshake_id, previous_state, state, version, snapshot, kind)
              VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING event_id, kind, previous_state, snapshot, observe_time)
-         SELECT e.*, pg_notify($7, e.event_id::text)::text AS notified FROM e",
+             RETURNING event_id, observe_time)
+         SELECT e.event_id, e.observe_time, pg_notify($7, e.event_id::text)::text FROM e",
     )
     .bind(id)
     .bind(previous.map(|p| p.as_str()))
     .bind(state)
     .bind(record.version)
-    .bind(Json(record))
+    .bind(Json(StoredRecord::from(record)))
     .bind(kind.as_str())
     .bind(EVENTS_CHANNEL)
     .bind(kind == EventKind::StateChange)
     .fetch_one(&mut *tx)
     .await?;
-    Ok(row.into())
+    Ok(HandshakeEvent {
+        event_id,
+        kind,
+        previous_state: previous.unwrap_or_default(),
+        record: record.clone(),
+        observe_time,
+    })
 }
 
 impl Store {
-    /// Events after `after`, oldest first, at most `limit`.
-    pub async fn events_after(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<HandshakeEvent>, StoreError> {
+    /// Events after `after`, oldest first, from at most `limit` rows; a
+    /// row this release cannot read is skipped (and reported).
+    pub async fn events_after(&self, after: i64, limit: i64) -> Result<EventBatch, StoreError> {
         let rows: Vec<EventRow> = sqlx::query_as(EVENTS_AFTER)
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(HandshakeEvent::from).collect())
+        let (count, last_id) = (rows.len(), rows.last().map(|r| r.event_id));
+        Ok(EventBatch {
+            events: self
+                .unreadable
+                .readable(rows.into_iter().map(HandshakeEvent::try_from)),
+            rows: count,
+            last_id,
+        })
     }
 
     /// The newest event id (0 when there is none).

@@ -9,7 +9,8 @@ use super::{
     handshakes::{bind_row, Known},
     listen::{EVENTS_CHANNEL, WAKE_CHANNEL},
     locks::EVENT_ORDER_LOCK,
-    rows::{HandshakeRow, HANDSHAKE_COLUMNS},
+    rows::{new_invite_record, HandshakeRow, HANDSHAKE_COLUMNS},
+    stored::StoredRecord,
     StoreError,
 };
 use crate::domain::{Handshake, HandshakeRecord};
@@ -24,7 +25,7 @@ pub(super) async fn record_new_invite(
 ) -> Result<Option<HandshakeRecord>, StoreError> {
     // The event's snapshot is the record this row makes, serialised here as
     // every other snapshot is; Postgres fills in the times it assigns.
-    let snapshot = HandshakeRecord::try_from(HandshakeRow::new_invite(h, known, Utc::now()))?;
+    let snapshot = StoredRecord::from(&new_invite_record(h, known, Utc::now()));
     let row: Option<HandshakeRow> = bind_row(
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {HANDSHAKE_COLUMNS} FROM record_new_invite(
@@ -40,5 +41,5 @@ pub(super) async fn record_new_invite(
     .bind(WAKE_CHANNEL)
     .fetch_optional(pool)
     .await?;
-    row.map(HandshakeRecord::try_from).transpose()
+    Ok(row.map(HandshakeRecord::try_from).transpose()?)
 }

@@ -10,6 +10,7 @@ use sqlx::{
 use super::{
     locks::{begin_locked, EVENT_ORDER_LOCK},
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
+    stored::{stored_tags, StoredOnboarding, StoredParty, StoredRenewal, StoredResource},
     Store, StoreError,
 };
 use crate::domain::{
@@ -102,7 +103,7 @@ impl Store {
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(HandshakeRecord::try_from).transpose()
+        Ok(row.map(HandshakeRecord::try_from).transpose()?)
     }
 
     /// Newest first; one row more than `limit` is read to know whether
@@ -115,20 +116,21 @@ impl Store {
         let limit = q.limit.clamp(1, ListQuery::MAX_LIMIT);
         let mut sql = QueryBuilder::new("");
         list_page(&mut sql, q, limit + 1);
-        let rows: Vec<HandshakeRow> = sql.build_query_as().fetch_all(&self.pool).await?;
+        let mut rows: Vec<HandshakeRow> = sql.build_query_as().fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > limit;
-        let mut records = rows
-            .into_iter()
-            .map(HandshakeRecord::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        records.truncate(limit as usize);
+        rows.truncate(limit as usize);
+        // From the row, not the record: the last row may be one this
+        // release cannot read, and the next page still starts after it.
         let next = more.then(|| {
-            let last = records.last().expect("limit is at least 1");
+            let last = rows.last().expect("limit is at least 1");
             ListCursor {
                 create_time: last.create_time,
-                id: last.handshake.id.as_str().to_string(),
+                id: last.id.clone(),
             }
         });
+        let records = self
+            .unreadable
+            .readable(rows.into_iter().map(HandshakeRecord::try_from));
         Ok((records, next))
     }
 
@@ -281,21 +283,33 @@ pub(super) fn bind_row<'q, O>(
     query
         .bind(h.id.as_str())
         .bind(&h.arn)
-        .bind(Json(&h.parties))
+        .bind(Json(
+            h.parties.iter().map(StoredParty::from).collect::<Vec<_>>(),
+        ))
         .bind(h.state.as_str())
         .bind(h.requested_time)
         .bind(h.expiration_time)
         .bind(h.action.as_str())
-        .bind(Json(&h.resources))
+        .bind(Json(
+            h.resources
+                .iter()
+                .map(StoredResource::from)
+                .collect::<Vec<_>>(),
+        ))
         .bind(target_type)
         .bind(target_id)
         .bind(known.notes.as_str())
-        .bind(Json(&known.tags))
+        .bind(Json(stored_tags(&known.tags)))
         .bind(known.request_id.as_deref())
         .bind(known.requested_by.as_deref())
         .bind(known.canceled_by.as_deref())
-        .bind(known.onboarding.as_ref().map(Json))
-        .bind(known.renewal.as_ref().map(Json))
+        .bind(
+            known
+                .onboarding
+                .as_ref()
+                .map(|o| Json(StoredOnboarding::from(o))),
+        )
+        .bind(known.renewal.as_ref().map(|r| Json(StoredRenewal::from(r))))
 }
 
 /// One upsert for every writer, so a row is only ever changed one way.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{types::Json, AssertSqlSafe, FromRow};
+use sqlx::{AssertSqlSafe, FromRow};
 
 use super::{
     handshakes::Known,
@@ -11,11 +11,15 @@ use super::{
     locks::{begin_locked, EVENT_ORDER_LOCK},
     quota::{quota_use_of, within_quota},
     session::owner_gone,
-    Store, StoreError,
+    stored::{tags_of, Lenient, StoredRenewal, StoredSpec, StoredTag},
+    Store, StoreError, Unreadable,
 };
-use crate::domain::{
-    Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
-    Onboarding, OnboardingSpec, PartyType, QuotaUse, Renewal, RequestId, Tags,
+use crate::{
+    domain::{
+        Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
+        Onboarding, OnboardingSpec, PartyType, QuotaUse, Renewal, RequestId, Tags,
+    },
+    metrics::StoredTable,
 };
 
 /// What `begin_invite` found, and so what the caller must do next.
@@ -83,24 +87,76 @@ struct IntentRow {
     target_type: String,
     target_id: String,
     notes: String,
-    tags: Json<Tags>,
+    tags: Lenient<Vec<StoredTag>>,
     handshake_id: Option<String>,
     requested_by: Option<String>,
-    onboarding: Option<Json<OnboardingSpec>>,
-    renewal: Option<Json<Renewal>>,
+    onboarding: Option<Lenient<StoredSpec>>,
+    renewal: Option<Lenient<StoredRenewal>>,
     /// Why nobody is still sending it, if so (`Abandoned`'s names).
     abandoned: Option<String>,
     create_time: DateTime<Utc>,
 }
 
 impl IntentRow {
+    /// Its JSON columns read, or the row is one this release cannot read.
+    fn read(self) -> Result<Intent, Unreadable> {
+        let unreadable = |column| Unreadable {
+            table: StoredTable::InviteRequests,
+            id: self.request_id.clone(),
+            column,
+        };
+        let tags = self.tags.into_result().map_err(|_| unreadable("tags"))?;
+        let onboarding = self
+            .onboarding
+            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
+            .map(|o| o.ok_or_else(|| unreadable("onboarding")))
+            .transpose()?;
+        let renewal = self
+            .renewal
+            .map(|r| r.into_result().ok().and_then(|r| r.try_into().ok()))
+            .map(|r| r.ok_or_else(|| unreadable("renewal")))
+            .transpose()?;
+        Ok(Intent {
+            request_id: self.request_id,
+            status: self.status,
+            target_type: self.target_type,
+            target_id: self.target_id,
+            notes: self.notes,
+            tags: tags_of(tags),
+            handshake_id: self.handshake_id,
+            requested_by: self.requested_by,
+            onboarding,
+            renewal,
+            abandoned: self.abandoned,
+            create_time: self.create_time,
+        })
+    }
+}
+
+/// An intent row, read.
+struct Intent {
+    request_id: String,
+    status: String,
+    target_type: String,
+    target_id: String,
+    notes: String,
+    tags: Tags,
+    handshake_id: Option<String>,
+    requested_by: Option<String>,
+    onboarding: Option<OnboardingSpec>,
+    renewal: Option<Renewal>,
+    abandoned: Option<String>,
+    create_time: DateTime<Utc>,
+}
+
+impl Intent {
     fn same_request(&self, inv: &Invitation) -> bool {
         self.target_type == inv.target.kind().as_str()
             && self.target_id == inv.target.id()
             && self.notes == inv.notes.as_str()
-            && self.tags.0 == inv.tags
-            && self.onboarding.as_ref().map(|o| &o.0) == inv.onboarding.as_ref()
-            && self.renewal.as_ref().map(|r| &r.0) == inv.renewal.as_ref()
+            && self.tags == inv.tags
+            && self.onboarding == inv.onboarding
+            && self.renewal == inv.renewal
     }
 
     fn into_unresolved(self) -> Result<UnresolvedInvite, StoreError> {
@@ -112,10 +168,10 @@ impl IntentRow {
             invitation: Invitation {
                 target,
                 notes: Notes::parse(&self.notes).map_err(|_| corrupt("notes"))?,
-                tags: self.tags.0,
+                tags: self.tags,
                 requested_by: self.requested_by,
-                onboarding: self.onboarding.map(|o| o.0),
-                renewal: self.renewal.map(|r| r.0),
+                onboarding: self.onboarding,
+                renewal: self.renewal,
             },
             create_time: self.create_time,
             why: self
@@ -184,6 +240,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(BeginInvite::QuotaExhausted(quota_use));
         };
+        let row = row.read().inspect_err(|u| self.unreadable.met(u))?;
         if !row.same_request(inv) {
             return Ok(BeginInvite::Mismatch);
         }
@@ -332,7 +389,11 @@ impl Store {
             .bind(grace.as_secs_f64())
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter().map(IntentRow::into_unresolved).collect()
+        self.unreadable
+            .readable(rows.into_iter().map(IntentRow::read))
+            .into_iter()
+            .map(Intent::into_unresolved)
+            .collect()
     }
 }
 

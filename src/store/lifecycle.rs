@@ -48,9 +48,11 @@ impl Store {
         .bind(within.as_secs_f64())
         .fetch_all(&mut *tx)
         .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let record = HandshakeRecord::try_from(row)?;
+        let records = self
+            .unreadable
+            .readable(rows.into_iter().map(HandshakeRecord::try_from));
+        let mut events = Vec::with_capacity(records.len());
+        for record in records {
             let state = Some(record.handshake.state);
             events.push(
                 super::events::append(&mut tx, &record, state, EventKind::ExpiringSoon).await?,
@@ -67,7 +69,9 @@ impl Store {
         )))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(HandshakeRecord::try_from).collect()
+        Ok(self
+            .unreadable
+            .readable(rows.into_iter().map(HandshakeRecord::try_from)))
     }
 
     /// The target's OPEN invitation, if this service knows one.
@@ -82,7 +86,7 @@ impl Store {
         .bind(target.kind().as_str())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(HandshakeRecord::try_from).transpose()
+        Ok(row.map(HandshakeRecord::try_from).transpose()?)
     }
 
     /// OPEN INVITE handshakes: AWS counts them against the account limit.

@@ -18,9 +18,12 @@ mod ready;
 mod rows;
 mod session;
 mod snapshot;
+mod stored;
+mod unreadable;
 
 pub use budget::Turn;
 pub use error::StoreError;
+pub use events::EventBatch;
 pub use handshakes::{Known, ListCursor, ListQuery};
 pub use invites::{Abandoned, BeginInvite, UnresolvedInvite};
 pub use leader::{Candidate, Leadership, Takeover};
@@ -32,6 +35,7 @@ pub use plans::HotPlan;
 pub use ready::DatabaseReady;
 pub use session::{Owner, Session, SessionKeeper, FENCE};
 pub use snapshot::StatusSnapshot;
+pub use unreadable::Unreadable;
 
 use std::time::Duration;
 
@@ -40,7 +44,9 @@ use sqlx::{
     PgPool,
 };
 
+use crate::metrics::Metrics;
 use locks::MIGRATION_LOCK;
+use unreadable::Reporter;
 
 /// How long a call waits for a connection before it fails (UNAVAILABLE).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -52,6 +58,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    unreadable: Reporter,
 }
 
 impl Store {
@@ -75,7 +82,19 @@ impl Store {
                 })
             })
             .connect_lazy_with(options);
-        Self { pool }
+        Self {
+            pool,
+            unreadable: Reporter::new(Metrics::new()),
+        }
+    }
+
+    /// Rows this release cannot read are counted in `metrics` (a fresh
+    /// registry nobody serves until this is called).
+    pub fn reporting_to(self, metrics: &Metrics) -> Self {
+        Self {
+            unreadable: Reporter::new(metrics.clone()),
+            ..self
+        }
     }
 
     /// The pool, for tests and benchmarks that inspect the tables; the

@@ -6,6 +6,7 @@ use sqlx::{types::Json, AssertSqlSafe};
 use super::{
     locks::{begin_locked, EVENT_ORDER_LOCK},
     rows::{HandshakeRow, HANDSHAKE_COLUMNS},
+    stored::{StoredOnboarding, StoredRenewal},
     Store, StoreError,
 };
 use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding, Renewal};
@@ -37,7 +38,9 @@ impl Store {
         )))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(HandshakeRecord::try_from).collect()
+        Ok(self
+            .unreadable
+            .readable(rows.into_iter().map(HandshakeRecord::try_from)))
     }
 
     /// Writes `onboarding` to the handshake. A new status is news: the
@@ -51,8 +54,8 @@ impl Store {
         new_status: bool,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
         let announce = new_status.then_some(EventKind::Onboarding);
-        self.save_part(id, Part::Onboarding, Json(onboarding), announce)
-            .await
+        let value = Json(StoredOnboarding::from(onboarding));
+        self.save_part(id, Part::Onboarding, value, announce).await
     }
 
     /// Writes `renewal` to the handshake; `announce`: with a RENEWAL event.
@@ -63,8 +66,8 @@ impl Store {
         announce: bool,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
         let announce = announce.then_some(EventKind::Renewal);
-        self.save_part(id, Part::Renewal, Json(renewal), announce)
-            .await
+        let value = Json(StoredRenewal::from(renewal));
+        self.save_part(id, Part::Renewal, value, announce).await
     }
 
     /// Writes one part of the handshake's record that this service keeps

@@ -4,7 +4,11 @@
 use chrono::{DateTime, Utc};
 use sqlx::{types::Json, PgConnection};
 
-use super::{locks::QUOTA_LOCK, Store, StoreError};
+use super::{
+    locks::QUOTA_LOCK,
+    stored::{stored_tags, StoredRenewal, StoredSpec},
+    Store, StoreError,
+};
 use crate::domain::{Invitation, InviteQuota, QuotaUse, RequestId};
 
 /// Invitations in the last `$1` seconds, and attempts in flight: the
@@ -37,10 +41,10 @@ pub(super) async fn within_quota(
         .bind(inv.target.kind().as_str())
         .bind(inv.target.id())
         .bind(inv.notes.as_str())
-        .bind(Json(&inv.tags))
+        .bind(Json(stored_tags(&inv.tags)))
         .bind(inv.requested_by.as_deref())
-        .bind(inv.onboarding.as_ref().map(Json))
-        .bind(inv.renewal.as_ref().map(Json))
+        .bind(inv.onboarding.as_ref().map(|o| Json(StoredSpec::from(o))))
+        .bind(inv.renewal.as_ref().map(|r| Json(StoredRenewal::from(r))))
         .bind(owner)
         .fetch_one(db)
         .await?)

@@ -1,11 +1,21 @@
-//! Private row structs and their conversion into domain types.
+//! Private row structs and their conversion into domain types. The JSON
+//! columns are read through `stored`'s persistence types, each leniently:
+//! a value this release cannot read makes the row `Unreadable`, not the
+//! query that read it.
 use chrono::{DateTime, SubsecRound, Utc};
-use sqlx::{types::Json, FromRow};
+use sqlx::FromRow;
 
-use super::{handshakes::Known, StoreError};
-use crate::domain::{
-    Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Onboarding,
-    Party, PartyType, Renewal, Resource, Tags,
+use super::{
+    handshakes::Known,
+    stored::{Lenient, StoredOnboarding, StoredParty, StoredRenewal, StoredResource, StoredTag},
+    Unreadable,
+};
+use crate::{
+    domain::{
+        Handshake, HandshakeAction, HandshakeId, HandshakeRecord, HandshakeState, Notes, Party,
+        PartyType,
+    },
+    metrics::StoredTable,
 };
 
 /// The column list every handshake read selects, in `HandshakeRow` order.
@@ -15,96 +25,113 @@ pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, ex
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
-    id: String,
+    pub(super) id: String,
     arn: String,
-    parties: Json<Vec<Party>>,
+    parties: Lenient<Vec<StoredParty>>,
     state: String,
     requested_time: Option<DateTime<Utc>>,
     expiration_time: Option<DateTime<Utc>>,
     action: String,
-    resources: Json<Vec<Resource>>,
+    resources: Lenient<Vec<StoredResource>>,
     target_type: Option<String>,
     target_id: Option<String>,
     notes: String,
-    tags: Json<Tags>,
+    tags: Lenient<Vec<StoredTag>>,
     request_id: Option<String>,
-    create_time: DateTime<Utc>,
+    pub(super) create_time: DateTime<Utc>,
     update_time: DateTime<Utc>,
     version: i64,
     requested_by: Option<String>,
     canceled_by: Option<String>,
-    onboarding: Option<Json<Onboarding>>,
+    onboarding: Option<Lenient<StoredOnboarding>>,
     expiry_warning_time: Option<DateTime<Utc>>,
-    renewal: Option<Json<Renewal>>,
+    renewal: Option<Lenient<StoredRenewal>>,
 }
 
-impl HandshakeRow {
-    /// The row `record_new_invite` makes for an invitation just sent, with
-    /// `at` for the times Postgres assigns (create_time, update_time).
-    pub(super) fn new_invite(h: &Handshake, known: &Known, at: DateTime<Utc>) -> Self {
-        let (target_type, target_id) = known.target_columns();
-        Self {
-            id: h.id.as_str().to_string(),
-            arn: h.arn.clone(),
-            parties: Json(h.parties.clone()),
-            state: h.state.as_str().to_string(),
-            // As stored: sqlx sends microseconds, truncated.
-            requested_time: h.requested_time.map(|t| t.trunc_subsecs(6)),
-            expiration_time: h.expiration_time.map(|t| t.trunc_subsecs(6)),
-            action: h.action.as_str().to_string(),
-            resources: Json(h.resources.clone()),
-            target_type: target_type.map(str::to_string),
-            target_id: target_id.map(str::to_string),
-            notes: known.notes.as_str().to_string(),
-            tags: Json(known.tags.clone()),
-            request_id: known.request_id.clone(),
-            create_time: at,
-            update_time: at,
-            version: 1,
-            requested_by: known.requested_by.clone(),
-            canceled_by: known.canceled_by.clone(),
-            onboarding: known.onboarding.clone().map(Json),
-            expiry_warning_time: None,
-            renewal: known.renewal.clone().map(Json),
-        }
+/// The record `record_new_invite` makes for an invitation just sent, with
+/// `at` for the times Postgres assigns (create_time, update_time).
+pub(super) fn new_invite_record(
+    h: &Handshake,
+    known: &Known,
+    at: DateTime<Utc>,
+) -> HandshakeRecord {
+    let mut handshake = h.clone();
+    // As stored: sqlx sends microseconds, truncated.
+    handshake.requested_time = h.requested_time.map(|t| t.trunc_subsecs(6));
+    handshake.expiration_time = h.expiration_time.map(|t| t.trunc_subsecs(6));
+    let (target_type, target_id) = known.target_columns();
+    let target = target_of(&handshake, target_type, target_id);
+    HandshakeRecord {
+        handshake,
+        target,
+        notes: known.notes.clone(),
+        tags: known.tags.clone(),
+        request_id: known.request_id.clone(),
+        requested_by: known.requested_by.clone(),
+        canceled_by: known.canceled_by.clone(),
+        create_time: at,
+        update_time: at,
+        version: 1,
+        history: Vec::new(),
+        onboarding: known.onboarding.clone(),
+        expiry_warning_time: None,
+        renewal: known.renewal.clone(),
     }
 }
 
-impl TryFrom<HandshakeRow> for HandshakeRecord {
-    type Error = StoreError;
+/// The target party as AWS lists it when it does; the requested target otherwise.
+fn target_of(h: &Handshake, kind: Option<&str>, id: Option<&str>) -> Option<Party> {
+    let (kind, id) = (kind?, id?);
+    let kind = PartyType::from_aws(kind);
+    Some(h.party_matching(kind, id).cloned().unwrap_or(Party {
+        id: id.to_string(),
+        kind,
+    }))
+}
 
-    fn try_from(r: HandshakeRow) -> Result<Self, StoreError> {
-        let id = HandshakeId::parse(&r.id)
-            .map_err(|_| StoreError::Corrupt(format!("handshake id {:?}", r.id)))?;
+impl TryFrom<HandshakeRow> for HandshakeRecord {
+    type Error = Unreadable;
+
+    fn try_from(r: HandshakeRow) -> Result<Self, Unreadable> {
+        let unreadable = |column| Unreadable {
+            table: StoredTable::Handshakes,
+            id: r.id.clone(),
+            column,
+        };
+        let id = HandshakeId::parse(&r.id).map_err(|_| unreadable("id"))?;
+        let parties = r.parties.into_result().map_err(|_| unreadable("parties"))?;
+        let resources = r
+            .resources
+            .into_result()
+            .map_err(|_| unreadable("resources"))?;
+        let tags = r.tags.into_result().map_err(|_| unreadable("tags"))?;
+        let onboarding = r
+            .onboarding
+            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
+            .map(|o| o.ok_or_else(|| unreadable("onboarding")))
+            .transpose()?;
+        let renewal = r
+            .renewal
+            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
+            .map(|o| o.ok_or_else(|| unreadable("renewal")))
+            .transpose()?;
         let handshake = Handshake {
             id,
             arn: r.arn,
-            parties: r.parties.0,
+            parties: parties.into_iter().map(Party::from).collect(),
             state: HandshakeState::from_aws(&r.state),
             requested_time: r.requested_time,
             expiration_time: r.expiration_time,
             action: HandshakeAction::from_aws(&r.action),
-            resources: r.resources.0,
+            resources: resources.into_iter().map(Into::into).collect(),
         };
-        // The target party as AWS lists it when it does; the requested target otherwise.
-        let target = match (r.target_type, r.target_id) {
-            (Some(kind), Some(id)) => {
-                let kind = PartyType::from_aws(&kind);
-                Some(
-                    handshake
-                        .party_matching(kind, &id)
-                        .cloned()
-                        .unwrap_or(Party { id, kind }),
-                )
-            }
-            _ => None,
-        };
+        let target = target_of(&handshake, r.target_type.as_deref(), r.target_id.as_deref());
         Ok(HandshakeRecord {
             handshake,
             target,
             // Stored notes passed validation when they were written.
             notes: Notes::parse(&r.notes).unwrap_or_default(),
-            tags: r.tags.0,
+            tags: super::stored::tags_of(tags),
             request_id: r.request_id,
             requested_by: r.requested_by,
             canceled_by: r.canceled_by,
@@ -112,9 +139,9 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             update_time: r.update_time,
             version: r.version,
             history: Vec::new(),
-            onboarding: r.onboarding.map(|o| o.0),
+            onboarding,
             expiry_warning_time: r.expiry_warning_time,
-            renewal: r.renewal.map(|o| o.0),
+            renewal,
         })
     }
 }

@@ -46,10 +46,9 @@ impl Store {
         tx.commit().await?;
         Ok(StatusSnapshot {
             last_event_id: last_event_id.unwrap_or(0),
-            recent: rows
-                .into_iter()
-                .map(HandshakeRecord::try_from)
-                .collect::<Result<_, _>>()?,
+            recent: self
+                .unreadable
+                .readable(rows.into_iter().map(HandshakeRecord::try_from)),
             counts,
         })
     }

@@ -155,6 +155,12 @@ impl Hub {
     pub(super) fn start_after(&self, event_id: i64) {
         self.last.store(event_id, Ordering::Release);
     }
+
+    /// The listener read up to `event_id`, including rows this release
+    /// could not read and so never broadcast: it resumes after them.
+    pub(super) fn passed(&self, event_id: i64) {
+        self.last.fetch_max(event_id, Ordering::AcqRel);
+    }
 }
 
 #[cfg(test)]

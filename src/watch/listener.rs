@@ -54,15 +54,18 @@ async fn listen(store: &Store, hub: &Hub, stop: &CancellationToken) -> Result<()
     }
 }
 
-/// Broadcasts every event after the last one broadcast, in order.
+/// Broadcasts every event after the last one broadcast, in order; a row
+/// this release cannot read is passed over, never waited on.
 async fn catch_up(store: &Store, hub: &Hub) -> Result<(), StoreError> {
     loop {
-        let events = store.events_after(hub.last(), BATCH).await?;
-        let done = (events.len() as i64) < BATCH;
-        for e in events {
+        let batch = store.events_after(hub.last(), BATCH).await?;
+        for e in batch.events {
             hub.publish(e);
         }
-        if done {
+        if let Some(last) = batch.last_id {
+            hub.passed(last);
+        }
+        if (batch.rows as i64) < BATCH {
             return Ok(());
         }
     }

@@ -196,13 +196,15 @@ impl Watches {
                 if catching_up {
                     match this.store.events_after(last, REPLAY_BATCH).await {
                         Ok(batch) => {
-                            catching_up = batch.len() as i64 == REPLAY_BATCH;
-                            for e in batch {
+                            catching_up = batch.rows as i64 == REPLAY_BATCH;
+                            for e in batch.events {
                                 last = e.event_id;
                                 if wanted(&e) {
                                     yield Ok(Arc::new(e));
                                 }
                             }
+                            // Past rows this release could not read, too.
+                            last = last.max(batch.last_id.unwrap_or(last));
                         }
                         Err(e) => {
                             yield Err(e.into());

@@ -26,6 +26,7 @@ mod quota;
 mod record;
 mod repair;
 mod replicas;
+mod stored;
 mod tls;
 mod traces;
 mod watch;

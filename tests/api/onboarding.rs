@@ -329,10 +329,11 @@ async fn bad_onboarding_requests_are_invalid_and_send_nothing() {
     assert_eq!(app.intent_rows().await, 0);
 }
 
-/// Counts MoveAccount calls that reached AWS; on `hang` the replica's call
+/// Counts the calls of `op` that reached AWS; on `hang` the replica's call
 /// never returns, as if its process died there: before the call reached
-/// AWS, or after AWS moved the account but before the move was recorded.
-struct MoveAccounts {
+/// AWS, or after AWS acted but before the replica recorded it.
+struct Hanging {
+    op: Operation,
     reached_aws: Arc<AtomicUsize>,
     hang: Option<Hang>,
     hung: Arc<tokio::sync::Notify>,
@@ -344,10 +345,10 @@ enum Hang {
     AfterTheCall,
 }
 
-impl Around for MoveAccounts {
+impl Around for Hanging {
     fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
         Box::pin(async move {
-            if op != Operation::MoveAccount {
+            if op != self.op {
                 return call.await;
             }
             if let Some(Hang::BeforeTheCall) = self.hang {
@@ -365,10 +366,11 @@ impl Around for MoveAccounts {
     }
 }
 
-/// The polling replica stops for good between AcceptHandshake and the
-/// record of MoveAccount (its Postgres connection cut, so its lock frees);
-/// the other replica takes over, finishes, and the account moves once.
-async fn a_leader_lost_mid_onboarding_is_finished_by_the_next(hang: Hang) {
+/// The polling replica stops for good around `op` (its Postgres connection
+/// cut, so its lock frees); the other replica takes over and finishes.
+/// Returns the finished handshake, as Get shows it, and how many calls of
+/// `op` reached AWS.
+async fn a_leader_lost_mid_onboarding(op: Operation, hang: Hang) -> (pb::Handshake, usize) {
     let db = fresh_database().await;
     let fakecloud = Fakecloud::start().await;
     let account = random_account_id();
@@ -379,7 +381,8 @@ async fn a_leader_lost_mid_onboarding_is_finished_by_the_next(hang: Hang) {
     let replica = |hang: Option<Hang>, database| {
         let aws = Arc::new(Decorated::with(
             fakecloud.organizations(),
-            MoveAccounts {
+            Hanging {
+                op,
                 reached_aws: reached_aws.clone(),
                 hang,
                 hung: hung.clone(),
@@ -402,7 +405,7 @@ async fn a_leader_lost_mid_onboarding_is_finished_by_the_next(hang: Hang) {
     let h = first.invite(req).await.unwrap();
     tokio::time::timeout(Duration::from_secs(30), hung.notified())
         .await
-        .expect("the first replica reaches MoveAccount");
+        .unwrap_or_else(|_| panic!("the first replica reaches {op:?}"));
     proxy.cut();
 
     let watched = watch_to_the_end(&second, &h.id).await;
@@ -414,12 +417,22 @@ async fn a_leader_lost_mid_onboarding_is_finished_by_the_next(hang: Hang) {
         fakecloud.parent_of(&account).await.as_deref(),
         Some(ou.as_str())
     );
-    assert_eq!(
-        reached_aws.load(Ordering::SeqCst),
-        1,
-        "MoveAccount took effect once"
-    );
     assert_eq!(fakecloud.tags_of(&account).await, ["env=", "team=core"]);
+    let got = get(&second, &h.id).await;
+    // An onboarding that ended has no step still running.
+    let steps = &got.onboarding.as_ref().unwrap().steps;
+    assert!(
+        steps
+            .iter()
+            .all(|s| s.end_time.is_some() && s.error.is_none()),
+        "{steps:?}"
+    );
+    (got, reached_aws.load(Ordering::SeqCst))
+}
+
+async fn a_leader_lost_mid_onboarding_is_finished_by_the_next(hang: Hang) {
+    let (_, moves) = a_leader_lost_mid_onboarding(Operation::MoveAccount, hang).await;
+    assert_eq!(moves, 1, "MoveAccount took effect once");
 }
 
 #[tokio::test]
@@ -430,6 +443,24 @@ async fn a_leader_lost_before_move_account_is_finished_by_the_next() {
 #[tokio::test]
 async fn a_leader_lost_after_move_account_is_finished_without_moving_again() {
     a_leader_lost_mid_onboarding_is_finished_by_the_next(Hang::AfterTheCall).await;
+}
+
+/// The leader dies right after AWS shows the accept: the next one finds the
+/// handshake ACCEPTED, goes on, and closes the ACCEPT step it found done.
+#[tokio::test]
+async fn a_leader_lost_after_accept_handshake_leaves_no_step_open() {
+    let (got, accepts) =
+        a_leader_lost_mid_onboarding(Operation::AcceptHandshake, Hang::AfterTheCall).await;
+    assert_eq!(accepts, 1, "AcceptHandshake was called once");
+    let steps: Vec<_> = got
+        .onboarding
+        .unwrap()
+        .steps
+        .iter()
+        .map(|s| s.step())
+        .collect();
+    use pb::OnboardingStepKind as Step;
+    assert_eq!(steps, [Step::Accept, Step::Place, Step::Tag]);
 }
 
 /// Fails the first MoveAccount with a 5xx, before it reaches AWS.

@@ -70,7 +70,7 @@ async fn check_recorded(
         ..got
     };
     assert_eq!(&got, record, "the call's answer is the stored record");
-    let events = store.events_after(0, 10).await.unwrap();
+    let events = store.events_after(0, 10).await.unwrap().events;
     assert_eq!(events.len(), 1, "one event: {events:?}");
     assert_eq!(events[0].kind, EventKind::StateChange);
     assert_eq!(events[0].previous_state, HandshakeState::Unspecified);

@@ -80,8 +80,7 @@ impl Invitations {
             match onboarding.next(record.handshake.state) {
                 Next::Wait => return Ok(()),
                 Next::NotApplicable => {
-                    onboarding.status = OnboardingStatus::NotApplicable;
-                    onboarding.retry_at = None;
+                    onboarding.not_applicable(Utc::now());
                     self.save(&record, &onboarding, true).await?;
                     report.finished += 1;
                     return Ok(());
@@ -120,6 +119,8 @@ impl Invitations {
             Step::Accept => self.accept(&record, &onboarding).await,
             Step::Place => self.place(&record, &mut onboarding).await,
             Step::Tag => self.tag(&record).await,
+            // `next` never runs a step this release does not know.
+            Step::Unspecified => Ok(Done::Moot),
         };
         let now = Utc::now();
         // Re-read: accepting records the handshake's new state meanwhile.

@@ -1,0 +1,42 @@
+//! A JSON column decoded without failing its query: the value, or why it
+//! could not be read (the row is then skipped or reported, never the batch).
+use serde::de::DeserializeOwned;
+use sqlx::{
+    error::BoxDynError,
+    postgres::{PgTypeInfo, PgValueRef},
+    types::Json,
+    Decode, Postgres, Type,
+};
+
+pub(in crate::store) struct Lenient<T>(pub Result<T, UnreadableJson>);
+
+/// A JSON value this release cannot read. The serde error is not kept: its
+/// text may quote the stored value (notes, party ids), which logs never show.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::store) struct UnreadableJson;
+
+impl<T> Lenient<T> {
+    pub fn into_result(self) -> Result<T, UnreadableJson> {
+        self.0
+    }
+}
+
+impl<T> Type<Postgres> for Lenient<T> {
+    fn type_info() -> PgTypeInfo {
+        <Json<()> as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Json<()> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r, T: DeserializeOwned + 'r> Decode<'r, Postgres> for Lenient<T> {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Self(
+            <Json<T> as Decode<'r, Postgres>>::decode(value)
+                .map(|j| j.0)
+                .map_err(|_| UnreadableJson),
+        ))
+    }
+}
