@@ -10,6 +10,8 @@ pub enum StoreError {
     Other(#[source] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("migration refused: {0}")]
+    OutOfOrder(#[from] super::OutOfOrder),
     /// A row did not hold what this version of the code wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -10,6 +10,7 @@ mod leader;
 mod lifecycle;
 mod listen;
 mod locks;
+mod migrations;
 #[cfg(any(test, feature = "test-support"))]
 mod plans;
 mod progress;
@@ -30,6 +31,7 @@ pub use leader::{Candidate, Leadership, Takeover};
 pub use lifecycle::MemberCount;
 pub use listen::{Heard, Notifications};
 pub use locks::{POLLER_LOCK, QUOTA_LOCK};
+pub use migrations::OutOfOrder;
 #[cfg(any(test, feature = "test-support"))]
 pub use plans::HotPlan;
 pub use ready::DatabaseReady;
@@ -52,8 +54,6 @@ use unreadable::Reporter;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Idle connections older than this are pinged before they are handed out.
 const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
-
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone)]
 pub struct Store {
@@ -104,10 +104,10 @@ impl Store {
         &self.pool
     }
 
-    /// Runs the migrations, then rebuilds any index an interrupted
-    /// concurrent build left invalid: one replica at a time, on one
-    /// connection of its own, whose session lock goes with it however this
-    /// ends.
+    /// Runs the migrations (tolerating newer ones: see `migrations`), then
+    /// rebuilds any index an interrupted concurrent build left invalid: one
+    /// replica at a time, on one connection of its own, whose session lock
+    /// goes with it however this ends.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let one = PgPoolOptions::new()
             .max_connections(1)
@@ -119,8 +119,8 @@ impl Store {
             .bind(MIGRATION_LOCK)
             .execute(&one)
             .await?;
-        MIGRATOR.run(&one).await?;
         let mut conn = one.acquire().await?;
+        migrations::run(&mut conn).await?;
         indexes::rebuild_invalid(&mut conn).await?;
         drop(conn);
         one.close().await;

@@ -29,4 +29,5 @@ mod replicas;
 mod stored;
 mod tls;
 mod traces;
+mod upgrades;
 mod watch;

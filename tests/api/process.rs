@@ -116,6 +116,15 @@ impl Replica {
         self.log.find(from, |l| l.contains(words)).is_some()
     }
 
+    /// How many lines logged so far contain `words`.
+    pub fn times_logged(&self, words: &str) -> usize {
+        self.log
+            .text()
+            .lines()
+            .filter(|l| l.contains(words))
+            .count()
+    }
+
     /// Sends `signal` (TERM or KILL) and returns when it was sent.
     pub fn signal(&self, signal: &str) -> Instant {
         let pid = self.child.id().expect("running").to_string();
