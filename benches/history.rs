@@ -352,7 +352,10 @@ async fn bench_one(n: i64, open: i64, runs: usize) -> Row {
     let latest = store.latest_event_id().await.unwrap();
     let stop = CancellationToken::new();
     let watches = Watches::new(store.clone(), Hub::new(), metrics.clone(), stop.clone());
-    let mut stream = watches.all(Some(0), Vec::new(), WatchMethod::WatchHandshakes);
+    let mut stream = watches
+        .all(Some(0), Vec::new(), WatchMethod::WatchHandshakes)
+        .await
+        .unwrap();
     let t = Instant::now();
     let mut replayed = 0;
     while let Some(e) = stream.next().await {

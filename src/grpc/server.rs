@@ -128,7 +128,9 @@ impl InvitationService for InvitationApi {
         }
         let events = self
             .watches
-            .all(after, states, WatchMethod::WatchHandshakes);
+            .all(after, states, WatchMethod::WatchHandshakes)
+            .await
+            .map_err(Error::from)?;
         Ok(Response::new(watch::all(events)))
     }
 }

@@ -172,22 +172,26 @@ async fn events(
         Ok(a) => a,
         Err(v) => return (StatusCode::BAD_REQUEST, v.description).into_response(),
     };
-    let stream = s
+    let stream = match s
         .watches
         .all(after, Vec::new(), WatchMethod::StatusPageEvents)
-        .map_while(|r| r.ok())
-        .map(|e| {
-            let data = serde_json::json!({
-                "handshake": rows::row(&e.record),
-                "previous_state": rows::state_name(e.previous_state),
-            });
-            Ok::<Event, Infallible>(
-                Event::default()
-                    .event("handshake")
-                    .id(encode_resume_token(e.event_id))
-                    .data(data.to_string()),
-            )
+        .await
+    {
+        Ok(stream) => stream,
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let stream = stream.map_while(|r| r.ok()).map(|e| {
+        let data = serde_json::json!({
+            "handshake": rows::row(&e.record),
+            "previous_state": rows::state_name(e.previous_state),
         });
+        Ok::<Event, Infallible>(
+            Event::default()
+                .event("handshake")
+                .id(encode_resume_token(e.event_id))
+                .data(data.to_string()),
+        )
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()

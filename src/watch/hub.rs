@@ -152,8 +152,18 @@ impl Hub {
         self.last.load(Ordering::Acquire)
     }
 
-    pub(super) fn start_after(&self, event_id: i64) {
-        self.last.store(event_id, Ordering::Release);
+    /// Broadcasts from just after `event_id` on, unless a start point is
+    /// set already; returns the one in force. Whoever fixes "now" first
+    /// (the listener starting, or a watcher opened before it) sets it, so
+    /// nothing after a watcher's "now" goes unbroadcast.
+    pub(super) fn start_after(&self, event_id: i64) -> i64 {
+        match self
+            .last
+            .compare_exchange(-1, event_id, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => event_id,
+            Err(set) => set,
+        }
     }
 
     /// The listener read up to `event_id`, including rows this release

@@ -163,33 +163,36 @@ impl Watches {
     /// Every change from just after event `after` (from now when None):
     /// replayed from Postgres, then live, in commit order, keeping only
     /// changes into `states` (all when empty). `counted_as` names the
-    /// stream in `org_invites_watch_streams`.
-    pub fn all(
+    /// stream in `org_invites_watch_streams`. "Now" is fixed before this
+    /// returns, so a change made after the caller is answered is streamed
+    /// even while the change listener is still starting.
+    pub async fn all(
         &self,
         after: Option<i64>,
         states: Vec<HandshakeState>,
         counted_as: WatchMethod,
-    ) -> EventStream {
+    ) -> Result<EventStream, StoreError> {
         let mut events = self.hub.subscribe();
         // Everything up to the hub's last broadcast happened before subscribing.
         let now = self.hub.last();
+        let mut last = match after {
+            Some(id) => id,
+            None if now >= 0 => now,
+            // The listener has not started: it will broadcast from this
+            // watcher's "now" (or from a point set meanwhile, which the
+            // replay from Postgres covers).
+            None => {
+                let latest = self.store.latest_event_id().await?;
+                self.hub.start_after(latest);
+                latest
+            }
+        };
         let this = self.clone();
         let open = self.metrics.watch_stream(counted_as);
-        Box::pin(async_stream::stream! {
+        Ok(Box::pin(async_stream::stream! {
             let _open = open;
             let wanted =
                 |e: &HandshakeEvent| states.is_empty() || states.contains(&e.record.handshake.state);
-            let mut last = match after {
-                Some(id) => id,
-                None if now >= 0 => now,
-                None => match this.store.latest_event_id().await {
-                    Ok(id) => id,
-                    Err(e) => {
-                        yield Err(e.into());
-                        return;
-                    }
-                },
-            };
             // `catching_up`: replay from Postgres (at the start, and after lagging).
             let mut catching_up = true;
             loop {
@@ -230,6 +233,6 @@ impl Watches {
                     Next::Event(Err(RecvError::Lagged(_))) => catching_up = true,
                 }
             }
-        })
+        }))
     }
 }
