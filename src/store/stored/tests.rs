@@ -110,12 +110,11 @@ fn every_release_fixture_reads_as_the_canonical_value() {
     }
 }
 
-#[test]
-fn this_release_writes_what_the_newest_fixture_holds() {
-    let newest = releases().pop().unwrap();
+/// This release's stored form of each canonical value, by fixture name.
+fn written() -> Vec<(&'static str, Value)> {
     let record = canonical::record();
     let h = &record.handshake;
-    let written = [
+    vec![
         ("snapshot", json(StoredRecord::from(&record))),
         (
             "onboarding",
@@ -140,9 +139,31 @@ fn this_release_writes_what_the_newest_fixture_holds() {
             ),
         ),
         ("tags", json(super::stored_tags(&canonical::tags()))),
-    ];
-    for (name, value) in written {
-        assert_eq!(value, read(&newest, name), "{name} differs from {newest:?}");
+    ]
+}
+
+/// A release's fixtures are written once, when its version is set:
+/// `ORG_INVITES_WRITE_FIXTURES=1 cargo test --lib store::stored` writes
+/// `tests/fixtures/stored/<version>/`; commit them, and never edit them.
+#[test]
+fn this_release_writes_what_its_own_fixtures_hold() {
+    let version = env!("CARGO_PKG_VERSION");
+    let own = fixtures().join(version);
+    if std::env::var_os("ORG_INVITES_WRITE_FIXTURES").is_some() && !own.exists() {
+        std::fs::create_dir_all(&own).unwrap();
+        for (name, value) in written() {
+            let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
+            std::fs::write(own.join(format!("{name}.json")), text).unwrap();
+        }
+    }
+    assert_eq!(
+        releases().last(),
+        Some(&own),
+        "the newest fixtures are not release {version}'s: \
+         ORG_INVITES_WRITE_FIXTURES=1 cargo test --lib store::stored writes them"
+    );
+    for (name, value) in written() {
+        assert_eq!(value, read(&own, name), "{name} differs from {own:?}");
     }
 }
 
