@@ -23,7 +23,8 @@ use org_invites::{
     aws::{fake::FakeOrganizations, AwsErrorKind, Budgeted, Organizations},
     domain::{HandshakeId, HandshakeState},
     metrics::Metrics,
-    service::{Invitations, SweepReport},
+    reconcile::{Reconciler, SweepReport},
+    service::Invitations,
     startup::Settings,
     store::Store,
 };
@@ -173,9 +174,10 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
         session,
     );
 
+    let jobs = Reconciler::over(invitations.clone());
     // Sweep 1 adopts all N.
     let t = Instant::now();
-    let adopt_report = tokio::time::timeout(SWEEP_TIMEOUT, invitations.sweep(&stop))
+    let adopt_report = tokio::time::timeout(SWEEP_TIMEOUT, jobs.sweep().run(&stop))
         .await
         .expect("first sweep within the timeout")
         .expect("first sweep");
@@ -193,7 +195,7 @@ async fn bench_one(n: usize, closed: usize, naive_budget: Option<Duration>) -> S
     let before = calls(&fake);
     let wall_start = chrono::Utc::now();
     let t = Instant::now();
-    let report = tokio::time::timeout(SWEEP_TIMEOUT, invitations.sweep(&stop))
+    let report = tokio::time::timeout(SWEEP_TIMEOUT, jobs.sweep().run(&stop))
         .await
         .expect("second sweep within the timeout")
         .expect("second sweep");

@@ -15,6 +15,7 @@ pub mod http;
 pub mod metrics;
 pub mod poller;
 pub mod proto;
+pub mod reconcile;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -11,7 +11,8 @@ use tracing::{info, warn, Instrument};
 
 use crate::{
     metrics::{Metrics, RetrySource},
-    service::{Error, Invitations, SweepReport},
+    reconcile::{Reconciler, SweepReport},
+    service::Error,
     store::{Candidate, DatabaseReady, Leadership, Notifications, Session, Store, StoreError},
 };
 
@@ -45,7 +46,8 @@ pub struct PollerSettings {
 /// What the poller works with.
 #[derive(Clone)]
 pub struct Poller {
-    pub invitations: Invitations,
+    /// The background jobs it runs.
+    pub jobs: Reconciler,
     pub store: Store,
     pub metrics: Metrics,
     pub settings: PollerSettings,
@@ -159,8 +161,9 @@ impl Poller {
             let started = Instant::now();
             // Each sweep is a trace of its own, its AWS calls inside.
             let swept = self
-                .invitations
-                .sweep(stop)
+                .jobs
+                .sweep()
+                .run(stop)
                 .instrument(tracing::info_span!(parent: None, "sweep"))
                 .await;
             self.record_sweep(started.elapsed(), &swept);
@@ -183,7 +186,7 @@ impl Poller {
                 .await;
             if changed || counted_at.is_none_or(|t| t.elapsed() >= COUNT_MEMBERS_EVERY) {
                 counted_at = Some(Instant::now());
-                if let Err(e) = self.invitations.refresh_member_accounts().await {
+                if let Err(e) = self.jobs.count_members().run().await {
                     warn!(error = %e, "could not count the organization's accounts");
                 }
             }
@@ -225,18 +228,19 @@ impl Poller {
     /// next pass.
     async fn after_sweep(&self, stop: &CancellationToken) {
         if let Err(e) = self
-            .invitations
-            .warn_expiring(self.settings.expiry_warning)
+            .jobs
+            .expiry_warnings()
+            .run(self.settings.expiry_warning)
             .await
         {
             warn!(error = %e, "expiry warnings failed; the next pass will retry");
         }
-        match self.invitations.onboard(stop).await {
+        match self.jobs.onboard().run(stop).await {
             Ok(report) if report.steps > 0 => tracing::debug!(?report, "onboarding pass"),
             Ok(_) => {}
             Err(e) => warn!(error = %e, "onboarding pass failed; the next one will retry"),
         }
-        match self.invitations.renew().await {
+        match self.jobs.renew().run().await {
             Ok(report) if report != Default::default() => info!(?report, "renewal pass"),
             Ok(_) => {}
             Err(e) => warn!(error = %e, "renewal pass failed; the next one will retry"),

@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{Error, Invitations, SweepReport};
+use super::{backoff, Error, Invitations};
 use crate::{
     aws::AwsErrorKind,
     domain::{
@@ -18,6 +17,8 @@ use crate::{
 /// How long a handshake AWS made but Postgres refused is retried in the
 /// background before it is left to the repair sweep.
 const LATE_RECORD_FOR: Duration = Duration::from_secs(15 * 60);
+const LATE_RECORD_START: Duration = Duration::from_millis(500);
+const LATE_RECORD_MAX: Duration = Duration::from_secs(30);
 
 impl Invitations {
     /// Sends the invitation once per request_id. Without a request_id the
@@ -162,7 +163,7 @@ impl Invitations {
     /// Records the handshake AWS made. If Postgres refuses, the caller hears
     /// so, and a background task keeps trying while the intent row waits
     /// for the repair sweep in case this process dies too.
-    pub(super) async fn record(
+    pub async fn record(
         &self,
         request_id: &RequestId,
         inv: &Invitation,
@@ -189,9 +190,9 @@ impl Invitations {
                     (self.store.clone(), request_id.clone(), inv.clone());
                 tokio::spawn(async move {
                     let deadline = tokio::time::Instant::now() + LATE_RECORD_FOR;
-                    let mut wait = Duration::from_millis(500);
+                    let mut delays = backoff::delays(LATE_RECORD_START, LATE_RECORD_MAX);
                     while tokio::time::Instant::now() < deadline {
-                        tokio::time::sleep(wait).await;
+                        tokio::time::sleep(delays.next().unwrap_or(LATE_RECORD_MAX)).await;
                         if store
                             .complete_invite(&request_id, &inv, &handshake)
                             .await
@@ -200,7 +201,6 @@ impl Invitations {
                             info!(request_id = request_id.as_str(), "invitation recorded late");
                             return;
                         }
-                        wait = (wait * 2).min(Duration::from_secs(30));
                     }
                 });
                 Err(Error::NotRecorded(Box::new(e.into())))
@@ -218,28 +218,10 @@ impl Invitations {
     }
 
     /// Attempts taken over from an owner that stopped (not timed-out calls).
-    pub(super) fn count_abandoned(&self, unresolved: &UnresolvedInvite) {
+    pub fn count_abandoned(&self, unresolved: &UnresolvedInvite) {
         if unresolved.why != Abandoned::Unknown {
             self.metrics.abandoned_attempt(unresolved.why.as_str());
         }
-    }
-
-    /// The handshake an earlier attempt of this intent made, if AWS lists
-    /// one. Throttling is waited out as in a sweep; the caller's deadline
-    /// bounds the wait.
-    pub(super) async fn find_sent(
-        &self,
-        unresolved: &UnresolvedInvite,
-    ) -> Result<Option<Handshake>, Error> {
-        let all = self.list_invites_now().await?;
-        self.pick_sent(&all, unresolved).await
-    }
-
-    /// Every INVITE handshake AWS lists now; throttling is waited out.
-    pub(super) async fn list_invites_now(&self) -> Result<Vec<Handshake>, Error> {
-        let never = CancellationToken::new();
-        self.all_invite_handshakes(&never, &mut SweepReport::default())
-            .await
     }
 }
 

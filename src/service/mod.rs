@@ -1,18 +1,19 @@
 //! What the RPCs do, free of gRPC types: validation has happened, AWS and
-//! Postgres are called here, in the order that loses nothing.
+//! Postgres are called here, in the order that loses nothing. The work the
+//! poller drives in the background is `reconcile`'s; it uses the pieces
+//! both share (paging through AWS, recording a sent invitation, finding
+//! what an interrupted attempt sent) from here.
+pub mod backoff;
 mod error;
 mod invite;
-mod lifecycle;
-mod onboarding;
 mod pages;
-mod repair;
+mod quota;
 mod reuse;
-mod sweep;
+mod sent;
 
 pub use error::Error;
-pub use lifecycle::{QuotaReport, RenewReport};
-pub use onboarding::OnboardReport;
-pub use sweep::SweepReport;
+pub use pages::{retry_throttled, Calls, InvitePages};
+pub use quota::QuotaReport;
 
 use std::{sync::Arc, time::Duration};
 
@@ -70,8 +71,26 @@ impl Invitations {
         }
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// What every AWS call goes through (budgeted and measured).
+    pub fn aws(&self) -> &Arc<dyn Organizations> {
+        &self.aws
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// How long an attempt may be in flight before it counts as abandoned.
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+
     /// The session that owns what this call starts.
-    async fn owner(&self) -> Result<Owner, Error> {
+    pub async fn owner(&self) -> Result<Owner, Error> {
         self.session
             .owner(SESSION_WAIT)
             .await

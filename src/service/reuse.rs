@@ -3,9 +3,7 @@
 //! from the console, say, and adopted here). The request's onboarding or
 //! renewal settings attach to it when it has none; settings that differ
 //! are refused, naming it.
-use tokio_util::sync::CancellationToken;
-
-use super::{Error, Invitations, SweepReport};
+use super::{Error, Invitations};
 use crate::domain::{
     Handshake, HandshakeRecord, HandshakeState, Invitation, Onboarding, RequestId,
 };
@@ -48,10 +46,7 @@ impl Invitations {
         &self,
         inv: &Invitation,
     ) -> Result<Option<Handshake>, Error> {
-        let never = CancellationToken::new();
-        let all = self
-            .all_invite_handshakes(&never, &mut SweepReport::default())
-            .await?;
+        let all = self.list_invites_now().await?;
         let target = &inv.target;
         Ok(all
             .into_iter()

@@ -12,6 +12,7 @@ use super::{server::set_health, Application};
 use crate::{
     http::HttpState,
     poller::Poller,
+    reconcile::Reconciler,
     service::Invitations,
     store::DatabaseReady,
     watch::{run_listener, Hub, Watches},
@@ -32,7 +33,7 @@ pub fn spawn(
 ) -> Background {
     let (ready, check_readiness) = app.store.watch_readiness(tasks.clone());
     let poller = Poller {
-        invitations: app.invitations.clone(),
+        jobs: Reconciler::over(app.invitations.clone()),
         store: app.store.clone(),
         metrics: app.metrics.clone(),
         settings: app.settings.poller,

@@ -6,7 +6,8 @@ use org_invites::{
     aws::{fake::FakeOrganizations, BudgetSettings, Budgeted},
     domain::HandshakeState,
     metrics::Metrics,
-    service::{Invitations, SweepReport},
+    reconcile::{Reconciler, SweepReport},
+    service::Invitations,
     store::Store,
 };
 use tokio_util::sync::CancellationToken;
@@ -49,7 +50,10 @@ async fn invitations_over(fake: Arc<FakeOrganizations>) -> Over {
 }
 
 async fn sweep(invitations: &Invitations) -> Result<SweepReport, org_invites::service::Error> {
-    invitations.sweep(&CancellationToken::new()).await
+    Reconciler::over(invitations.clone())
+        .sweep()
+        .run(&CancellationToken::new())
+        .await
 }
 
 async fn stored(over: &Over) -> i64 {

@@ -2,18 +2,17 @@
 //! its effect already there and succeeds without doing it twice.
 use tracing::info;
 
-use super::Done;
+use super::{Done, Onboard, StepFailure};
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{AccountId, Handshake, HandshakeId, HandshakeRecord, HandshakeState, Onboarding, Tag},
-    service::{Error, Invitations},
     store::Known,
 };
 
 /// Who cancels an invitation its onboarding's role could not accept.
 const CANCELED_BY: &str = "org-invites (onboarding: accept failed)";
 
-impl Invitations {
+impl Onboard<'_> {
     /// AssumeRole into the invited account, then AcceptHandshake as it. An
     /// invitation already accepted (a retry, or a person was quicker) is
     /// success; one that ended otherwise makes the step moot.
@@ -21,7 +20,7 @@ impl Invitations {
         &self,
         record: &HandshakeRecord,
         onboarding: &Onboarding,
-    ) -> Result<Done, AwsError> {
+    ) -> Result<Done, StepFailure> {
         let Some(role) = &onboarding.spec.accept_role else {
             return Ok(Done::Succeeded);
         };
@@ -33,10 +32,11 @@ impl Invitations {
                 .unwrap_or(record.handshake.id.as_str()),
         );
         let member = self
-            .aws
+            .invitations
+            .aws()
             .assume_role(role, &session, onboarding.spec.external_id.as_ref())
             .await?;
-        let accepted = self.aws.accept_handshake(id, &member).await;
+        let accepted = self.invitations.aws().accept_handshake(id, &member).await;
         let handshake = self.or_as_closed(accepted, id).await?;
         let accepted = handshake.state == HandshakeState::Accepted;
         self.record_aws(&handshake, None).await?;
@@ -49,11 +49,7 @@ impl Invitations {
         } else if handshake.state.is_terminal() {
             Ok(Done::Moot)
         } else {
-            Err(AwsError::with_kind(
-                AwsErrorKind::Service,
-                "NotAccepted",
-                "AcceptHandshake answered, but the handshake is not ACCEPTED yet",
-            ))
+            Err(StepFailure::NotAccepted)
         }
     }
 
@@ -63,29 +59,20 @@ impl Invitations {
         &self,
         record: &HandshakeRecord,
         onboarding: &mut Onboarding,
-    ) -> Result<Done, AwsError> {
+    ) -> Result<Done, StepFailure> {
         let account = account_of(record)?;
         let destination = &onboarding.spec.destination;
-        let Some(parent) = self.aws.list_parents(&account).await? else {
-            // Not listed in the organization yet (AWS is eventually consistent).
-            return Err(AwsError::with_kind(
-                AwsErrorKind::Service,
-                "AccountNotListedYet",
-                "the accepted account is not listed under any parent yet",
-            ));
+        let aws = self.invitations.aws();
+        let Some(parent) = aws.list_parents(&account).await? else {
+            return Err(StepFailure::AccountNotListedYet);
         };
         if parent != destination.as_str() {
-            match self.aws.move_account(&account, &parent, destination).await {
+            match aws.move_account(&account, &parent, destination).await {
                 Ok(()) => {}
-                // Moved meanwhile (by a retry whose answer was lost, or by
-                // someone else): the next attempt looks again.
                 Err(e) if e.kind == AwsErrorKind::SourceParentNotFound => {
-                    return Err(AwsError {
-                        kind: AwsErrorKind::ConcurrentModification,
-                        ..e
-                    })
+                    return Err(StepFailure::MovedMeanwhile(e))
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
             info!(
                 handshake_id = record.handshake.id.as_str(),
@@ -99,16 +86,17 @@ impl Invitations {
     /// ListTagsForResource, then TagResource with the requested tags the
     /// account lacks (AWS attaches invite tags on acceptance; not every
     /// endpoint does).
-    pub(super) async fn tag(&self, record: &HandshakeRecord) -> Result<Done, AwsError> {
+    pub(super) async fn tag(&self, record: &HandshakeRecord) -> Result<Done, StepFailure> {
         let wanted: Vec<Tag> = record.tags.iter().cloned().collect();
         if wanted.is_empty() {
             return Ok(Done::Succeeded);
         }
         let account = account_of(record)?;
-        let have = self.aws.list_account_tags(&account).await?;
+        let aws = self.invitations.aws();
+        let have = aws.list_account_tags(&account).await?;
         let missing: Vec<Tag> = wanted.into_iter().filter(|t| !have.contains(t)).collect();
         if !missing.is_empty() {
-            self.aws.tag_account(&account, &missing).await?;
+            aws.tag_account(&account, &missing).await?;
         }
         Ok(Done::Succeeded)
     }
@@ -118,9 +106,9 @@ impl Invitations {
     pub(super) async fn cancel_for_onboarding(
         &self,
         record: &HandshakeRecord,
-    ) -> Result<(), AwsError> {
+    ) -> Result<(), StepFailure> {
         let id = &record.handshake.id;
-        let canceled = self.aws.cancel_handshake(id).await;
+        let canceled = self.invitations.aws().cancel_handshake(id).await;
         let handshake = self.or_as_closed(canceled, id).await?;
         self.record_aws(&handshake, Some(CANCELED_BY.to_string()))
             .await
@@ -142,50 +130,43 @@ impl Invitations {
                         | AwsErrorKind::InvalidHandshakeTransition
                 ) =>
             {
-                self.aws.describe_handshake(id).await
+                self.invitations.aws().describe_handshake(id).await
             }
             other => other,
         }
     }
 
-    /// Records what AWS said of a handshake; a database error becomes a
-    /// passing AWS-shaped error so the step is tried again.
+    /// Records what AWS said of a handshake; a database error fails the
+    /// step for now, so it is tried again.
     async fn record_aws(
         &self,
         handshake: &Handshake,
         canceled_by: Option<String>,
-    ) -> Result<(), AwsError> {
+    ) -> Result<(), StepFailure> {
         let known = Known {
             canceled_by,
             ..Known::from_aws(handshake)
         };
-        self.store
+        self.invitations
+            .store()
             .save_handshake(handshake, &known)
             .await
             .map(|_| ())
-            .map_err(|e| {
-                let e = Error::from(e);
-                AwsError::with_kind(AwsErrorKind::Unreachable, "NotRecorded", e.to_string())
-            })
+            .map_err(StepFailure::NotRecorded)
     }
 }
 
 /// The invited account: the target for an ACCOUNT invitation; for an
 /// EMAIL one, the account AWS lists as a party once it joined.
-fn account_of(record: &HandshakeRecord) -> Result<AccountId, AwsError> {
+fn account_of(record: &HandshakeRecord) -> Result<AccountId, StepFailure> {
     let id = record
         .target
         .as_ref()
         .filter(|t| t.kind == crate::domain::PartyType::Account)
         .map(|t| t.id.as_str())
         .or_else(|| record.handshake.invited_account());
-    id.and_then(|id| AccountId::parse(id).ok()).ok_or_else(|| {
-        AwsError::with_kind(
-            AwsErrorKind::Other,
-            "AccountIdUnknown",
-            "the handshake names no account id for the invited party",
-        )
-    })
+    id.and_then(|id| AccountId::parse(id).ok())
+        .ok_or(StepFailure::AccountIdUnknown)
 }
 
 /// The STS session name, naming the request: `org-invites-<request_id>`,

@@ -5,6 +5,7 @@
 //! leader change resumes where it stopped; every step is idempotent (an
 //! accepted handshake, an account already in place, tags already there
 //! are success), so none takes effect twice.
+mod failure;
 mod steps;
 
 use std::time::Duration;
@@ -13,13 +14,11 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{Error, Invitations};
 use crate::{
-    aws::AwsError,
-    domain::{
-        HandshakeRecord, HandshakeState, Next, Onboarding, OnboardingStatus, Step, StepError,
-    },
+    domain::{HandshakeRecord, HandshakeState, Next, Onboarding, OnboardingStatus, Step},
+    service::{backoff, Error, Invitations},
 };
+use failure::StepFailure;
 
 /// Steps one handshake may take in one pass (accept, place, tag, and a
 /// few more if the handshake changes under it); a bound, not a target.
@@ -39,7 +38,7 @@ pub struct OnboardReport {
 }
 
 /// How a step ended, when it did not fail.
-pub(super) enum Done {
+enum Done {
     /// On to the next step.
     Succeeded,
     /// The handshake ended before the step could act (declined, expired):
@@ -47,12 +46,20 @@ pub(super) enum Done {
     Moot,
 }
 
-impl Invitations {
+pub struct Onboard<'a> {
+    invitations: &'a Invitations,
+}
+
+impl<'a> Onboard<'a> {
+    pub(super) fn new(invitations: &'a Invitations) -> Self {
+        Self { invitations }
+    }
+
     /// One pass over the onboardings with work to do. A failure of one is
     /// logged and left for the next pass; the others go on.
-    pub async fn onboard(&self, stop: &CancellationToken) -> Result<OnboardReport, Error> {
+    pub async fn run(&self, stop: &CancellationToken) -> Result<OnboardReport, Error> {
         let mut report = OnboardReport::default();
-        for record in self.store.due_onboardings().await? {
+        for record in self.invitations.store().due_onboardings().await? {
             if stop.is_cancelled() {
                 break;
             }
@@ -87,7 +94,7 @@ impl Invitations {
                 }
                 Next::Run(step) => {
                     report.steps += 1;
-                    let (next, went_on) = self.run(record, onboarding, step).await?;
+                    let (next, went_on) = self.attempt(record, onboarding, step).await?;
                     record = next;
                     let status = record.onboarding.as_ref().map(|o| o.status);
                     if status.is_some_and(OnboardingStatus::is_final) {
@@ -104,7 +111,7 @@ impl Invitations {
 
     /// One attempt of `step`: its start recorded, AWS called, its outcome
     /// recorded. Returns the record as now, and whether to go on.
-    async fn run(
+    async fn attempt(
         &self,
         record: HandshakeRecord,
         mut onboarding: Onboarding,
@@ -125,13 +132,15 @@ impl Invitations {
         let now = Utc::now();
         // Re-read: accepting records the handshake's new state meanwhile.
         let record = self
-            .store
+            .invitations
+            .store()
             .get(&record.handshake.id)
             .await?
             .unwrap_or(record);
+        let metrics = self.invitations.metrics();
         match outcome {
             Ok(Done::Succeeded) => {
-                self.metrics.onboarding_step(step.as_str(), "ok");
+                metrics.onboarding_step(step.as_str(), "ok");
                 onboarding.succeeded(now);
                 let record = self.save(&record, &onboarding, true).await?;
                 if onboarding.status == OnboardingStatus::Complete {
@@ -141,22 +150,23 @@ impl Invitations {
             }
             // The handshake ended meanwhile: the next round says NOT_APPLICABLE.
             Ok(Done::Moot) => Ok((record, true)),
-            Err(e) if e.is_transient() => {
-                self.metrics.onboarding_step(step.as_str(), "retry");
-                let wait = backoff(onboarding.attempts());
+            Err(e) if e.is_passing() => {
+                metrics.onboarding_step(step.as_str(), "retry");
+                let wait = retry_delay(onboarding.attempts());
+                let error = e.step_error();
                 // The error's name and reason only: AWS's messages may name
                 // the invited account (a party id), which logs never show.
                 warn!(
                     handshake_id = record.handshake.id.as_str(),
                     step = step.as_str(),
                     attempts = onboarding.attempts(),
-                    aws_error = e.code.as_str(),
-                    reason = e.reason.as_deref(),
+                    aws_error = error.aws_error.as_str(),
+                    reason = error.reason.as_deref(),
                     retry_in_s = wait.as_secs(),
                     "onboarding step failed; retrying"
                 );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                onboarding.will_retry(step_error(&e), retry_at);
+                onboarding.will_retry(error, retry_at);
                 Ok((self.save(&record, &onboarding, false).await?, false))
             }
             Err(e) => self.give_up(record, onboarding, step, &e).await,
@@ -170,35 +180,40 @@ impl Invitations {
         record: HandshakeRecord,
         mut onboarding: Onboarding,
         step: Step,
-        e: &AwsError,
+        e: &StepFailure,
     ) -> Result<(HandshakeRecord, bool), Error> {
         let now = Utc::now();
+        let error = e.step_error();
         warn!(
             handshake_id = record.handshake.id.as_str(),
             step = step.as_str(),
-            aws_error = e.code.as_str(),
-            reason = e.reason.as_deref(),
+            aws_error = error.aws_error.as_str(),
+            reason = error.reason.as_deref(),
             "onboarding failed"
         );
         let mut failed = onboarding.clone();
-        failed.failed(step_error(e), now);
+        failed.failed(error.clone(), now);
         if failed.cancels_on_failure() && record.handshake.state == HandshakeState::Open {
             if let Err(cancel) = self.cancel_for_onboarding(&record).await {
-                let wait = backoff(onboarding.attempts());
+                let wait = retry_delay(onboarding.attempts());
+                let cancel = cancel.step_error();
                 warn!(
                     handshake_id = record.handshake.id.as_str(),
-                    aws_error = cancel.code.as_str(),
+                    aws_error = cancel.aws_error.as_str(),
                     reason = cancel.reason.as_deref(),
                     "could not cancel the invitation the role could not accept; retrying"
                 );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                onboarding.will_retry(step_error(e), retry_at);
+                onboarding.will_retry(error, retry_at);
                 return Ok((self.save(&record, &onboarding, false).await?, false));
             }
         }
-        self.metrics.onboarding_step(step.as_str(), "failed");
+        self.invitations
+            .metrics()
+            .onboarding_step(step.as_str(), "failed");
         let record = self
-            .store
+            .invitations
+            .store()
             .get(&record.handshake.id)
             .await?
             .unwrap_or(record);
@@ -212,7 +227,8 @@ impl Invitations {
         new_status: bool,
     ) -> Result<HandshakeRecord, Error> {
         let (saved, _event) = self
-            .store
+            .invitations
+            .store()
             .save_onboarding(&record.handshake.id, onboarding, new_status)
             .await?;
         Ok(saved)
@@ -224,7 +240,8 @@ impl Invitations {
             handshake_id = record.handshake.id.as_str(),
             "onboarding complete"
         );
-        let Ok(Some(full)) = self.store.get_with_history(&record.handshake.id).await else {
+        let store = self.invitations.store();
+        let Ok(Some(full)) = store.get_with_history(&record.handshake.id).await else {
             return;
         };
         if let Some(accepted) = full
@@ -235,22 +252,15 @@ impl Invitations {
             let took = (Utc::now() - accepted.first_seen_time)
                 .to_std()
                 .unwrap_or_default();
-            self.metrics.onboarding_completed(took);
+            self.invitations.metrics().onboarding_completed(took);
         }
     }
 }
 
-fn backoff(attempts: u32) -> Duration {
-    let doublings = attempts.saturating_sub(1).min(16);
-    (BACKOFF_START * 2u32.pow(doublings)).min(BACKOFF_MAX)
-}
-
-fn step_error(e: &AwsError) -> StepError {
-    StepError {
-        aws_error: e.code.clone(),
-        reason: e.reason.clone(),
-        message: e.message.clone(),
-    }
+/// When a step that failed for a passing reason is tried again: the one
+/// retry policy, kept across passes through the step's attempt count.
+fn retry_delay(attempts: u32) -> Duration {
+    backoff::nth(BACKOFF_START, BACKOFF_MAX, attempts)
 }
 
 #[cfg(test)]
@@ -258,10 +268,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retries_back_off_to_five_minutes() {
-        assert_eq!(backoff(1), Duration::from_secs(1));
-        assert_eq!(backoff(2), Duration::from_secs(2));
-        assert_eq!(backoff(5), Duration::from_secs(16));
-        assert_eq!(backoff(30), BACKOFF_MAX);
+    fn retries_back_off_to_about_five_minutes() {
+        assert!(retry_delay(1) < 2 * BACKOFF_START);
+        assert!(retry_delay(5) >= 16 * BACKOFF_START);
+        assert!(retry_delay(30) >= BACKOFF_MAX && retry_delay(30) <= 2 * BACKOFF_MAX);
     }
 }

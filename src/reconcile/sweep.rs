@@ -6,8 +6,13 @@ use std::collections::HashSet;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
-use super::{pages::retry_throttled, Error, Invitations};
-use crate::{aws::AwsErrorKind, domain::Handshake, store::Known};
+use super::Repair;
+use crate::{
+    aws::AwsErrorKind,
+    domain::Handshake,
+    service::{retry_throttled, Calls, Error, Invitations},
+    store::Known,
+};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {
@@ -21,10 +26,18 @@ pub struct SweepReport {
     pub repaired: usize,
 }
 
-impl Invitations {
+pub struct Sweep<'a> {
+    invitations: &'a Invitations,
+}
+
+impl<'a> Sweep<'a> {
+    pub(super) fn new(invitations: &'a Invitations) -> Self {
+        Self { invitations }
+    }
+
     /// One pass over AWS. Pacing comes from the AWS request budget the
-    /// `Organizations` given to `Invitations` draws from (aws::Budgeted).
-    pub async fn sweep(&self, stop: &CancellationToken) -> Result<SweepReport, Error> {
+    /// service's `Organizations` draws from (aws::Budgeted).
+    pub async fn run(&self, stop: &CancellationToken) -> Result<SweepReport, Error> {
         let mut report = SweepReport::default();
         // Tracked handshakes' changes are recorded page by page (see
         // list_all_paced); the untracked ones wait for the whole list.
@@ -36,24 +49,26 @@ impl Invitations {
         }
         // Intents first, so a handshake an interrupted InviteAccount made is
         // recorded with its request, target, notes and tags, not adopted bare.
-        report.repaired = self.repair_with(&all).await?;
+        report.repaired = Repair::new(self.invitations).run(&all).await?.len();
         let seen: HashSet<&str> = all.iter().map(|h| h.id.as_str()).collect();
+        let store = self.invitations.store();
         // Repair may just have recorded some of them.
-        let stored = self.store.states_of(&untracked).await?;
+        let stored = store.states_of(&untracked).await?;
         for h in &untracked {
             if stored.get(h.id.as_str()) != Some(&h.state) {
                 report.changes += self.record_seen(h).await?;
             }
         }
-        for id in self.store.pending_ids().await? {
+        let mut describes = Calls::default();
+        for id in store.pending_ids().await? {
             if seen.contains(id.as_str()) {
                 continue;
             }
-            let described = retry_throttled(stop, &mut report, || async {
-                self.aws.describe_handshake(&id).await
+            let aws = self.invitations.aws();
+            let described = retry_throttled(Some(stop), &mut describes, || async {
+                aws.describe_handshake(&id).await
             })
             .await;
-            report.describe_calls += 1;
             match described {
                 Ok(h) => report.changes += self.record_seen(&h).await?,
                 Err(Error::Aws(e)) if e.kind == AwsErrorKind::HandshakeNotFound => {
@@ -62,9 +77,13 @@ impl Invitations {
                         "pending handshake no longer in AWS"
                     );
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    report.add_describes(describes);
+                    return Err(e);
+                }
             }
         }
+        report.add_describes(describes);
         Ok(report)
     }
 
@@ -77,7 +96,7 @@ impl Invitations {
         if page.is_empty() {
             return Ok((0, Vec::new()));
         }
-        let stored = self.store.states_of(page).await?;
+        let stored = self.invitations.store().states_of(page).await?;
         let (mut changes, mut untracked) = (0, Vec::new());
         for h in page {
             match stored.get(h.id.as_str()) {
@@ -91,16 +110,20 @@ impl Invitations {
 
     /// Records `h`; 1 when its state changed (an event was written).
     async fn record_seen(&self, h: &Handshake) -> Result<usize, Error> {
-        let (_, event) = self.store.save_handshake(h, &Known::from_aws(h)).await?;
+        let (_, event) = self
+            .invitations
+            .store()
+            .save_handshake(h, &Known::from_aws(h))
+            .await?;
         Ok(usize::from(event.is_some()))
     }
 
-    /// Every INVITE handshake, paced (see `pages`); with them, the ones
-    /// not recorded here yet. A change to a handshake already recorded here
-    /// is recorded as soon as its page arrives, not after the last page (up
-    /// to 10 s later for 1,000 handshakes at AWS's List rate). Handshakes
-    /// not recorded yet wait for the whole list: one of them may belong to
-    /// an interrupted InviteAccount, which `repair_with` needs every page
+    /// Every INVITE handshake, paced (see `service::InvitePages`); with
+    /// them, the ones not recorded here yet. A change to a handshake already
+    /// recorded here is recorded as soon as its page arrives, not after the
+    /// last page (up to 10 s later for 1,000 handshakes at AWS's List rate).
+    /// Handshakes not recorded yet wait for the whole list: one of them may
+    /// belong to an interrupted InviteAccount, which repair needs every page
     /// to judge.
     async fn list_all_paced(
         &self,
@@ -108,13 +131,27 @@ impl Invitations {
         report: &mut SweepReport,
     ) -> Result<(Vec<Handshake>, Vec<Handshake>), Error> {
         let (mut all, mut untracked) = (Vec::new(), Vec::new());
-        let mut pages = self.invite_pages();
-        while let Some(page) = pages.next(stop, report).await? {
-            let (changes, new) = self.record_tracked_changes(&page).await?;
-            report.changes += changes;
-            untracked.extend(new);
-            all.extend(page);
+        let mut pages = self.invitations.invite_pages();
+        let listed = async {
+            while let Some(page) = pages.next(Some(stop)).await? {
+                let (changes, new) = self.record_tracked_changes(&page).await?;
+                report.changes += changes;
+                untracked.extend(new);
+                all.extend(page);
+            }
+            Ok::<_, Error>(())
         }
+        .await;
+        report.list_calls += pages.calls.made;
+        report.throttled += pages.calls.throttled;
+        listed?;
         Ok((all, untracked))
+    }
+}
+
+impl SweepReport {
+    fn add_describes(&mut self, calls: Calls) {
+        self.describe_calls += calls.made;
+        self.throttled += calls.throttled;
     }
 }

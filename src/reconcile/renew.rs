@@ -1,32 +1,18 @@
-//! An invitation's whole life, run by the polling replica after each sweep:
-//! the expiry warning, renewal of what expired, and the organization's
-//! member count; and the account-slot report behind GetInvitationQuota.
+//! Renewal: an invitation that expired with renewals left is sent again,
+//! once, waiting for a free slot of the daily quota when there is none.
 use std::time::Duration;
 
 use chrono::Utc;
 use tracing::{info, warn};
 
-use super::{Error, Invitations};
 use crate::{
-    domain::{
-        HandshakeRecord, IfOpenExists, Invitation, InviteRequest, InviteTarget, QuotaUse, RequestId,
-    },
-    store::MemberCount,
+    domain::{HandshakeRecord, IfOpenExists, Invitation, InviteRequest, InviteTarget, RequestId},
+    service::{Error, Invitations},
 };
 
 /// When the daily quota says no slot is coming (nothing counted), a
 /// waiting renewal looks again after this.
 const RENEWAL_RECHECK: Duration = Duration::from_secs(3600);
-
-/// GetInvitationQuota: the daily quota, and the slots invitations hold.
-#[derive(Debug, Clone)]
-pub struct QuotaReport {
-    pub quota: QuotaUse,
-    /// OPEN INVITE handshakes (AWS counts them against the account limit).
-    pub pending_invitations: i64,
-    /// As the polling replica last counted; None before its first count.
-    pub member_accounts: Option<MemberCount>,
-}
 
 /// What one renewal pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -36,67 +22,67 @@ pub struct RenewReport {
     pub given_up: usize,
 }
 
-impl Invitations {
-    pub async fn quota(&self) -> Result<QuotaReport, Error> {
-        Ok(QuotaReport {
-            quota: self.store.invite_quota(self.quota).await?,
-            pending_invitations: self.store.pending_invitations().await?,
-            member_accounts: self.store.member_accounts().await?,
-        })
-    }
+/// How one expired invitation fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renewed {
+    /// Sent again.
+    Sent,
+    /// Waits for a free slot of the daily quota.
+    Waiting,
+    /// Will not be sent again (no target, or AWS refused for good).
+    GivenUp,
+    /// Nothing to do now (waiting still, or no renewal asked for).
+    NotYet,
+}
 
-    /// Records an EXPIRING_SOON warning for every open invitation that
-    /// expires within `within` (once each); how many were warned about.
-    pub async fn warn_expiring(&self, within: Duration) -> Result<usize, Error> {
-        let events = self.store.warn_expiring(within).await?;
-        for e in &events {
-            info!(
-                handshake_id = e.record.handshake.id.as_str(),
-                "invitation expiring soon"
-            );
-        }
-        Ok(events.len())
-    }
+pub struct Renew<'a> {
+    invitations: &'a Invitations,
+}
 
-    /// Counts the organization's accounts (ListAccounts) for everyone.
-    pub async fn refresh_member_accounts(&self) -> Result<usize, Error> {
-        let n = self.aws.count_accounts().await?;
-        self.store.set_member_accounts(n).await?;
-        Ok(n)
+impl<'a> Renew<'a> {
+    pub(super) fn new(invitations: &'a Invitations) -> Self {
+        Self { invitations }
     }
 
     /// Sends again every expired invitation still to be renewed, once:
     /// under a request_id derived from the expired handshake, so a crash
     /// mid-way resends nothing (the intent row finds what was sent).
-    pub async fn renew(&self) -> Result<RenewReport, Error> {
+    pub async fn run(&self) -> Result<RenewReport, Error> {
         let mut report = RenewReport::default();
-        for old in self.store.due_renewals().await? {
+        for old in self.invitations.store().due_renewals().await? {
             let id = old.handshake.id.clone();
-            if let Err(e) = self.renew_one(old, &mut report).await {
-                warn!(handshake_id = id.as_str(), error = %e, "renewal not done; the next pass retries");
+            match self.renew_one(old).await {
+                Ok(Renewed::Sent) => report.renewed += 1,
+                Ok(Renewed::Waiting) => report.waiting += 1,
+                Ok(Renewed::GivenUp) => report.given_up += 1,
+                Ok(Renewed::NotYet) => {}
+                Err(e) => {
+                    warn!(handshake_id = id.as_str(), error = %e, "renewal not done; the next pass retries");
+                }
             }
         }
         Ok(report)
     }
 
-    async fn renew_one(&self, old: HandshakeRecord, report: &mut RenewReport) -> Result<(), Error> {
+    async fn renew_one(&self, old: HandshakeRecord) -> Result<Renewed, Error> {
+        let store = self.invitations.store();
         let id = old.handshake.id.clone();
         let Some(mut renewal) = old.renewal.clone() else {
-            return Ok(());
+            return Ok(Renewed::NotYet);
         };
         if renewal.waiting_until.is_some_and(|t| t > Utc::now()) {
-            return Ok(());
+            return Ok(Renewed::NotYet);
         }
         let Some(invitation) = renewal_of(&old) else {
             renewal.given_up = true;
             renewal.reason = Some("the expired invitation names no target to invite again".into());
-            self.store.save_renewal(&id, &renewal, true).await?;
-            report.given_up += 1;
-            return Ok(());
+            store.save_renewal(&id, &renewal, true).await?;
+            return Ok(Renewed::GivenUp);
         };
         let request_id = RequestId::parse(&format!("renewal-of-{id}"))
             .expect("a handshake id makes a valid request_id");
         let sent = self
+            .invitations
             .invite(InviteRequest {
                 request_id: Some(request_id),
                 invitation,
@@ -112,13 +98,13 @@ impl Invitations {
                     new.handshake.id,
                     renewal.renewals_left.saturating_sub(1)
                 ));
-                self.store.save_renewal(&id, &renewal, true).await?;
+                store.save_renewal(&id, &renewal, true).await?;
                 info!(
                     handshake_id = id.as_str(),
                     renewed_to = new.handshake.id.as_str(),
                     "invitation renewed"
                 );
-                report.renewed += 1;
+                Ok(Renewed::Sent)
             }
             Err(Error::QuotaExhausted(q)) => {
                 // Waits for the next free slot rather than failing.
@@ -135,20 +121,19 @@ impl Invitations {
                      waits for the next free slot",
                     q.used, q.limit
                 ));
-                self.store.save_renewal(&id, &renewal, first_wait).await?;
-                report.waiting += 1;
+                store.save_renewal(&id, &renewal, first_wait).await?;
+                Ok(Renewed::Waiting)
             }
-            Err(e) if passing(&e) => return Err(e),
+            Err(e) if passing(&e) => Err(e),
             Err(e) => {
                 renewal.given_up = true;
                 renewal.waiting_until = None;
                 renewal.reason = Some(format!("expired; could not be sent again: {e}"));
-                self.store.save_renewal(&id, &renewal, true).await?;
+                store.save_renewal(&id, &renewal, true).await?;
                 warn!(handshake_id = id.as_str(), "renewal given up");
-                report.given_up += 1;
+                Ok(Renewed::GivenUp)
             }
         }
-        Ok(())
     }
 }
 
