@@ -6,5 +6,6 @@ mod grpc;
 mod http;
 mod metrics;
 mod postgres;
+mod wait;
 
-pub use self::{app::*, data::*, fakecloud::*, grpc::*, http::*, metrics::*, postgres::*};
+pub use self::{app::*, data::*, fakecloud::*, grpc::*, http::*, metrics::*, postgres::*, wait::*};

@@ -5,6 +5,8 @@ use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use super::eventually;
+
 pub fn database_url() -> String {
     std::env::var("ORG_INVITES_TEST_DATABASE_URL")
         .expect("ORG_INVITES_TEST_DATABASE_URL is unset: run the tests with scripts/test.sh")
@@ -83,25 +85,23 @@ impl PgProxy {
 /// Waits until `n` sessions of `db`'s database wait for an advisory lock,
 /// as Postgres reports it, and returns their backend pids.
 pub async fn advisory_lock_waiters(db: &PgPool, n: usize) -> Vec<i32> {
-    let waiting = async {
-        loop {
-            let pids: Vec<i32> = sqlx::query_scalar(
-                "SELECT pid FROM pg_locks
-                 WHERE locktype = 'advisory' AND NOT granted
-                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            )
-            .fetch_all(db)
-            .await
-            .unwrap();
-            if pids.len() == n {
-                return pids;
-            }
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), waiting)
+    let what = format!("{n} session(s) waiting for an advisory lock");
+    eventually(Duration::from_secs(30), &what, || async {
+        let pids: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_locks
+             WHERE locktype = 'advisory' AND NOT granted
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_all(db)
         .await
-        .unwrap_or_else(|_| panic!("{n} session(s) waiting for an advisory lock"))
+        .unwrap();
+        if pids.len() == n {
+            Ok(pids)
+        } else {
+            Err(format!("waiting: {pids:?}"))
+        }
+    })
+    .await
 }
 
 /// A transaction of `db` holding the quota lock, which every InviteAccount
