@@ -14,8 +14,9 @@
 //! Needs `DATABASE_URL` and the fakecloud binary (`scripts/bench.sh
 //! failover` provides both); `ORG_INVITES_BIN` (default: the release build).
 mod common;
-#[allow(dead_code)]
-#[path = "../tests/api/helpers.rs"]
+// Each bench uses a few of the helpers, not every one re-exported.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/api/helpers/mod.rs"]
 mod helpers;
 #[allow(dead_code)]
 #[path = "../tests/api/logs.rs"]

@@ -15,8 +15,9 @@
 //! Needs `DATABASE_URL` and the fakecloud binary (`scripts/bench.sh invite`).
 #[allow(dead_code)]
 mod common;
-#[allow(dead_code)]
-#[path = "../tests/api/helpers.rs"]
+// Each bench uses a few of the helpers, not every one re-exported.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/api/helpers/mod.rs"]
 mod helpers;
 
 use std::time::{Duration, Instant};

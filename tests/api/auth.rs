@@ -200,28 +200,33 @@ async fn a_changed_identities_file_is_picked_up_without_a_restart() {
     text.push_str(&token_line(Role::Reader, "newcomer", "new-token"));
     std::fs::write(&file, text).unwrap();
     // The file is re-read each second; wait for the reload, not a fixed time.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        match newcomer.list_handshakes(list()).await {
-            Ok(_) => break,
-            Err(e)
-                if e.code() == Code::Unauthenticated && tokio::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(100)).await
+    eventually(Duration::from_secs(15), "the new token to work", || {
+        let mut newcomer = newcomer.clone();
+        async move {
+            match newcomer.list_handshakes(list()).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.code() == Code::Unauthenticated => Err(e),
+                Err(e) => panic!("the new token never worked: {e:?}"),
             }
-            Err(e) => panic!("the new token never worked: {e:?}"),
         }
-    }
+    })
+    .await;
     assert_eq!(reloads(&app, "ok").await, 1.0);
     // A broken file keeps the identities in force, and is counted.
     std::fs::write(&file, "not a valid line\n").unwrap();
-    tokio::time::timeout(Duration::from_secs(15), async {
-        while reloads(&app, "error").await < 1.0 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("the broken file is read and refused");
+    eventually(
+        Duration::from_secs(15),
+        "the broken file to be read and refused",
+        || async {
+            let errors = reloads(&app, "error").await;
+            if errors >= 1.0 {
+                Ok(())
+            } else {
+                Err(format!("{errors} reload errors"))
+            }
+        },
+    )
+    .await;
     for token in ["reader-token", "new-token"] {
         client_with(&app, Some(token))
             .await

@@ -428,12 +428,17 @@ impl ServerProcess {
             .await
             .unwrap()
             .into_inner();
-        loop {
-            let msg = watch.message().await.unwrap().expect("health update");
-            if msg.status == ServingStatus::Serving as i32 {
-                return (watch, health);
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                let msg = watch.message().await.unwrap().expect("health update");
+                if msg.status == ServingStatus::Serving as i32 {
+                    return;
+                }
             }
-        }
+        })
+        .await
+        .expect("SERVING within 30 s");
+        (watch, health)
     }
 
     /// Waits (up to 10 s) for a log line containing every one of `words`.

@@ -898,22 +898,19 @@ async fn quota_shows_pending_invitations_and_member_accounts_as_aws_counts_them(
         .accounts()
         .len();
     // The polling replica counts the members after its first sweep.
-    let quota = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let out = ok(cli(&app, &["quota"]).await);
-            let v: Value = serde_json::from_str(&out).expect("JSON on stdout");
-            if v["Quota"].get("MemberAccounts").is_some() {
-                return v;
-            }
-            assert!(
-                v["Quota"].get("MemberAccountsTimestamp").is_none(),
-                "no time before a count: {out}"
-            );
-            tokio::time::sleep(Duration::from_millis(300)).await;
+    let quota = eventually(Duration::from_secs(30), "MemberAccounts", || async {
+        let out = ok(cli(&app, &["quota"]).await);
+        let v: Value = serde_json::from_str(&out).expect("JSON on stdout");
+        if v["Quota"].get("MemberAccounts").is_some() {
+            return Ok(v);
         }
+        assert!(
+            v["Quota"].get("MemberAccountsTimestamp").is_none(),
+            "no time before a count: {out}"
+        );
+        Err(out)
     })
-    .await
-    .expect("MemberAccounts within 30 s");
+    .await;
     let q = &quota["Quota"];
     assert_eq!(q["MemberAccounts"], members, "{quota}");
     assert_eq!(q["PendingInvitations"], 1, "{quota}");

@@ -9,7 +9,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::binary::BIN;
+use crate::{binary::BIN, helpers::eventually};
 
 /// How long the stack may take to come up, or to go.
 const WITHIN: Duration = Duration::from_secs(120);
@@ -278,26 +278,18 @@ async fn stopping_during_the_first_fakecloud_build_stops_the_build() {
     .await;
     dev.wait_for("building fakecloud").await;
     let script = dev.child.id().unwrap();
-    let install = tokio::time::timeout(WITHIN, async {
-        loop {
-            if let Some(pid) = child_with(script, &cache_arg) {
-                return pid;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    let install = eventually(WITHIN, "cargo install to run under dev.sh", || async {
+        child_with(script, &cache_arg)
     })
-    .await
-    .expect("cargo install runs under dev.sh");
+    .await;
     let (code, out, _) = dev.stop().await;
     assert_ne!(code, Some(0), "{out}");
-    let gone = tokio::time::timeout(WITHIN, async {
-        while running(install) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    let what = format!("cargo install ({install}) to stop; dev.sh said:\n{out}");
+    eventually(WITHIN, &what, || async {
+        (!running(install)).then_some(())
     })
     .await;
     let _ = std::fs::remove_dir_all(&cache);
-    assert!(gone.is_ok(), "cargo install ({install}) still runs: {out}");
 }
 
 /// A child of `parent` whose command line contains `words`.

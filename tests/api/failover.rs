@@ -64,9 +64,15 @@ async fn kill_mid_call(catch: Catch) -> (pb::Handshake, Duration, Arc<Fakecloud>
     let caught = gate.caught().await;
     if catch == Catch::Swallow {
         // AWS made it: wait until it lists it.
-        while fakecloud.handshakes_for(&account).await.is_empty() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            Duration::from_secs(30),
+            "AWS to list the invitation",
+            || async {
+                let made = fakecloud.handshakes_for(&account).await;
+                (!made.is_empty()).then_some(())
+            },
+        )
+        .await;
     }
     let killed = a.signal("KILL");
     a.exited().await;

@@ -336,12 +336,16 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         .await
         .unwrap()
         .into_inner();
-    loop {
-        let update = watch.message().await.unwrap().expect("health updates");
-        if update.status == ServingStatus::Serving as i32 {
-            break;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let update = watch.message().await.unwrap().expect("health updates");
+            if update.status == ServingStatus::Serving as i32 {
+                return;
+            }
         }
-    }
+    })
+    .await
+    .expect("SERVING within 30 s");
     let alive = HealthClient::new(health)
         .check(HealthCheckRequest {
             service: LIVENESS_SERVICE.into(),

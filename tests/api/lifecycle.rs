@@ -445,17 +445,19 @@ async fn pending_invitations_and_member_accounts_match_aws() {
         .len() as i32;
     assert_eq!(members, 2, "the management account and the one that joined");
     // The polling replica counts members after a sweep that saw a change.
-    let q = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
+    let q = eventually(
+        Duration::from_secs(30),
+        "the member count to catch up",
+        || async {
             let q = quota(&app).await;
             if q.member_accounts == members {
-                return q;
+                Ok(q)
+            } else {
+                Err(q)
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await
-    .expect("the member count catches up");
+        },
+    )
+    .await;
     assert_eq!(q.pending_invitations, 1, "{q:?}");
     assert!(q.member_accounts_time.is_some());
 }

@@ -185,17 +185,19 @@ async fn one_identity_cannot_hold_more_watch_streams_than_its_share() {
 
     // Closing a stream gives the share back once the server sees it end.
     drop(first);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match reader.watch_handshake(watch.clone()).await {
-            Ok(_) => break,
-            Err(e)
-                if e.code() == Code::ResourceExhausted
-                    && tokio::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(50)).await
+    eventually(
+        Duration::from_secs(10),
+        "the freed share to come back",
+        || {
+            let (mut reader, watch) = (reader.clone(), watch.clone());
+            async move {
+                match reader.watch_handshake(watch).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.code() == Code::ResourceExhausted => Err(e),
+                    Err(e) => panic!("the freed share never came back: {e:?}"),
+                }
             }
-            Err(e) => panic!("the freed share never came back: {e:?}"),
-        }
-    }
+        },
+    )
+    .await;
 }

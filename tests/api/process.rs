@@ -22,7 +22,7 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
 
-use crate::logs::LogLines;
+use crate::{helpers::eventually, logs::LogLines};
 
 /// Where a replica finds its database and AWS, and what else it is told.
 #[derive(Clone)]
@@ -193,20 +193,19 @@ pub async fn retry(
     req: &pb::InviteAccountRequest,
 ) -> (pb::Handshake, u32) {
     let mut tries = 0;
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            tries += 1;
-            match client.invite_account(req.clone()).await {
-                Ok(r) => return (r.into_inner().handshake.unwrap(), tries),
-                Err(e) if matches!(e.code(), Code::Aborted | Code::Unavailable) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
+    let h = eventually(Duration::from_secs(30), "the retry to be answered", || {
+        tries += 1;
+        let (mut client, req) = (client.clone(), req.clone());
+        async move {
+            match client.invite_account(req).await {
+                Ok(r) => Ok(r.into_inner().handshake.unwrap()),
+                Err(e) if matches!(e.code(), Code::Aborted | Code::Unavailable) => Err(e),
                 Err(e) => panic!("retry failed: {e:?}"),
             }
         }
     })
-    .await
-    .expect("the retry is answered")
+    .await;
+    (h, tries)
 }
 
 /// Which of two replicas polls: the one that logged its first sweep.

@@ -149,10 +149,11 @@ async fn invitations_sent_outside_the_service_count_once_adopted() {
         .await
         .expect("an invitation from the console");
     // The poller adopts it within an interval; wait for that, then count.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while app.handshake_rows().await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "never adopted");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(30),
+        "the poller to adopt it",
+        || async { (app.handshake_rows().await > 0).then_some(()) },
+    )
+    .await;
     assert_eq!(quota(&app).await.used, 1);
 }

@@ -49,19 +49,18 @@ async fn crash_after_aws_call(
 
 /// Retries as a client should on ABORTED (RetryInfo), for at most 30 s.
 async fn retry_while_aborted(app: &TestApp, req: pb::InviteAccountRequest) -> pb::Handshake {
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
+    eventually(
+        Duration::from_secs(30),
+        "the retry to find the handshake",
+        || async {
             match app.invite(req.clone()).await {
-                Ok(h) => return h,
-                Err(e) if e.code() == Code::Aborted => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
+                Ok(h) => Ok(h),
+                Err(e) if e.code() == Code::Aborted => Err(e),
                 Err(e) => panic!("retry failed: {e:?}"),
             }
-        }
-    })
+        },
+    )
     .await
-    .expect("the retry finds the handshake")
 }
 
 #[tokio::test]
@@ -108,22 +107,25 @@ async fn a_restarted_server_records_what_a_crashed_one_sent() {
         },
     )
     .await;
-    let found = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
+    let found = eventually(
+        Duration::from_secs(30),
+        "the start-up sweep to record the handshake",
+        || async {
             let r = app
                 .client
                 .clone()
                 .get_handshake(pb::GetHandshakeRequest { id: aws_id.clone() })
                 .await;
             match r {
-                Ok(h) => return h.into_inner(),
-                Err(e) => assert_eq!(e.code(), Code::NotFound),
+                Ok(h) => Ok(h.into_inner()),
+                Err(e) => {
+                    assert_eq!(e.code(), Code::NotFound);
+                    Err(e)
+                }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("the start-up sweep records the handshake");
+        },
+    )
+    .await;
     assert_eq!(found.request_id, request_id);
     assert_eq!(found.target.unwrap().id, account);
 }
@@ -184,20 +186,21 @@ async fn postgres_failing_after_aws_answered_loses_nothing() {
     proxy.restore();
     // The background recorder finishes the job; a retry with the same
     // request_id then gets the handshake (ABORTED while it is in flight).
-    let h = tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            match app.invite(req.clone()).await {
-                Ok(h) => return h,
-                Err(e) => assert!(
+    let h = eventually(
+        Duration::from_secs(60),
+        "the handshake to be recorded after Postgres came back",
+        || async {
+            let r = app.invite(req.clone()).await;
+            if let Err(e) = &r {
+                assert!(
                     matches!(e.code(), Code::Aborted | Code::Unavailable),
                     "{e:?}"
-                ),
+                );
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await
-    .expect("recorded after Postgres came back");
+            r
+        },
+    )
+    .await;
     assert_eq!(h.target.unwrap().id, account);
     assert_eq!(
         app.aws.handshakes_for(&account).await.len(),

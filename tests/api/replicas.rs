@@ -20,18 +20,14 @@ async fn poller_holder(app: &TestApp) -> Option<String> {
 }
 
 pub async fn wait_for_holder(app: &TestApp, not: Option<&str>) -> String {
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            if let Some(h) = poller_holder(app).await {
-                if Some(h.as_str()) != not {
-                    return h;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    let what = format!("a replica other than {not:?} to hold the poller lock");
+    eventually(Duration::from_secs(30), &what, || async {
+        match poller_holder(app).await {
+            Some(h) if Some(h.as_str()) != not => Ok(h),
+            held => Err(held),
         }
     })
     .await
-    .expect("a replica holds the poller lock")
 }
 
 async fn accept_and_see_it(watcher: &TestApp, inviter: &TestApp) {
@@ -105,21 +101,23 @@ async fn a_replica_that_lost_postgres_catches_its_watchers_up_after_reconnecting
     // A loses Postgres (its LISTEN connection too); B records the accept.
     proxy.cut();
     fakecloud.accept(&account, &h.id).await;
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
+    eventually(
+        Duration::from_secs(30),
+        "replica B to record the accept",
+        || async {
             let state: String = sqlx::query_scalar("SELECT state FROM handshakes WHERE id = $1")
                 .bind(&h.id)
                 .fetch_one(&b.db)
                 .await
                 .unwrap();
             if state == "ACCEPTED" {
-                return;
+                Ok(())
+            } else {
+                Err(state)
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("replica B records the accept");
+        },
+    )
+    .await;
 
     proxy.restore();
     let change = next_event(&mut stream)

@@ -330,25 +330,23 @@ async fn a_new_certificate_is_served_without_dropping_open_streams() {
     let (c, k) = renewed.leaf("server-next", "org-invites", &["localhost", "127.0.0.1"]);
     std::fs::copy(&k, dir.join("server.key")).unwrap();
     std::fs::copy(&c, dir.join("server.pem")).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let fresh = loop {
-        if let Ok(ch) = channel(&app, &renewed.ca_pem(), None).await {
-            if HealthClient::new(ch.clone())
+    let fresh = eventually(
+        Duration::from_secs(15),
+        "the new certificate to be served",
+        || async {
+            let ch = channel(&app, &renewed.ca_pem(), None)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            HealthClient::new(ch.clone())
                 .check(HealthCheckRequest {
                     service: String::new(),
                 })
                 .await
-                .is_ok()
-            {
-                break ch;
-            }
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the new certificate was never served"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+                .map_err(|e| format!("{e:?}"))?;
+            Ok::<_, String>(ch)
+        },
+    )
+    .await;
     // The stream opened before the reload still delivers.
     deployer
         .cancel_handshake(pb::CancelHandshakeRequest { id: h.id.clone() })
