@@ -225,7 +225,7 @@ fn service_pid(parent: u32) -> Option<u32> {
     child_with(parent, "serve")
 }
 
-/// The README's lifecycle walkthrough on the local stack: scripts/clock.sh
+/// The lifecycle walkthrough in docs/api.md on the local stack: scripts/clock.sh
 /// moves fakecloud's clock, and the invitation expires.
 #[tokio::test]
 async fn the_local_stacks_clock_moves_an_invitation_to_its_expiry() {

@@ -530,7 +530,7 @@ async fn a_passing_error_is_retried_and_onboarding_completes() {
     assert_eq!(fake.tags_of(&account).len(), 2);
 }
 
-/// The README's local-stack commands: scripts/member.sh makes the OU and
+/// The README tour's local-stack commands: scripts/member.sh makes the OU and
 /// the role that an onboarding invitation then uses, and accepts as a member.
 #[tokio::test]
 async fn the_member_script_makes_the_ou_and_the_role_the_readme_uses() {

@@ -1,5 +1,5 @@
 //! Rolling upgrades and rollbacks: a replica serves on a database a newer
-//! release migrated (README, "Upgrades"), beside one that started before,
+//! release migrated (docs/upgrades.md), beside one that started before,
 //! and still refuses what it must not run on. `schema` checks the
 //! expand/contract rule that makes serving there safe.
 mod schema;
