@@ -181,7 +181,7 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// The line to put in the file for `token` (used by tests and the README).
+/// The line to put in the file for `token` (used by tests and docs/operations.md).
 pub fn token_line(role: Role, name: &str, token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -240,7 +240,7 @@ mod tests {
 mod example_file {
     use super::*;
 
-    /// The README's production example must stay a valid file.
+    /// The production example in docs/operations.md must stay a valid file.
     #[test]
     fn the_shipped_example_parses_and_maps_its_tokens() {
         let text = include_str!("../../deploy/identities.example");

@@ -1,5 +1,5 @@
 //! Prometheus metrics, one registry per server (tests run several servers in
-//! one process). Every name is listed in the README and used by
+//! one process). Every name is listed in docs/operations.md and used by
 //! `deploy/grafana-dashboard.json`. Callers record through the methods
 //! below, whose parameters say which label values exist; the label structs
 //! stay private.

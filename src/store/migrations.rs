@@ -1,6 +1,6 @@
 //! Which migrations a replica runs on a database that other releases share.
 //! A rolling update runs release N beside N-1, and a rollback runs N-1 on a
-//! schema N already migrated (README, "Upgrades"): so migrations applied by
+//! schema N already migrated (docs/upgrades.md): so migrations applied by
 //! a newer release are tolerated and named once in the log, while this
 //! release's own are never run out of order, and an applied one that is not
 //! this release's file of that version is refused, as a failed one is.
