@@ -7,18 +7,61 @@ use tracing::{info, warn};
 
 use super::{backoff, Error, Invitations};
 use crate::{
-    aws::AwsErrorKind,
+    aws::{AwsError, AwsErrorKind},
     domain::{
         Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
     },
     store::{Abandoned, BeginInvite, Owner, UnresolvedInvite, FENCE},
 };
 
+/// An attempt being settled: whose it is, and what it asked for.
+struct Settle<'a> {
+    request_id: &'a RequestId,
+    inv: &'a Invitation,
+    owner: &'a Owner,
+    if_open_exists: IfOpenExists,
+    /// The abandoned attempt this call took over, if it did.
+    resuming: Option<&'a UnresolvedInvite>,
+}
+
 /// How long a handshake AWS made but Postgres refused is retried in the
 /// background before it is left to the repair sweep.
 const LATE_RECORD_FOR: Duration = Duration::from_secs(15 * 60);
 const LATE_RECORD_START: Duration = Duration::from_millis(500);
 const LATE_RECORD_MAX: Duration = Duration::from_secs(30);
+
+/// What `begin` found: how the call goes on.
+enum Attempt {
+    /// A fresh attempt, owned by this call: the held AWS call went ahead.
+    Send(Sent),
+    /// Taken over from an attempt abandoned without a known outcome: look
+    /// it up in AWS, and send only if it made nothing.
+    Resume(Box<UnresolvedInvite>),
+    /// Answered without sending (sent before under this request_id).
+    Answered(Box<HandshakeRecord>),
+}
+
+/// How the call to AWS went.
+enum Sent {
+    /// AWS made the handshake.
+    Made(Handshake),
+    /// AWS refused, or the call ended without knowing (see
+    /// `AwsError::outcome_unknown`).
+    Refused(AwsError),
+    /// This replica's session was lost mid-call, so the call was dropped
+    /// (another replica may now resolve the attempt), or it never went.
+    Fenced,
+}
+
+impl Sent {
+    fn of(call: Option<Result<Option<Handshake>, AwsError>>) -> Self {
+        match call {
+            Some(Ok(Some(h))) => Self::Made(h),
+            Some(Err(e)) => Self::Refused(e),
+            Some(Ok(None)) | None => Self::Fenced,
+        }
+    }
+}
 
 impl Invitations {
     /// Sends the invitation once per request_id. Without a request_id the
@@ -30,114 +73,159 @@ impl Invitations {
             invitation: inv,
             if_open_exists,
         } = req;
-        // A retry of a request already begun answers as the first call did,
-        // whatever became of the destination or the target since. (Only
-        // those two checks need to know: a plain invitation saves the trip.)
-        let checks = inv.onboarding.is_some() || if_open_exists == IfOpenExists::ReturnExisting;
-        let known = match &request_id {
-            Some(r) if checks => self.store.intent_exists(r.as_str()).await?,
-            _ => false,
-        };
-        if !known {
-            if let Some(spec) = &inv.onboarding {
-                self.check_destination(&spec.destination).await?;
-            }
-            if if_open_exists == IfOpenExists::ReturnExisting {
-                if let Some(open) = self.store.open_invitation_for(&inv.target).await? {
-                    return self.reuse(open, &inv).await;
-                }
-            }
+        if let Some(open) = self
+            .before_sending(request_id.as_ref(), &inv, if_open_exists)
+            .await?
+        {
+            return self.reuse(open, &inv).await;
         }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
         let owner = self.owner().await?;
-        // The request budget's turn is taken while the intent is written;
-        // AWS is called once the intent is committed, and only for a fresh
-        // attempt (any other outcome gives the turn back).
+        let (sent, resuming) = match self.begin(&request_id, &inv, &owner).await? {
+            Attempt::Send(sent) => (sent, None),
+            Attempt::Answered(record) => return Ok(*record),
+            Attempt::Resume(unresolved) => {
+                if let Some(h) = self.find_sent(&unresolved).await? {
+                    return self.record(&request_id, &inv, h).await;
+                }
+                (self.send(&owner, &inv).await, Some(unresolved))
+            }
+        };
+        let attempt = Settle {
+            request_id: &request_id,
+            inv: &inv,
+            owner: &owner,
+            if_open_exists,
+            resuming: resuming.as_deref(),
+        };
+        self.settle(attempt, sent).await
+    }
+
+    /// The checks before anything is written: the destination must exist,
+    /// and with RETURN_EXISTING the target's open invitation, if any, is
+    /// the answer. A retry of a request already begun skips both: it is
+    /// answered as the first call was, whatever became of the destination
+    /// or the target since. (Only those two checks need to know whether it
+    /// is a retry: a plain invitation saves the trip.)
+    async fn before_sending(
+        &self,
+        request_id: Option<&RequestId>,
+        inv: &Invitation,
+        if_open_exists: IfOpenExists,
+    ) -> Result<Option<HandshakeRecord>, Error> {
+        let checks = inv.onboarding.is_some() || if_open_exists == IfOpenExists::ReturnExisting;
+        let retry = match request_id {
+            Some(r) if checks => self.store.intent_exists(r.as_str()).await?,
+            _ => false,
+        };
+        if retry {
+            return Ok(None);
+        }
+        if let Some(spec) = &inv.onboarding {
+            self.check_destination(&spec.destination).await?;
+        }
+        if if_open_exists == IfOpenExists::ReturnExisting {
+            return Ok(self.store.open_invitation_for(&inv.target).await?);
+        }
+        Ok(None)
+    }
+
+    /// Writes the intent (or finds the one there) and, for a fresh attempt,
+    /// sends. The request budget's turn is taken while the intent is
+    /// written; AWS is called once the intent is committed, and only for a
+    /// fresh attempt (any other outcome gives the turn back). The call is
+    /// raced against the session's fence: once this replica's session is
+    /// lost, another may resolve the attempt, so the call must stop.
+    async fn begin(
+        &self,
+        request_id: &RequestId,
+        inv: &Invitation,
+        owner: &Owner,
+    ) -> Result<Attempt, Error> {
         let (go, ready) = oneshot::channel();
-        let early = self
+        let held = self
             .aws
-            .invite_account_when(&inv, Box::pin(async { ready.await.unwrap_or(false) }));
+            .invite_account_when(inv, Box::pin(async { ready.await.unwrap_or(false) }));
         let beginning = async {
             let begun = self
                 .store
-                .begin_invite(&request_id, &inv, owner.id(), self.grace, self.quota)
+                .begin_invite(request_id, inv, owner.id(), self.grace, self.quota)
                 .await;
             let _ = go.send(matches!(begun, Ok(BeginInvite::Started)));
             begun
         };
-        let (begun, early) = tokio::join!(beginning, fenced(&owner, early));
-        let mut resuming = None;
-        let early = match begun? {
-            BeginInvite::Started => early,
-            BeginInvite::AlreadySent(record) => return Ok(*record),
-            BeginInvite::InProgress => return Err(Error::InProgress),
-            BeginInvite::Mismatch => return Err(Error::RequestIdReused),
+        let (begun, held) = tokio::join!(beginning, fenced(owner, held));
+        match begun? {
+            BeginInvite::Started => Ok(Attempt::Send(Sent::of(held))),
+            BeginInvite::AlreadySent(record) => Ok(Attempt::Answered(record)),
+            BeginInvite::InProgress => Err(Error::InProgress),
+            BeginInvite::Mismatch => Err(Error::RequestIdReused),
             BeginInvite::QuotaExhausted(q) => {
                 self.metrics.invitation(Err("DailyQuotaExhausted"));
-                return Err(Error::QuotaExhausted(q));
+                Err(Error::QuotaExhausted(q))
             }
             BeginInvite::Unresolved(unresolved) => {
                 self.fence_off(&unresolved).await;
-                if let Some(h) = self.find_sent(&unresolved).await? {
-                    return self.record(&request_id, &inv, h).await;
-                }
-                resuming = Some(unresolved);
-                Some(Ok(None))
-            }
-        };
-        // Raced against the session's fence: once this replica's session is
-        // lost, another may resolve the attempt, so the call must stop.
-        let sent = match early {
-            Some(Ok(Some(h))) => Ok(h),
-            Some(Err(e)) => Err(e),
-            // Not sent yet: an attempt taken over from one abandoned.
-            Some(Ok(None)) => match fenced(&owner, self.aws.invite_account(&inv)).await {
-                Some(sent) => sent,
-                None => return Err(session_lost(&request_id)),
-            },
-            None => return Err(session_lost(&request_id)),
-        };
-        self.metrics
-            .invitation(sent.as_ref().map(|_| ()).map_err(|e| e.code.as_str()));
-        match sent {
-            Ok(h) => self.record(&request_id, &inv, h).await,
-            Err(e) if e.outcome_unknown() => {
-                warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");
-                if let Err(se) = self
-                    .store
-                    .mark_invite_unknown(&request_id, owner.id())
-                    .await
-                {
-                    warn!(error = %se, "could not mark invite unknown; repair will find it");
-                }
-                Err(e.into())
-            }
-            Err(e) => {
-                // A duplicate of our own earlier attempt is the handshake we
-                // looked for but AWS did not list yet.
-                if let (Some(unresolved), AwsErrorKind::DuplicateHandshake) = (&resuming, e.kind) {
-                    if let Some(h) = self.find_sent(unresolved).await? {
-                        return self.record(&request_id, &inv, h).await;
-                    }
-                }
-                // Open elsewhere (the console, another tool): that one, adopted.
-                if e.kind == AwsErrorKind::DuplicateHandshake
-                    && if_open_exists == IfOpenExists::ReturnExisting
-                {
-                    if let Some(open) = self.find_open_in_aws(&inv).await? {
-                        return self.adopt(&request_id, owner.id(), &inv, open).await;
-                    }
-                }
-                if let Err(se) = self
-                    .store
-                    .fail_invite(&request_id, owner.id(), &e.code, e.reason.as_deref())
-                    .await
-                {
-                    warn!(error = %se, "could not record the refused invite");
-                }
-                Err(e.into())
+                Ok(Attempt::Resume(unresolved))
             }
         }
+    }
+
+    /// Sends now (an attempt taken over), unless the session is lost.
+    async fn send(&self, owner: &Owner, inv: &Invitation) -> Sent {
+        Sent::of(
+            fenced(owner, async {
+                self.aws.invite_account(inv).await.map(Some)
+            })
+            .await,
+        )
+    }
+
+    /// Records what the call to AWS came to: the handshake made; an
+    /// unknown outcome left for repair; a refusal, unless it means the
+    /// handshake exists already (our own earlier attempt, or with
+    /// RETURN_EXISTING one made elsewhere, adopted).
+    async fn settle(&self, a: Settle<'_>, sent: Sent) -> Result<HandshakeRecord, Error> {
+        let (request_id, inv, owner) = (a.request_id, a.inv, a.owner);
+        let e = match sent {
+            Sent::Fenced => return Err(session_lost(request_id)),
+            Sent::Made(h) => {
+                self.metrics.invitation(Ok(()));
+                return self.record(request_id, inv, h).await;
+            }
+            Sent::Refused(e) => e,
+        };
+        self.metrics.invitation(Err(e.code.as_str()));
+        if e.outcome_unknown() {
+            warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");
+            if let Err(se) = self.store.mark_invite_unknown(request_id, owner.id()).await {
+                warn!(error = %se, "could not mark invite unknown; repair will find it");
+            }
+            return Err(e.into());
+        }
+        // A duplicate of our own earlier attempt is the handshake we looked
+        // for but AWS did not list yet.
+        if let (Some(unresolved), AwsErrorKind::DuplicateHandshake) = (a.resuming, e.kind) {
+            if let Some(h) = self.find_sent(unresolved).await? {
+                return self.record(request_id, inv, h).await;
+            }
+        }
+        // Open elsewhere (the console, another tool): that one, adopted.
+        if e.kind == AwsErrorKind::DuplicateHandshake
+            && a.if_open_exists == IfOpenExists::ReturnExisting
+        {
+            if let Some(open) = self.find_open_in_aws(inv).await? {
+                return self.adopt(request_id, owner.id(), inv, open).await;
+            }
+        }
+        if let Err(se) = self
+            .store
+            .fail_invite(request_id, owner.id(), &e.code, e.reason.as_deref())
+            .await
+        {
+            warn!(error = %se, "could not record the refused invite");
+        }
+        Err(e.into())
     }
 
     /// The destination must exist before anything is sent: a root the
