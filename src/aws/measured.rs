@@ -41,15 +41,13 @@ impl Around for Measure {
                 if let Err(e) = &result {
                     traced.record("aws.error", e.code.as_str());
                 }
-                let (outcome, throttled) = match &result {
-                    Ok(_) => (Ok(()), false),
-                    Err(e) => (
-                        Err(e.code.as_str()),
-                        e.kind == AwsErrorKind::TooManyRequests,
-                    ),
-                };
-                self.0
-                    .aws_call(op.name(), outcome, throttled, started.elapsed());
+                let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code.as_str());
+                self.0.aws_call(op.name(), outcome, started.elapsed());
+                if let Err(e) = &result {
+                    if e.kind == AwsErrorKind::TooManyRequests {
+                        self.0.aws_throttled(op.name());
+                    }
+                }
                 result
             }
             .instrument(span),

@@ -102,27 +102,26 @@ impl Metrics {
     }
 
     /// One AWS call that reached the SDK: `Err` carries the AWS error name.
-    pub fn aws_call(
-        &self,
-        operation: &'static str,
-        outcome: Result<(), &str>,
-        throttled: bool,
-        took: Duration,
-    ) {
+    pub fn aws_call(&self, operation: &'static str, outcome: Result<(), &str>, took: Duration) {
         let op = OperationLabel::new(operation);
         self.0
             .aws_call_seconds
             .get_or_create(&op)
             .observe(took.as_secs_f64());
-        if throttled {
-            self.0.aws_throttles.get_or_create(&op).inc();
-        }
         self.0
             .aws_calls
             .get_or_create(&OperationOutcome {
                 operation: operation.into(),
                 outcome: outcome.err().unwrap_or("ok").into(),
             })
+            .inc();
+    }
+
+    /// AWS throttled a call (TooManyRequestsException).
+    pub fn aws_throttled(&self, operation: &'static str) {
+        self.0
+            .aws_throttles
+            .get_or_create(&OperationLabel::new(operation))
             .inc();
     }
 

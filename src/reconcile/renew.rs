@@ -8,6 +8,7 @@ use tracing::{info, warn};
 use crate::{
     domain::{HandshakeRecord, IfOpenExists, Invitation, InviteRequest, InviteTarget, RequestId},
     service::{Error, Invitations},
+    store::Notice,
 };
 
 /// When the daily quota says no slot is coming (nothing counted), a
@@ -76,7 +77,7 @@ impl<'a> Renew<'a> {
         let Some(invitation) = renewal_of(&old) else {
             renewal.given_up = true;
             renewal.reason = Some("the expired invitation names no target to invite again".into());
-            store.save_renewal(&id, &renewal, true).await?;
+            store.save_renewal(&id, &renewal, Notice::Announce).await?;
             return Ok(Renewed::GivenUp);
         };
         let request_id = RequestId::parse(&format!("renewal-of-{id}"))
@@ -98,7 +99,7 @@ impl<'a> Renew<'a> {
                     new.handshake.id,
                     renewal.renewals_left.saturating_sub(1)
                 ));
-                store.save_renewal(&id, &renewal, true).await?;
+                store.save_renewal(&id, &renewal, Notice::Announce).await?;
                 info!(
                     handshake_id = id.as_str(),
                     renewed_to = new.handshake.id.as_str(),
@@ -121,7 +122,9 @@ impl<'a> Renew<'a> {
                      waits for the next free slot",
                     q.used, q.limit
                 ));
-                store.save_renewal(&id, &renewal, first_wait).await?;
+                store
+                    .save_renewal(&id, &renewal, Notice::when(first_wait))
+                    .await?;
                 Ok(Renewed::Waiting)
             }
             Err(e) if passing(&e) => Err(e),
@@ -129,7 +132,7 @@ impl<'a> Renew<'a> {
                 renewal.given_up = true;
                 renewal.waiting_until = None;
                 renewal.reason = Some(format!("expired; could not be sent again: {e}"));
-                store.save_renewal(&id, &renewal, true).await?;
+                store.save_renewal(&id, &renewal, Notice::Announce).await?;
                 warn!(handshake_id = id.as_str(), "renewal given up");
                 Ok(Renewed::GivenUp)
             }

@@ -5,7 +5,7 @@ use tracing::{info, warn};
 use crate::{
     domain::{Handshake, RequestId},
     service::{Error, Invitations},
-    store::{Abandoned, UnresolvedInvite, FENCE},
+    store::{Abandoned, Owner, UnresolvedInvite, FENCE},
 };
 
 /// Why an intent was closed without a handshake.
@@ -38,7 +38,7 @@ impl<'a> Repair<'a> {
         let owner = inv.owner().await?;
         let unresolved = inv
             .store()
-            .claim_unresolved_invites(owner.id(), inv.grace())
+            .claim_unresolved_invites(&owner, inv.grace())
             .await?;
         for u in &unresolved {
             inv.count_abandoned(u);
@@ -57,7 +57,7 @@ impl<'a> Repair<'a> {
                 Abandoned::OwnerGone => &after_fence,
                 _ => all,
             };
-            resolved.push(self.resolve(u, listed, owner.id()).await?);
+            resolved.push(self.resolve(u, listed, &owner).await?);
         }
         Ok(resolved)
     }
@@ -66,7 +66,7 @@ impl<'a> Repair<'a> {
         &self,
         u: &UnresolvedInvite,
         listed: &[Handshake],
-        owner: i32,
+        owner: &Owner,
     ) -> Result<Repaired, Error> {
         let store = self.invitations.store();
         match self.invitations.pick_sent(listed, u).await? {

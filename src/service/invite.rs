@@ -115,7 +115,7 @@ impl Invitations {
     ) -> Result<Option<HandshakeRecord>, Error> {
         let checks = inv.onboarding.is_some() || if_open_exists == IfOpenExists::ReturnExisting;
         let retry = match request_id {
-            Some(r) if checks => self.store.intent_exists(r.as_str()).await?,
+            Some(r) if checks => self.store.intent_exists(r).await?,
             _ => false,
         };
         if retry {
@@ -149,7 +149,7 @@ impl Invitations {
         let beginning = async {
             let begun = self
                 .store
-                .begin_invite(request_id, inv, owner.id(), self.grace, self.quota)
+                .begin_invite(request_id, inv, owner, self.grace, self.quota)
                 .await;
             let _ = go.send(matches!(begun, Ok(BeginInvite::Started)));
             begun
@@ -198,7 +198,7 @@ impl Invitations {
         self.metrics.invitation(Err(e.code.as_str()));
         if e.outcome_unknown() {
             warn!(request_id = request_id.as_str(), error = %e, "invite outcome unknown");
-            if let Err(se) = self.store.mark_invite_unknown(request_id, owner.id()).await {
+            if let Err(se) = self.store.mark_invite_unknown(request_id, owner).await {
                 warn!(error = %se, "could not mark invite unknown; repair will find it");
             }
             return Err(e.into());
@@ -215,12 +215,12 @@ impl Invitations {
             && a.if_open_exists == IfOpenExists::ReturnExisting
         {
             if let Some(open) = self.find_open_in_aws(inv).await? {
-                return self.adopt(request_id, owner.id(), inv, open).await;
+                return self.adopt(request_id, owner, inv, open).await;
             }
         }
         if let Err(se) = self
             .store
-            .fail_invite(request_id, owner.id(), &e.code, e.reason.as_deref())
+            .fail_invite(request_id, owner, &e.code, e.reason.as_deref())
             .await
         {
             warn!(error = %se, "could not record the refused invite");

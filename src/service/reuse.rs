@@ -7,6 +7,7 @@ use super::{Error, Invitations};
 use crate::domain::{
     Handshake, HandshakeRecord, HandshakeState, Invitation, Onboarding, RequestId,
 };
+use crate::store::{Notice, Owner};
 
 impl Invitations {
     /// `open` as the answer to `inv`, with `inv`'s settings attached.
@@ -25,7 +26,11 @@ impl Invitations {
             (Some(have), Some(want)) if have.spec != *want => return Err(conflict("onboarding")),
             (None, Some(want)) => {
                 let onboarding = Onboarding::new(want.clone());
-                record = self.store.save_onboarding(&id, &onboarding, true).await?.0;
+                record = self
+                    .store
+                    .save_onboarding(&id, &onboarding, Notice::Announce)
+                    .await?
+                    .0;
             }
             _ => {}
         }
@@ -34,7 +39,7 @@ impl Invitations {
                 return Err(conflict("renewal"))
             }
             (None, Some(want)) => {
-                record = self.store.save_renewal(&id, want, false).await?.0;
+                record = self.store.save_renewal(&id, want, Notice::Quiet).await?.0;
             }
             _ => {}
         }
@@ -60,7 +65,7 @@ impl Invitations {
     pub(super) async fn adopt(
         &self,
         request_id: &RequestId,
-        owner: i32,
+        owner: &Owner,
         inv: &Invitation,
         open: Handshake,
     ) -> Result<HandshakeRecord, Error> {

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::domain::{
     EventKind, Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes,
-    Onboarding, PartyType, Renewal, Tags,
+    Onboarding, PartyType, Renewal, RequestId, Tags,
 };
 
 /// What this service knows about a handshake beyond what AWS reports.
@@ -24,7 +24,7 @@ pub struct Known {
     pub target: Option<(PartyType, String)>,
     pub notes: Notes,
     pub tags: Tags,
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     pub requested_by: Option<String>,
     pub canceled_by: Option<String>,
     /// Set once, by the record of the InviteAccount that asked for it.
@@ -300,7 +300,7 @@ pub(super) fn bind_row<'q, O>(
         .bind(target_id)
         .bind(known.notes.as_str())
         .bind(Json(stored_tags(&known.tags)))
-        .bind(known.request_id.as_deref())
+        .bind(known.request_id.as_ref().map(RequestId::as_str))
         .bind(known.requested_by.as_deref())
         .bind(known.canceled_by.as_deref())
         .bind(

@@ -10,7 +10,7 @@ use super::{
     listen::WAKE_CHANNEL,
     locks::{begin_locked, EVENT_ORDER_LOCK},
     quota::{quota_use_of, within_quota},
-    session::owner_gone,
+    session::{owner_gone, Owner},
     stored::{tags_of, Lenient, StoredRenewal, StoredSpec, StoredTag},
     Store, StoreError, Unreadable,
 };
@@ -80,10 +80,43 @@ impl Abandoned {
     }
 }
 
+/// An intent's `status` column, decoded strictly: a value this release
+/// does not know fails the read loudly (the column's CHECK lists the four).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntentStatus {
+    /// An attempt is in flight (or its process died).
+    Pending,
+    /// The attempt ended without knowing whether AWS acted.
+    Unknown,
+    /// AWS made the handshake, recorded and linked.
+    Sent,
+    /// AWS refused, or repair found nothing sent: a retry may send.
+    Failed,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invite_requests.status {0:?} is none this release knows")]
+struct UnknownIntentStatus(String);
+
+impl TryFrom<String> for IntentStatus {
+    type Error = UnknownIntentStatus;
+
+    fn try_from(s: String) -> Result<Self, UnknownIntentStatus> {
+        match s.as_str() {
+            "PENDING" => Ok(Self::Pending),
+            "UNKNOWN" => Ok(Self::Unknown),
+            "SENT" => Ok(Self::Sent),
+            "FAILED" => Ok(Self::Failed),
+            _ => Err(UnknownIntentStatus(s)),
+        }
+    }
+}
+
 #[derive(FromRow)]
 struct IntentRow {
     request_id: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: IntentStatus,
     target_type: String,
     target_id: String,
     notes: String,
@@ -136,7 +169,7 @@ impl IntentRow {
 /// An intent row, read.
 struct Intent {
     request_id: String,
-    status: String,
+    status: IntentStatus,
     target_type: String,
     target_id: String,
     notes: String,
@@ -199,6 +232,16 @@ fn abandoned() -> String {
 }
 
 impl Store {
+    /// Whether an InviteAccount with this request_id was ever begun.
+    pub async fn intent_exists(&self, request_id: &RequestId) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM invite_requests WHERE request_id = $1)",
+        )
+        .bind(request_id.as_str())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Claims `request_id` for one attempt owned by the replica session
     /// `owner`, or says why this call must not send. `grace` is how long a
     /// PENDING attempt of a live owner may be in flight; a new attempt must
@@ -208,10 +251,11 @@ impl Store {
         &self,
         request_id: &RequestId,
         inv: &Invitation,
-        owner: i32,
+        owner: &Owner,
         grace: Duration,
         quota: InviteQuota,
     ) -> Result<BeginInvite, StoreError> {
+        let owner = owner.id();
         // Most calls: a new request_id within the quota, counted and its
         // intent committed in one round trip.
         let (_, _, _, inserted) = within_quota(&self.pool, request_id, inv, owner, quota).await?;
@@ -244,8 +288,8 @@ impl Store {
         if !row.same_request(inv) {
             return Ok(BeginInvite::Mismatch);
         }
-        let outcome = match row.status.as_str() {
-            "SENT" => {
+        let outcome = match row.status {
+            IntentStatus::Sent => {
                 let id = row.handshake_id.as_deref().unwrap_or_default();
                 let id = HandshakeId::parse(id).map_err(|_| {
                     StoreError::Corrupt(format!("sent invite without handshake {id:?}"))
@@ -256,10 +300,14 @@ impl Store {
                     .ok_or_else(|| StoreError::Corrupt(format!("handshake {id} missing")))?;
                 return Ok(BeginInvite::AlreadySent(Box::new(record)));
             }
-            "PENDING" if row.abandoned.is_none() => return Ok(BeginInvite::InProgress),
-            "FAILED" if quota_use.exhausted() => return Ok(BeginInvite::QuotaExhausted(quota_use)),
-            "FAILED" => BeginInvite::Started,
-            _ => BeginInvite::Unresolved(Box::new(row.into_unresolved()?)),
+            IntentStatus::Pending if row.abandoned.is_none() => return Ok(BeginInvite::InProgress),
+            IntentStatus::Failed if quota_use.exhausted() => {
+                return Ok(BeginInvite::QuotaExhausted(quota_use))
+            }
+            IntentStatus::Failed => BeginInvite::Started,
+            IntentStatus::Pending | IntentStatus::Unknown => {
+                BeginInvite::Unresolved(Box::new(row.into_unresolved()?))
+            }
         };
         claim(&mut *tx, request_id, owner).await?;
         tx.commit().await?;
@@ -280,33 +328,26 @@ impl Store {
             target: Some((inv.target.kind(), inv.target.id().to_string())),
             notes: inv.notes.clone(),
             tags: inv.tags.clone(),
-            request_id: Some(request_id.as_str().to_string()),
+            request_id: Some(request_id.clone()),
             requested_by: inv.requested_by.clone(),
             canceled_by: None,
             onboarding: inv.onboarding.clone().map(Onboarding::new),
             renewal: inv.renewal.clone(),
         };
-        if let Some(record) = super::fresh::record_new_invite(&self.pool, handshake, &known).await?
+        if let Some(record) =
+            super::new_invite::record_new_invite(&self.pool, handshake, &known).await?
         {
             return Ok(record);
         }
         // The poller recorded it first: the general upsert, then the link.
         let mut tx = begin_locked(&self.pool, EVENT_ORDER_LOCK).await?;
         let (record, _event) = super::handshakes::upsert(&mut tx, handshake, &known).await?;
-        sqlx::query(
-            "WITH linked AS (
-                 UPDATE invite_requests
-                 SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
-                     update_time = now()
-                 WHERE request_id = $1
-                 RETURNING 1)
-             SELECT pg_notify($3, '')::text FROM linked",
-        )
-        .bind(request_id.as_str())
-        .bind(handshake.id.as_str())
-        .bind(WAKE_CHANNEL)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("SELECT mark_intent_sent($1, $2), pg_notify($3, '')")
+            .bind(request_id.as_str())
+            .bind(handshake.id.as_str())
+            .bind(WAKE_CHANNEL)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -319,16 +360,11 @@ impl Store {
         request_id: &RequestId,
         handshake: &HandshakeId,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE invite_requests
-             SET status = 'SENT', handshake_id = $2, error_code = NULL, error_reason = NULL,
-                 update_time = now()
-             WHERE request_id = $1",
-        )
-        .bind(request_id.as_str())
-        .bind(handshake.as_str())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("SELECT mark_intent_sent($1, $2)")
+            .bind(request_id.as_str())
+            .bind(handshake.as_str())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -339,10 +375,11 @@ impl Store {
     pub async fn fail_invite(
         &self,
         request_id: &RequestId,
-        owner: i32,
+        owner: &Owner,
         code: &str,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
+        let owner = owner.id();
         sqlx::query(
             "UPDATE invite_requests
              SET status = 'FAILED', error_code = $2, error_reason = $3, update_time = now()
@@ -363,8 +400,9 @@ impl Store {
     pub async fn mark_invite_unknown(
         &self,
         request_id: &RequestId,
-        owner: i32,
+        owner: &Owner,
     ) -> Result<(), StoreError> {
+        let owner = owner.id();
         sqlx::query(
             "UPDATE invite_requests SET status = 'UNKNOWN', update_time = now()
              WHERE request_id = $1 AND status = 'PENDING' AND owner IS NOT DISTINCT FROM $2",
@@ -381,9 +419,10 @@ impl Store {
     /// Each is claimed for `owner`, so other resolvers leave it alone.
     pub async fn claim_unresolved_invites(
         &self,
-        owner: i32,
+        owner: &Owner,
         grace: Duration,
     ) -> Result<Vec<UnresolvedInvite>, StoreError> {
+        let owner = owner.id();
         let rows: Vec<IntentRow> = sqlx::query_as(AssertSqlSafe(claim_unresolved_sql()))
             .bind(owner)
             .bind(grace.as_secs_f64())

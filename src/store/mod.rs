@@ -2,7 +2,6 @@
 mod budget;
 mod error;
 mod events;
-mod fresh;
 mod handshakes;
 mod indexes;
 mod invites;
@@ -11,6 +10,7 @@ mod lifecycle;
 mod listen;
 mod locks;
 mod migrations;
+mod new_invite;
 #[cfg(any(test, feature = "test-support"))]
 mod plans;
 mod progress;
@@ -34,6 +34,7 @@ pub use locks::{POLLER_LOCK, QUOTA_LOCK};
 pub use migrations::OutOfOrder;
 #[cfg(any(test, feature = "test-support"))]
 pub use plans::HotPlan;
+pub use progress::Notice;
 pub use ready::DatabaseReady;
 pub use session::{Owner, Session, SessionKeeper, FENCE};
 pub use snapshot::StatusSnapshot;

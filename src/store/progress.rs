@@ -29,6 +29,25 @@ impl Part {
     }
 }
 
+/// Whether a change to a handshake's record is news to its watchers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// An event is appended and announced, and the record's version moves.
+    Announce,
+    /// Only the row changes (another attempt, a retry time).
+    Quiet,
+}
+
+impl Notice {
+    pub fn when(news: bool) -> Self {
+        if news {
+            Self::Announce
+        } else {
+            Self::Quiet
+        }
+    }
+}
+
 impl Store {
     /// Handshakes whose onboarding is unfinished, or failed to accept while
     /// a person may still accept (`onboarding_due`, a partial index).
@@ -43,29 +62,30 @@ impl Store {
             .readable(rows.into_iter().map(HandshakeRecord::try_from)))
     }
 
-    /// Writes `onboarding` to the handshake. A new status is news: the
-    /// record's version moves and an ONBOARDING event is appended (and
-    /// announced), in one transaction; otherwise (another attempt, a retry
-    /// time) the row alone changes.
+    /// Writes `onboarding` to the handshake. A new status is news
+    /// (`Notice::Announce`): the record's version moves and an ONBOARDING
+    /// event is appended (and announced), in one transaction; otherwise
+    /// (another attempt, a retry time) the row alone changes.
     pub async fn save_onboarding(
         &self,
         id: &HandshakeId,
         onboarding: &Onboarding,
-        new_status: bool,
+        notice: Notice,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-        let announce = new_status.then_some(EventKind::Onboarding);
+        let announce = (notice == Notice::Announce).then_some(EventKind::Onboarding);
         let value = Json(StoredOnboarding::from(onboarding));
         self.save_part(id, Part::Onboarding, value, announce).await
     }
 
-    /// Writes `renewal` to the handshake; `announce`: with a RENEWAL event.
+    /// Writes `renewal` to the handshake, announced with a RENEWAL event
+    /// or not.
     pub async fn save_renewal(
         &self,
         id: &HandshakeId,
         renewal: &Renewal,
-        announce: bool,
+        notice: Notice,
     ) -> Result<(HandshakeRecord, Option<HandshakeEvent>), StoreError> {
-        let announce = announce.then_some(EventKind::Renewal);
+        let announce = (notice == Notice::Announce).then_some(EventKind::Renewal);
         let value = Json(StoredRenewal::from(renewal));
         self.save_part(id, Part::Renewal, value, announce).await
     }
@@ -107,15 +127,5 @@ impl Store {
         };
         tx.commit().await?;
         Ok((record, event))
-    }
-
-    /// Whether an InviteAccount with this request_id was ever begun.
-    pub async fn intent_exists(&self, request_id: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM invite_requests WHERE request_id = $1)",
-        )
-        .bind(request_id)
-        .fetch_one(&self.pool)
-        .await?)
     }
 }

@@ -66,7 +66,7 @@ pub(super) fn new_invite_record(
         target,
         notes: known.notes.clone(),
         tags: known.tags.clone(),
-        request_id: known.request_id.clone(),
+        request_id: known.request_id.as_ref().map(|r| r.as_str().to_string()),
         requested_by: known.requested_by.clone(),
         canceled_by: known.canceled_by.clone(),
         create_time: at,

@@ -92,6 +92,16 @@ impl Owner {
     pub fn is_fenced(&self) -> bool {
         self.fence.is_cancelled()
     }
+
+    /// An owner numbered `id` that no session here holds: in tests, the
+    /// process of an attempt that is gone.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn gone(id: i32) -> Self {
+        Self {
+            id,
+            fence: CancellationToken::new(),
+        }
+    }
 }
 
 impl Session {

@@ -270,7 +270,7 @@ fn registered() -> BTreeMap<String, String> {
     metrics.set_handshake_counts(&[(HandshakeState::Open, 1)]);
     metrics.invitation(Ok(()));
     metrics.declare_aws_operations(["DescribeHandshake"]);
-    metrics.aws_call("DescribeHandshake", Ok(()), false, Duration::ZERO);
+    metrics.aws_call("DescribeHandshake", Ok(()), Duration::ZERO);
     let _stream = metrics.watch_stream(WatchMethod::WatchHandshake);
     metrics.rpc("GetHandshake", "OK", Duration::ZERO);
     let text = metrics.encode();

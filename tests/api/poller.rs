@@ -8,7 +8,7 @@ use org_invites::{
     metrics::Metrics,
     reconcile::{Reconciler, SweepReport},
     service::Invitations,
-    store::Store,
+    store::{Owner, Store},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -273,7 +273,7 @@ async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages
             &request_id,
             &invitation,
             // A session number no replica holds: the first process is gone.
-            0,
+            &Owner::gone(0),
             Duration::from_secs(60),
             serve_defaults().service.quota,
         )
@@ -281,7 +281,7 @@ async fn a_retry_looks_its_earlier_attempt_up_through_throttling_and_empty_pages
         .unwrap();
     let made = fake.invite_account(&invitation).await.unwrap();
     over.store
-        .mark_invite_unknown(&request_id, 0)
+        .mark_invite_unknown(&request_id, &Owner::gone(0))
         .await
         .unwrap();
 

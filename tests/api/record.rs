@@ -10,7 +10,7 @@ use org_invites::{
         EventKind, HandshakeRecord, HandshakeState, Invitation, Notes, OnboardingSpec, ParentId,
         Renewal, RequestId, Tags,
     },
-    store::{BeginInvite, Known, Store},
+    store::{BeginInvite, Known, Owner, Store},
 };
 
 use crate::helpers::*;
@@ -40,7 +40,7 @@ async fn sent(inv: &Invitation, request_id: &RequestId) -> (Store, org_invites::
         .begin_invite(
             request_id,
             inv,
-            0,
+            &Owner::gone(0),
             Duration::from_secs(60),
             serve_defaults().service.quota,
         )

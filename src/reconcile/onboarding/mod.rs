@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::{
     domain::{HandshakeRecord, HandshakeState, Next, Onboarding, OnboardingStatus, Step},
     service::{backoff, Error, Invitations},
+    store::Notice,
 };
 use failure::StepFailure;
 
@@ -88,7 +89,7 @@ impl<'a> Onboard<'a> {
                 Next::Wait => return Ok(()),
                 Next::NotApplicable => {
                     onboarding.not_applicable(Utc::now());
-                    self.save(&record, &onboarding, true).await?;
+                    self.save(&record, &onboarding, Notice::Announce).await?;
                     report.finished += 1;
                     return Ok(());
                 }
@@ -120,7 +121,11 @@ impl<'a> Onboard<'a> {
         let before = onboarding.status;
         onboarding.attempt(step, Utc::now());
         let record = self
-            .save(&record, &onboarding, onboarding.status != before)
+            .save(
+                &record,
+                &onboarding,
+                Notice::when(onboarding.status != before),
+            )
             .await?;
         let outcome = match step {
             Step::Accept => self.accept(&record, &onboarding).await,
@@ -142,7 +147,7 @@ impl<'a> Onboard<'a> {
             Ok(Done::Succeeded) => {
                 metrics.onboarding_step(step.as_str(), "ok");
                 onboarding.succeeded(now);
-                let record = self.save(&record, &onboarding, true).await?;
+                let record = self.save(&record, &onboarding, Notice::Announce).await?;
                 if onboarding.status == OnboardingStatus::Complete {
                     self.completed(&record).await;
                 }
@@ -167,7 +172,7 @@ impl<'a> Onboard<'a> {
                 );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 onboarding.will_retry(error, retry_at);
-                Ok((self.save(&record, &onboarding, false).await?, false))
+                Ok((self.save(&record, &onboarding, Notice::Quiet).await?, false))
             }
             Err(e) => self.give_up(record, onboarding, step, &e).await,
         }
@@ -205,7 +210,7 @@ impl<'a> Onboard<'a> {
                 );
                 let retry_at = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 onboarding.will_retry(error, retry_at);
-                return Ok((self.save(&record, &onboarding, false).await?, false));
+                return Ok((self.save(&record, &onboarding, Notice::Quiet).await?, false));
             }
         }
         self.invitations
@@ -217,19 +222,19 @@ impl<'a> Onboard<'a> {
             .get(&record.handshake.id)
             .await?
             .unwrap_or(record);
-        Ok((self.save(&record, &failed, true).await?, false))
+        Ok((self.save(&record, &failed, Notice::Announce).await?, false))
     }
 
     async fn save(
         &self,
         record: &HandshakeRecord,
         onboarding: &Onboarding,
-        new_status: bool,
+        notice: Notice,
     ) -> Result<HandshakeRecord, Error> {
         let (saved, _event) = self
             .invitations
             .store()
-            .save_onboarding(&record.handshake.id, onboarding, new_status)
+            .save_onboarding(&record.handshake.id, onboarding, notice)
             .await?;
         Ok(saved)
     }

@@ -82,6 +82,7 @@ const CONTRACT: &[&str] = &[
     "invite_within_quota(bigint,double precision,bigint,text,text,text,text,jsonb,text,jsonb,\
      jsonb,integer): TABLE(quota_used bigint, quota_oldest timestamp with time zone, \
      db_now timestamp with time zone, intent_inserted boolean)",
+    "mark_intent_sent(text,text): void",
     "quota_counted(double precision): TABLE(t timestamp with time zone)",
     "record_new_invite(bigint,text,text,jsonb,text,timestamp with time zone,\
      timestamp with time zone,text,jsonb,text,text,text,jsonb,text,text,text,jsonb,jsonb,jsonb,\
