@@ -3,76 +3,20 @@
 //! `deploy/grafana-dashboard.json`. Callers record through the methods
 //! below, whose parameters say which label values exist; the label structs
 //! stay private.
+mod labels;
 mod series;
+
+pub use labels::{AbandonedBy, Outcome, RetrySource, StepResult, StoredTable, WatchMethod};
 
 use std::{sync::Arc, time::Duration};
 
 use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 
-use crate::domain::HandshakeState;
+use crate::domain::{HandshakeState, Step};
 use series::{
     MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel, StepOutcome,
+    WatchLabel,
 };
-
-/// Who retried an AWS call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetrySource {
-    /// The SDK's own retries (5xx, throttling, transient network errors).
-    Sdk,
-    /// The poller, after throttling or the shared budget said wait.
-    Poller,
-}
-
-impl RetrySource {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Sdk => "sdk",
-            Self::Poller => "poller",
-        }
-    }
-}
-
-/// The tables whose rows hold JSON a release may not be able to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoredTable {
-    Handshakes,
-    HandshakeEvents,
-    InviteRequests,
-}
-
-impl StoredTable {
-    pub const ALL: [Self; 3] = [
-        Self::Handshakes,
-        Self::HandshakeEvents,
-        Self::InviteRequests,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Handshakes => "handshakes",
-            Self::HandshakeEvents => "handshake_events",
-            Self::InviteRequests => "invite_requests",
-        }
-    }
-}
-
-/// The kinds of long-lived stream counted in `org_invites_watch_streams`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WatchMethod {
-    WatchHandshake,
-    WatchHandshakes,
-    StatusPageEvents,
-}
-
-impl WatchMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::WatchHandshake => "WatchHandshake",
-            Self::WatchHandshakes => "WatchHandshakes",
-            Self::StatusPageEvents => "StatusPageEvents",
-        }
-    }
-}
 
 /// Cheap to clone (one Arc): every RPC and stream holds one.
 #[derive(Clone)]
@@ -142,7 +86,7 @@ impl Metrics {
     pub fn retry_counter(&self, by: RetrySource) -> Counter {
         self.0
             .aws_retries
-            .get_or_create(&SimpleLabel::source(by.as_str()))
+            .get_or_create(&SimpleLabel::source(by))
             .clone()
     }
 
@@ -158,10 +102,14 @@ impl Metrics {
     /// One poller sweep; `listed` is how many handshakes AWS listed, when
     /// the sweep got that far.
     pub fn sweep(&self, took: Duration, listed: Option<usize>) {
-        let outcome = if listed.is_some() { "ok" } else { "error" };
+        let outcome = if listed.is_some() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        };
         self.0
             .sweeps
-            .get_or_create(&SimpleLabel::outcome(outcome))
+            .get_or_create(&SimpleLabel::result(outcome))
             .inc();
         self.0.sweep_seconds.observe(took.as_secs_f64());
         if let Some(n) = listed {
@@ -182,22 +130,20 @@ impl Metrics {
         }
     }
 
-    /// An InviteAccount attempt taken over from an owner that stopped:
-    /// `by` is `owner_gone` (its session ended) or `grace`.
-    pub fn abandoned_attempt(&self, by: &'static str) {
+    /// An InviteAccount attempt taken over from an owner that stopped.
+    pub fn abandoned_attempt(&self, by: AbandonedBy) {
         self.0
             .abandoned_attempts
             .get_or_create(&SimpleLabel::by(by))
             .inc();
     }
 
-    /// A changed identities file was read: `ok`, or not (the identities in
+    /// A changed identities file was read: `Ok`, or not (the identities in
     /// force were kept).
-    pub fn identities_reload(&self, ok: bool) {
-        let outcome = if ok { "ok" } else { "error" };
+    pub fn identities_reload(&self, outcome: Outcome) {
         self.0
             .identities_reloads
-            .get_or_create(&SimpleLabel::outcome(outcome))
+            .get_or_create(&SimpleLabel::result(outcome))
             .inc();
     }
 
@@ -206,7 +152,7 @@ impl Metrics {
     pub fn undecodable_row(&self, table: StoredTable) {
         self.0
             .undecodable_rows
-            .get_or_create(&SimpleLabel::table(table.as_str()))
+            .get_or_create(&SimpleLabel::table(table))
             .inc();
     }
 
@@ -216,7 +162,7 @@ impl Metrics {
             let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |c| c.1);
             self.0
                 .handshakes
-                .get_or_create(&SimpleLabel::state(state.as_str()))
+                .get_or_create(&SimpleLabel::state(state))
                 .set(n);
         }
     }
@@ -236,22 +182,17 @@ impl Metrics {
         let gauge = self
             .0
             .watch_streams
-            .get_or_create(&MethodLabel {
-                method: method.as_str().into(),
-            })
+            .get_or_create(&WatchLabel { method })
             .clone();
         gauge.inc();
         StreamGauge(gauge)
     }
 
-    /// One attempt of an onboarding step: `outcome` ok, retry or failed.
-    pub fn onboarding_step(&self, step: &'static str, outcome: &'static str) {
+    /// One attempt of an onboarding step, and how it ended.
+    pub fn onboarding_step(&self, step: Step, outcome: StepResult) {
         self.0
             .onboarding_steps
-            .get_or_create(&StepOutcome {
-                step: step.into(),
-                outcome: outcome.into(),
-            })
+            .get_or_create(&StepOutcome { step, outcome })
             .inc();
     }
 

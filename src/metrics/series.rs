@@ -10,12 +10,20 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::domain::Step;
+use super::labels::{AbandonedBy, Outcome, RetrySource, StepResult, StoredTable, WatchMethod};
+use crate::domain::{HandshakeState, Step};
 
 /// A label set of one label; which one is fixed by the constructor used.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct StateLabel {
-    state: String,
+    state: HandshakeState,
+}
+
+/// `outcome` from a fixed set (the invitations' outcome is AWS's error
+/// name, an open set: `OutcomeLabel`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct ResultLabel {
+    outcome: Outcome,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -25,41 +33,45 @@ pub(super) struct OutcomeLabel {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct SourceLabel {
-    source: String,
+    source: RetrySource,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct ByLabel {
-    by: String,
+    by: AbandonedBy,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct TableLabel {
-    table: String,
+    table: StoredTable,
 }
 
 /// Constructors for the one-label sets.
 pub(super) struct SimpleLabel;
 
 impl SimpleLabel {
-    pub fn state(s: &str) -> StateLabel {
-        StateLabel { state: s.into() }
+    pub fn state(state: HandshakeState) -> StateLabel {
+        StateLabel { state }
     }
 
     pub fn outcome(s: &str) -> OutcomeLabel {
         OutcomeLabel { outcome: s.into() }
     }
 
-    pub fn source(s: &str) -> SourceLabel {
-        SourceLabel { source: s.into() }
+    pub fn result(outcome: Outcome) -> ResultLabel {
+        ResultLabel { outcome }
     }
 
-    pub fn by(s: &str) -> ByLabel {
-        ByLabel { by: s.into() }
+    pub fn source(source: RetrySource) -> SourceLabel {
+        SourceLabel { source }
     }
 
-    pub fn table(s: &str) -> TableLabel {
-        TableLabel { table: s.into() }
+    pub fn by(by: AbandonedBy) -> ByLabel {
+        ByLabel { by }
+    }
+
+    pub fn table(table: StoredTable) -> TableLabel {
+        TableLabel { table }
     }
 }
 
@@ -88,6 +100,11 @@ pub(super) struct MethodLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct WatchLabel {
+    pub method: WatchMethod,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct MethodCode {
     pub method: String,
     pub code: String,
@@ -95,8 +112,8 @@ pub(super) struct MethodCode {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct StepOutcome {
-    pub step: String,
-    pub outcome: String,
+    pub step: Step,
+    pub outcome: StepResult,
 }
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -122,12 +139,12 @@ pub(super) struct Series {
     pub aws_retries: Family<SourceLabel, Counter>,
     /// Calls refused by this service's own AWS request budget.
     pub aws_budget_refusals: Family<OperationLabel, Counter>,
-    pub sweeps: Family<OutcomeLabel, Counter>,
+    pub sweeps: Family<ResultLabel, Counter>,
     pub sweep_seconds: Histogram,
     pub sweep_handshakes: Histogram,
     /// From the change being recorded to its delivery to a watcher.
     pub event_delivery_seconds: Histogram,
-    pub watch_streams: Family<MethodLabel, Gauge>,
+    pub watch_streams: Family<WatchLabel, Gauge>,
     pub rpcs: Family<MethodCode, Counter>,
     pub rpc_seconds: HistogramFamily<MethodLabel>,
     pub poller_leader: Gauge,
@@ -136,7 +153,7 @@ pub(super) struct Series {
     pub poller_gap_seconds: Histogram,
     /// Attempts taken over from an owner that stopped, by how it was told.
     pub abandoned_attempts: Family<ByLabel, Counter>,
-    pub identities_reloads: Family<OutcomeLabel, Counter>,
+    pub identities_reloads: Family<ResultLabel, Counter>,
     pub onboarding_steps: Family<StepOutcome, Counter>,
     /// From ACCEPTED to COMPLETE.
     pub onboarding_seconds: Histogram,
@@ -295,29 +312,26 @@ impl Series {
             m.undecodable_rows.clone(),
         );
         // Series that may stay at zero for a long time exist from the start.
-        for source in ["sdk", "poller"] {
+        for &source in RetrySource::ALL {
             let _ = m.aws_retries.get_or_create(&SimpleLabel::source(source));
         }
-        for outcome in ["ok", "error"] {
-            let _ = m.sweeps.get_or_create(&SimpleLabel::outcome(outcome));
+        for &outcome in Outcome::ALL {
+            let _ = m.sweeps.get_or_create(&SimpleLabel::result(outcome));
             let _ = m
                 .identities_reloads
-                .get_or_create(&SimpleLabel::outcome(outcome));
+                .get_or_create(&SimpleLabel::result(outcome));
         }
-        for table in super::StoredTable::ALL {
-            let _ = m
-                .undecodable_rows
-                .get_or_create(&SimpleLabel::table(table.as_str()));
+        for &table in StoredTable::ALL {
+            let _ = m.undecodable_rows.get_or_create(&SimpleLabel::table(table));
         }
-        for by in ["owner_gone", "grace"] {
+        for &by in AbandonedBy::ALL {
             let _ = m.abandoned_attempts.get_or_create(&SimpleLabel::by(by));
         }
         for step in [Step::Accept, Step::Place, Step::Tag] {
-            for outcome in ["ok", "retry", "failed"] {
-                let _ = m.onboarding_steps.get_or_create(&StepOutcome {
-                    step: step.as_str().into(),
-                    outcome: outcome.into(),
-                });
+            for &outcome in StepResult::ALL {
+                let _ = m
+                    .onboarding_steps
+                    .get_or_create(&StepOutcome { step, outcome });
             }
         }
         Self { registry: r, ..m }

@@ -11,6 +11,7 @@ use crate::{
     domain::{
         Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
     },
+    metrics::AbandonedBy,
     store::{Abandoned, BeginInvite, Owner, UnresolvedInvite, FENCE},
 };
 
@@ -307,9 +308,12 @@ impl Invitations {
 
     /// Attempts taken over from an owner that stopped (not timed-out calls).
     pub fn count_abandoned(&self, unresolved: &UnresolvedInvite) {
-        if unresolved.why != Abandoned::Unknown {
-            self.metrics.abandoned_attempt(unresolved.why.as_str());
-        }
+        let by = match unresolved.why {
+            Abandoned::Unknown => return,
+            Abandoned::Grace => AbandonedBy::Grace,
+            Abandoned::OwnerGone => AbandonedBy::OwnerGone,
+        };
+        self.metrics.abandoned_attempt(by);
     }
 }
 

@@ -11,6 +11,7 @@ use tracing::warn;
 use super::{server::set_health, Application};
 use crate::{
     http::HttpState,
+    metrics::Outcome,
     poller::Poller,
     reconcile::Reconciler,
     service::Invitations,
@@ -64,7 +65,7 @@ pub fn spawn(
         handles.push(tokio::spawn(app.auth.clone().watch_file(
             path,
             tasks.clone(),
-            move |ok| metrics.identities_reload(ok),
+            move |ok| metrics.identities_reload(if ok { Outcome::Ok } else { Outcome::Error }),
         )));
     }
     if let Some(listener) = app.http_listener.take() {

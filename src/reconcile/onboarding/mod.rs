@@ -16,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::{
     domain::{HandshakeRecord, HandshakeState, Next, Onboarding, OnboardingStatus, Step},
+    metrics::StepResult,
     service::{backoff, Error, Invitations},
     store::Notice,
 };
@@ -145,7 +146,7 @@ impl<'a> Onboard<'a> {
         let metrics = self.invitations.metrics();
         match outcome {
             Ok(Done::Succeeded) => {
-                metrics.onboarding_step(step.as_str(), "ok");
+                metrics.onboarding_step(step, StepResult::Ok);
                 onboarding.succeeded(now);
                 let record = self.save(&record, &onboarding, Notice::Announce).await?;
                 if onboarding.status == OnboardingStatus::Complete {
@@ -156,7 +157,7 @@ impl<'a> Onboard<'a> {
             // The handshake ended meanwhile: the next round says NOT_APPLICABLE.
             Ok(Done::Moot) => Ok((record, true)),
             Err(e) if e.is_passing() => {
-                metrics.onboarding_step(step.as_str(), "retry");
+                metrics.onboarding_step(step, StepResult::Retry);
                 let wait = retry_delay(onboarding.attempts());
                 let error = e.step_error();
                 // The error's name and reason only: AWS's messages may name
@@ -215,7 +216,7 @@ impl<'a> Onboard<'a> {
         }
         self.invitations
             .metrics()
-            .onboarding_step(step.as_str(), "failed");
+            .onboarding_step(step, StepResult::Failed);
         let record = self
             .invitations
             .store()
