@@ -4,9 +4,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::preamble::{Command, Ready};
-use crate::cli::{
-    args::InviteArgs,
+use crate::client::{
     exit::{self, CliError},
+    flags::InviteArgs,
     input::Input,
     schema,
     shape::{self, sample_handshake_output},

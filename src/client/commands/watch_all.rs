@@ -4,8 +4,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::preamble::{states_request, states_value, Command, Ready};
-use crate::cli::{
-    args::WatchAllArgs, exit::CliError, input::Input, schema, shape::sample_event_output, watch,
+use crate::client::{
+    exit::CliError, flags::WatchAllArgs, input::Input, schema, shape::sample_event_output, watch,
 };
 
 const WATCH_ALL: Command = Command::new(&schema::WATCH_ALL, "WatchHandshakes", sample_event_output);

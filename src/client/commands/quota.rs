@@ -1,9 +1,9 @@
 //! `quota`: GetInvitationQuota, the daily invitation quota and the account
 //! slots invitations hold, as `{"Quota": {...}}`.
 use super::preamble::{Command, Ready};
-use crate::cli::{
-    args::QuotaArgs,
+use crate::client::{
     exit::{self, CliError},
+    flags::QuotaArgs,
     input::Input,
     schema,
     shape::{self, sample_quota_output},

@@ -9,7 +9,7 @@ use tonic::{
     Request, Response, Status,
 };
 
-use super::{args::ClientOptions, exit::CliError};
+use super::{exit::CliError, flags::ClientOptions};
 use crate::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
 
 pub type Client = InvitationServiceClient<InterceptedService<Channel, Bearer>>;
@@ -145,7 +145,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 pub fn trace(debug: bool, message: std::fmt::Arguments<'_>) {
     if debug {
         let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        eprintln!("{now} DEBUG org_invites::cli: {message}");
+        eprintln!("{now} DEBUG org_invites::client: {message}");
     }
 }
 
@@ -319,7 +319,7 @@ nothing_to_mask!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::output::Color;
+    use crate::client::output::Color;
 
     fn client_options() -> ClientOptions {
         ClientOptions {
@@ -345,7 +345,7 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{:?}", req.masked()).contains("secret"));
-        let h = crate::cli::shape::tests::page_example();
+        let h = crate::client::shape::tests::page_example();
         let mut with_notes = h.clone();
         with_notes.resources.push(pb::HandshakeResource {
             r#type: pb::HandshakeResourceType::Notes as i32,
@@ -372,7 +372,7 @@ mod tests {
         let shown = format!("{:?}", req.masked());
         assert!(!shown.contains("ext-secret"), "{shown}");
         assert!(shown.contains("OrgInvitesAccept"), "{shown}");
-        let mut h = crate::cli::shape::tests::onboarding_example();
+        let mut h = crate::client::shape::tests::onboarding_example();
         h.onboarding.as_mut().unwrap().spec = Some(spec);
         let event = pb::HandshakeEvent {
             handshake: Some(h),

@@ -1,6 +1,6 @@
 # Writes the golden files the CLI tests compare with, using awscli's own
 # formatters and shorthand parser (made with awscli 1.45.11):
-#   cd src/cli/testdata && python3 awscli_golden.py
+#   cd src/client/testdata && python3 awscli_golden.py
 import io, json, sys
 from awscli.formatter import TextFormatter, TableFormatter
 from awscli.table import MultiTable, Styler

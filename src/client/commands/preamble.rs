@@ -6,10 +6,10 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use crate::cli::{
-    args::{ClientOptions, InputOptions, Skeleton},
+use crate::client::{
     conn::{self, Conn},
     exit::{self, CliError},
+    flags::{ClientOptions, InputOptions, Skeleton},
     input::Input,
     output::{self, Printer},
     schema::{self, Shape},

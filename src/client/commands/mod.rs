@@ -9,7 +9,7 @@ mod watch_all;
 
 use by_id::ById;
 
-use super::args::ClientCommand;
+use super::flags::ClientCommand;
 
 /// Runs the command and prints any error; returns the exit code.
 pub async fn run(cmd: ClientCommand) -> u8 {

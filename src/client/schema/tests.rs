@@ -1,4 +1,4 @@
-//! Tests of `cli::schema`.
+//! Tests of `client::schema`.
 use super::*;
 
 #[test]

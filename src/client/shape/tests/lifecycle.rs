@@ -1,4 +1,4 @@
-//! Tests of `cli::shape` for an invitation's whole life: the expiry
+//! Tests of `client::shape` for an invitation's whole life: the expiry
 //! warning, the renewal, the lifecycle's event kinds and the quota.
 use super::*;
 

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::preamble::{states_request, states_value, Command, Ready};
-use crate::cli::{
-    args::ListArgs,
+use crate::client::{
     exit::{self, CliError},
+    flags::ListArgs,
     input::Input,
     output::Format,
     schema, shape,

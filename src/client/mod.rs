@@ -1,7 +1,7 @@
 //! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
 //! `watch-all` and `quota`, with the AWS CLI's syntax, output and exit
 //! codes, over gRPC.
-mod args;
+mod flags;
 mod commands;
 mod conn;
 mod exit;
@@ -18,7 +18,7 @@ mod table;
 mod text;
 mod watch;
 
-pub use args::{
+pub use flags::{
     ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, QuotaArgs, WatchAllArgs,
 };
 pub use commands::run;

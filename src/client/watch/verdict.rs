@@ -2,7 +2,7 @@
 //! terminal state, its onboarding's end, or (EXPIRED) its renewal, which
 //! the wait follows; and what of it is already on screen. Pure functions
 //! of the handshake, tested in `watch::tests`.
-use crate::cli::{exit, shape};
+use crate::client::{exit, shape};
 use crate::proto::v1 as pb;
 
 /// What a wait on one handshake does once it has shown `h`.

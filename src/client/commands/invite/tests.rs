@@ -1,6 +1,6 @@
 //! Tests of `invite`: its flags and input, as the request they send.
 use super::*;
-use crate::cli::args::ClientCommand;
+use crate::client::flags::ClientCommand;
 use clap::Parser;
 use serde_json::json;
 

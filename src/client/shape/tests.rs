@@ -1,4 +1,4 @@
-//! Tests of `cli::shape`.
+//! Tests of `client::shape`.
 use super::*;
 
 pub mod lifecycle;

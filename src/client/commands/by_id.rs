@@ -4,9 +4,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::preamble::{Command, Ready};
-use crate::cli::{
-    args::IdArgs,
+use crate::client::{
     exit::{self, CliError},
+    flags::IdArgs,
     input::Input,
     schema,
     shape::{self, sample_event_output, sample_handshake_output},

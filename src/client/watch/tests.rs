@@ -1,4 +1,4 @@
-//! Tests of `cli::watch`.
+//! Tests of `client::watch`.
 use super::*;
 
 use pb::{HandshakeState as S, OnboardingStatus as O};

@@ -1,4 +1,4 @@
-//! Tests of `cli::input`.
+//! Tests of `client::input`.
 use super::*;
 use serde_json::json;
 

@@ -1,4 +1,5 @@
-//! The client subcommands' flags, named as the AWS CLI names them.
+//! The client subcommands' flags (the server's own are in `crate::args`),
+//! named as the AWS CLI names them.
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{Color, Format};
