@@ -7,7 +7,7 @@ use super::{
     exit::CliError,
     paramfile::read_param_file,
     schema::{self, Shape},
-    shorthand,
+    shorthand, untouched,
 };
 
 fn param_error(flag: &str, message: impl std::fmt::Display) -> CliError {
@@ -104,8 +104,9 @@ fn coerce(value: Value, shape: &Shape) -> Value {
     }
 }
 
-/// The parameters of one command: `--cli-input-json`/`-yaml` first, then
-/// each command-line value on top, checked against the command's shape.
+/// The parameters of one command: `--cli-input-json`/`-yaml` first, less
+/// the skeleton's placeholders left untouched, then each command-line value
+/// on top, checked against the command's shape.
 pub struct Input {
     map: Map<String, Value>,
     shape: &'static Shape,
@@ -135,7 +136,10 @@ impl Input {
             (None, None) => Value::Object(Map::new()),
         };
         match base {
-            Value::Object(map) => Ok(Self { map, shape }),
+            Value::Object(mut map) => {
+                untouched::remove(&mut map, shape);
+                Ok(Self { map, shape })
+            }
             Value::Null => Ok(Self {
                 map: Map::new(),
                 shape,

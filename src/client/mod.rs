@@ -1,10 +1,10 @@
 //! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
 //! `watch-all` and `quota`, with the AWS CLI's syntax, output and exit
 //! codes, over gRPC.
-mod flags;
 mod commands;
 mod conn;
 mod exit;
+mod flags;
 #[cfg(test)]
 mod golden;
 mod input;
@@ -16,15 +16,16 @@ mod shape;
 mod shorthand;
 mod table;
 mod text;
+mod untouched;
 mod watch;
 
-pub use flags::{
-    ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, QuotaArgs, WatchAllArgs,
-};
 pub use commands::run;
 pub use exit::{
     CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, ONBOARDING_FAILED, OTHER, SERVICE, SUCCESS,
     USAGE,
+};
+pub use flags::{
+    ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, QuotaArgs, WatchAllArgs,
 };
 pub use output::{Color, Format};
 

@@ -288,3 +288,48 @@ fn a_renewal_and_if_open_exists_come_from_cli_input_and_flags_override_them() {
         "{m}"
     );
 }
+
+#[test]
+fn a_skeleton_with_only_target_notes_and_tags_filled_asks_for_no_onboarding_or_renewal() {
+    let mut input = schema::skeleton(&schema::INVITE);
+    input["Target"] = json!({"Id": "123456789012", "Type": "ACCOUNT"});
+    input["Notes"] = json!("Welcome aboard.");
+    input["Tags"] = json!([{"Key": "team", "Value": "payments"}]);
+    let req = request(&["--cli-input-json", &input.to_string()]).unwrap();
+    assert_eq!(req.onboarding, None);
+    assert_eq!(req.renewal, None);
+    assert_eq!(req.notes, "Welcome aboard.");
+    assert_eq!(req.tags.len(), 1);
+    // The skeleton's empty RequestId is unset too: a fresh one keeps a
+    // retry safe.
+    assert!(
+        uuid::Uuid::parse_str(&req.request_id).is_ok(),
+        "{}",
+        req.request_id
+    );
+}
+
+#[test]
+fn a_flag_fills_a_block_the_skeleton_left_untouched() {
+    let input = schema::skeleton(&schema::INVITE).to_string();
+    let req = request(&[
+        "--cli-input-json",
+        &input,
+        "--target",
+        ACCOUNT,
+        "--destination-parent-id",
+        "r-ab12",
+    ])
+    .unwrap();
+    // Only the flag's member: the skeleton's LEAVE_OPEN is not sent as a
+    // choice the user made.
+    assert_eq!(
+        req.onboarding,
+        Some(pb::OnboardingSpec {
+            destination_parent_id: "r-ab12".into(),
+            accept_role: String::new(),
+            external_id: String::new(),
+            on_accept_failure: pb::OnAcceptFailure::Unspecified as i32,
+        })
+    );
+}
