@@ -4,10 +4,9 @@
 //! once that is over (or FAILED, even while the invitation stays open).
 //! An expired handshake that is renewed is followed to its renewal, until
 //! one ends without a renewal. Streams cut by a server restart
-//! (UNAVAILABLE) are reopened, from the last ResumeToken for `watch-all`.
-use std::time::Duration;
-
-use tonic::{Code, Streaming};
+//! (UNAVAILABLE) are reopened, from the last ResumeToken for `watch-all`,
+//! after a wait with jitter (`reconnect`).
+use tonic::Streaming;
 
 use super::{
     conn::{trace, Conn, Mask},
@@ -18,11 +17,12 @@ use super::{
 };
 use crate::proto::v1 as pb;
 
+mod reconnect;
 mod verdict;
+use reconnect::Reconnects;
+#[cfg(test)]
+use reconnect::MAX_RECONNECTS;
 pub use verdict::{after, After, Seen};
-
-/// Reconnections in a row before giving up.
-const MAX_RECONNECTS: u32 = 5;
 
 enum Next {
     Event(Box<pb::HandshakeEvent>),
@@ -45,60 +45,6 @@ async fn interruptible(
     tokio::select! {
         result = watch => result,
         _ = tokio::signal::ctrl_c() => Ok(exit::INTERRUPTED),
-    }
-}
-
-/// Failed (re)connections of one watch in a row: each waits a little
-/// longer, and after MAX_RECONNECTS the watch gives up.
-struct Reconnects<'a> {
-    conn: &'a Conn,
-    method: &'static str,
-    failures: u32,
-}
-
-impl<'a> Reconnects<'a> {
-    fn new(conn: &'a Conn, method: &'static str) -> Self {
-        Self {
-            conn,
-            method,
-            failures: 0,
-        }
-    }
-
-    /// A message arrived: the connection works again.
-    fn reset(&mut self) {
-        self.failures = 0;
-    }
-
-    /// After a failed call: Ok once it is time to reconnect (UNAVAILABLE,
-    /// tries left), else the error to end with.
-    async fn after_status(&mut self, status: tonic::Status) -> Result<(), CliError> {
-        if status.code() == Code::Unavailable && self.failures < MAX_RECONNECTS {
-            self.backoff("unavailable").await;
-            return Ok(());
-        }
-        self.conn.trace_status(self.method, &status);
-        Err(CliError::service(self.method, status))
-    }
-
-    /// After the server ended the stream early: Ok once it is time to
-    /// reconnect, else `give_up`.
-    async fn after_end(&mut self, give_up: impl FnOnce() -> CliError) -> Result<(), CliError> {
-        if self.failures < MAX_RECONNECTS {
-            self.backoff("ended early").await;
-            return Ok(());
-        }
-        Err(give_up())
-    }
-
-    async fn backoff(&mut self, why: &str) {
-        self.failures += 1;
-        let delay = Duration::from_millis(500 * 2u64.pow(self.failures.min(5)));
-        trace(
-            self.conn.debug,
-            format_args!("stream {why}; reconnecting in {delay:?}"),
-        );
-        tokio::time::sleep(delay).await;
     }
 }
 
