@@ -1,5 +1,6 @@
-//! The gRPC connection: `--endpoint`, the connect and read timeouts, and the
-//! `--debug` trace of each call on stderr, with notes masked.
+//! The gRPC connection: `--endpoint`, TLS (`insecure` for `--no-verify-ssl`),
+//! the connect and read timeouts, and the `--debug` trace of each call on
+//! stderr, with notes masked (`mask`).
 use std::{fmt::Debug, future::Future, time::Duration};
 
 use tonic::{
@@ -9,8 +10,8 @@ use tonic::{
     Request, Response, Status,
 };
 
-use super::{exit::CliError, flags::ClientOptions};
-use crate::proto::v1::{self as pb, invitation_service_client::InvitationServiceClient};
+use super::{exit::CliError, flags::ClientOptions, insecure, mask::Mask};
+use crate::proto::v1::invitation_service_client::InvitationServiceClient;
 
 pub type Client = InvitationServiceClient<InterceptedService<Channel, Bearer>>;
 
@@ -83,6 +84,7 @@ pub fn endpoint(opts: &ClientOptions) -> Result<Endpoint, CliError> {
     let e = Endpoint::from_shared(opts.endpoint.clone()).map_err(|e| bad(e.to_string()))?;
     let e = match e.uri().scheme_str() {
         Some("http") => e,
+        Some("https") if opts.no_verify_ssl => insecure::endpoint(e).map_err(bad)?,
         Some("https") => e
             .tls_config(tls(opts)?)
             .map_err(|err| bad(err.to_string()))?,
@@ -97,13 +99,14 @@ pub fn endpoint(opts: &ClientOptions) -> Result<Endpoint, CliError> {
 pub async fn connect(opts: &ClientOptions) -> Result<Conn, CliError> {
     let e = endpoint(opts)?;
     trace(opts.debug, format_args!("connecting to {}", opts.endpoint));
-    let channel = e.connect().await.map_err(|err| {
-        CliError::Other(format!(
-            "Could not connect to the endpoint URL: \"{}\" ({})",
-            opts.endpoint,
-            chain(&err)
-        ))
-    })?;
+    let channel = if opts.no_verify_ssl && is_https(opts) {
+        eprintln!("{}", insecure::warning(&opts.endpoint));
+        insecure::connect(e, opts).await?
+    } else {
+        e.connect()
+            .await
+            .map_err(|err| unreachable_endpoint(&opts.endpoint, &err))?
+    };
     trace(opts.debug, format_args!("connected to {}", opts.endpoint));
     Ok(Conn {
         client: InvitationServiceClient::with_interceptor(channel, bearer(opts)?),
@@ -111,6 +114,20 @@ pub async fn connect(opts: &ClientOptions) -> Result<Conn, CliError> {
         read_timeout: seconds(opts.cli_read_timeout),
         debug: opts.debug,
     })
+}
+
+fn is_https(opts: &ClientOptions) -> bool {
+    opts.endpoint
+        .parse::<tonic::transport::Uri>()
+        .is_ok_and(|u| u.scheme_str() == Some("https"))
+}
+
+/// The error when nothing answers at `endpoint`, with its causes.
+pub fn unreachable_endpoint(endpoint: &str, err: &dyn std::error::Error) -> CliError {
+    CliError::Other(format!(
+        "Could not connect to the endpoint URL: \"{endpoint}\" ({})",
+        chain(err)
+    ))
 }
 
 /// A connection made only when first used (tests of what a command does
@@ -220,102 +237,6 @@ impl Conn {
     }
 }
 
-const MASKED: &str = "<masked>";
-
-/// A copy safe to print: notes, which may be personal, and the external id
-/// of an onboarding's role (which the server does not log either) are
-/// replaced.
-pub trait Mask {
-    fn masked(&self) -> Self;
-}
-
-impl Mask for pb::InviteAccountRequest {
-    fn masked(&self) -> Self {
-        let mut r = self.clone();
-        if !r.notes.is_empty() {
-            r.notes = MASKED.into();
-        }
-        if let Some(o) = &mut r.onboarding {
-            mask_external_id(o);
-        }
-        r
-    }
-}
-
-fn mask_external_id(spec: &mut pb::OnboardingSpec) {
-    if !spec.external_id.is_empty() {
-        spec.external_id = MASKED.into();
-    }
-}
-
-impl Mask for pb::Handshake {
-    fn masked(&self) -> Self {
-        fn resources(rs: &mut [pb::HandshakeResource]) {
-            for r in rs {
-                if r.r#type == pb::HandshakeResourceType::Notes as i32 {
-                    r.value = MASKED.into();
-                }
-                resources(&mut r.resources);
-            }
-        }
-        let mut h = self.clone();
-        if !h.notes.is_empty() {
-            h.notes = MASKED.into();
-        }
-        resources(&mut h.resources);
-        if let Some(spec) = h.onboarding.as_mut().and_then(|o| o.spec.as_mut()) {
-            mask_external_id(spec);
-        }
-        h
-    }
-}
-
-impl Mask for pb::InviteAccountResponse {
-    fn masked(&self) -> Self {
-        Self {
-            handshake: self.handshake.as_ref().map(Mask::masked),
-        }
-    }
-}
-
-impl Mask for pb::ListHandshakesResponse {
-    fn masked(&self) -> Self {
-        Self {
-            handshakes: self.handshakes.iter().map(Mask::masked).collect(),
-            next_page_token: self.next_page_token.clone(),
-        }
-    }
-}
-
-impl Mask for pb::HandshakeEvent {
-    fn masked(&self) -> Self {
-        Self {
-            handshake: self.handshake.as_ref().map(Mask::masked),
-            ..self.clone()
-        }
-    }
-}
-
-/// Messages with nothing sensitive in them.
-macro_rules! nothing_to_mask {
-    ($($t:ty),*) => {$(
-        impl Mask for $t {
-            fn masked(&self) -> Self {
-                self.clone()
-            }
-        }
-    )*};
-}
-nothing_to_mask!(
-    pb::GetHandshakeRequest,
-    pb::ListHandshakesRequest,
-    pb::CancelHandshakeRequest,
-    pb::WatchHandshakeRequest,
-    pb::WatchHandshakesRequest,
-    pb::GetInvitationQuotaRequest,
-    pb::InvitationQuota
-);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,52 +256,19 @@ mod tests {
             ca_file: None,
             client_cert: None,
             client_key: None,
+            no_verify_ssl: false,
+            no_paginate: false,
+            prompt: crate::client::flags::PromptOptions {
+                cli_auto_prompt: false,
+                no_cli_auto_prompt: false,
+            },
+            ignored: crate::client::flags::IgnoredOptions {
+                profile: None,
+                region: None,
+                no_sign_request: false,
+                cli_binary_format: None,
+            },
         }
-    }
-
-    #[test]
-    fn notes_never_reach_the_debug_trace() {
-        let req = pb::InviteAccountRequest {
-            notes: "Juan's secret".into(),
-            ..Default::default()
-        };
-        assert!(!format!("{:?}", req.masked()).contains("secret"));
-        let h = crate::client::shape::tests::page_example();
-        let mut with_notes = h.clone();
-        with_notes.resources.push(pb::HandshakeResource {
-            r#type: pb::HandshakeResourceType::Notes as i32,
-            value: "Juan's secret".into(),
-            resources: vec![],
-        });
-        let shown = format!("{:?}", with_notes.masked());
-        assert!(!shown.contains("secret"), "{shown}");
-        assert!(shown.contains("juan@example.com"));
-    }
-
-    #[test]
-    fn external_ids_never_reach_the_debug_trace() {
-        let spec = pb::OnboardingSpec {
-            destination_parent_id: "ou-ab12-cdef3456".into(),
-            accept_role: "OrgInvitesAccept".into(),
-            external_id: "ext-secret".into(),
-            on_accept_failure: 0,
-        };
-        let req = pb::InviteAccountRequest {
-            onboarding: Some(spec.clone()),
-            ..Default::default()
-        };
-        let shown = format!("{:?}", req.masked());
-        assert!(!shown.contains("ext-secret"), "{shown}");
-        assert!(shown.contains("OrgInvitesAccept"), "{shown}");
-        let mut h = crate::client::shape::tests::onboarding_example();
-        h.onboarding.as_mut().unwrap().spec = Some(spec);
-        let event = pb::HandshakeEvent {
-            handshake: Some(h),
-            ..Default::default()
-        };
-        let shown = format!("{:?}", event.masked());
-        assert!(!shown.contains("ext-secret"), "{shown}");
-        assert!(shown.contains("ou-ab12-cdef3456"), "{shown}");
     }
 
     #[test]

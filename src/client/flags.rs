@@ -25,12 +25,38 @@ pub enum ClientCommand {
     Quota(QuotaArgs),
 }
 
+impl ClientCommand {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Invite(_) => "invite",
+            Self::Get(_) => "get",
+            Self::List(_) => "list",
+            Self::Cancel(_) => "cancel",
+            Self::Watch(_) => "watch",
+            Self::WatchAll(_) => "watch-all",
+            Self::Quota(_) => "quota",
+        }
+    }
+
+    pub fn client(&self) -> &ClientOptions {
+        match self {
+            Self::Invite(a) => &a.client,
+            Self::Get(a) | Self::Cancel(a) | Self::Watch(a) => &a.client,
+            Self::List(a) => &a.client,
+            Self::WatchAll(a) => &a.client,
+            Self::Quota(a) => &a.client,
+        }
+    }
+}
+
 /// Flags every client subcommand has.
 #[derive(Debug, Args)]
 pub struct ClientOptions {
     /// The org-invites server.
     #[arg(
         long,
+        visible_alias = "endpoint-url",
         env = "ORG_INVITES_ENDPOINT",
         default_value = "http://127.0.0.1:50051"
     )]
@@ -62,8 +88,18 @@ pub struct ClientOptions {
     #[arg(long, env = "ORG_INVITES_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// PEM CA certificate(s) that sign the server's certificate (https://).
-    #[arg(long, env = "ORG_INVITES_CA_FILE", value_name = "PEM")]
+    #[arg(
+        long,
+        visible_alias = "ca-bundle",
+        env = "ORG_INVITES_CA_FILE",
+        value_name = "PEM"
+    )]
     pub ca_file: Option<std::path::PathBuf>,
+    /// Do not verify the server's certificate (https://): for a test
+    /// server only, as anyone on the path could then read and change the
+    /// traffic. A warning says so on stderr.
+    #[arg(long)]
+    pub no_verify_ssl: bool,
     /// PEM client certificate for mTLS (with --client-key).
     #[arg(
         long,
@@ -80,6 +116,77 @@ pub struct ClientOptions {
         requires = "client_cert"
     )]
     pub client_key: Option<std::path::PathBuf>,
+    /// Only the first page of a list (one call), with a NextToken to go
+    /// on from; commands that are not lists have one page anyway.
+    #[arg(long)]
+    pub no_paginate: bool,
+    #[command(flatten)]
+    pub prompt: PromptOptions,
+    #[command(flatten)]
+    pub ignored: IgnoredOptions,
+}
+
+/// `--cli-auto-prompt` and `--no-cli-auto-prompt`.
+#[derive(Debug, Args)]
+pub struct PromptOptions {
+    /// Ask on the terminal for each parameter not given, showing its help;
+    /// an empty answer leaves it out. Needs a terminal.
+    #[arg(
+        long,
+        env = "ORG_INVITES_CLI_AUTO_PROMPT",
+        overrides_with = "no_cli_auto_prompt"
+    )]
+    pub cli_auto_prompt: bool,
+    /// Do not prompt, even when ORG_INVITES_CLI_AUTO_PROMPT says to.
+    #[arg(long, overrides_with = "cli_auto_prompt")]
+    pub no_cli_auto_prompt: bool,
+}
+
+/// The AWS CLI's global options that mean nothing to org-invites, taken
+/// so that a command copied from the AWS CLI's page runs as written; each
+/// given is named in a note on stderr.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "AWS CLI options accepted and ignored")]
+pub struct IgnoredOptions {
+    /// Ignored: the server holds the AWS credentials.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Ignored: the server chooses the AWS Region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Ignored: calls carry --token or a client certificate, not a signature.
+    #[arg(long)]
+    pub no_sign_request: bool,
+    /// Ignored: no parameter here is a binary blob.
+    #[arg(long, value_name = "FORMAT")]
+    pub cli_binary_format: Option<String>,
+}
+
+impl IgnoredOptions {
+    /// One line for each option given: which, and why it is ignored (its
+    /// help, so the reason is written once).
+    pub fn notes(&self) -> Vec<String> {
+        let given = [
+            ("profile", self.profile.is_some()),
+            ("region", self.region.is_some()),
+            ("no_sign_request", self.no_sign_request),
+            ("cli_binary_format", self.cli_binary_format.is_some()),
+        ];
+        let options = Self::augment_args(clap::Command::new("ignored"));
+        given
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .filter_map(|(id, _)| options.get_arguments().find(|a| a.get_id() == id))
+            .map(|a| {
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                let why = help.trim_start_matches("Ignored: ").trim_end_matches('.');
+                format!(
+                    "note: --{} is ignored: {why}",
+                    a.get_long().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,12 +292,9 @@ pub struct ListArgs {
     /// Handshakes per call to the service (the output is the same).
     #[arg(long)]
     pub page_size: Option<i32>,
-    /// The NextToken a previous --max-items run printed.
+    /// The NextToken a previous --max-items or --no-paginate run printed.
     #[arg(long)]
     pub starting_token: Option<String>,
-    /// Only the first page.
-    #[arg(long)]
-    pub no_paginate: bool,
     #[command(flatten)]
     pub input: InputOptions,
     #[command(flatten)]
@@ -218,4 +322,71 @@ pub struct QuotaArgs {
     pub input: InputOptions,
     #[command(flatten)]
     pub client: ClientOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Argv {
+        #[command(subcommand)]
+        cmd: ClientCommand,
+    }
+
+    fn client(argv: &[&str]) -> ClientOptions {
+        let argv = ["org-invites"].iter().chain(argv);
+        match Argv::try_parse_from(argv).unwrap().cmd {
+            ClientCommand::List(a) => a.client,
+            _ => unreachable!("a list command line"),
+        }
+    }
+
+    #[test]
+    fn the_aws_clis_names_are_ours() {
+        let c = client(&[
+            "list",
+            "--endpoint-url",
+            "https://h:1",
+            "--ca-bundle",
+            "ca.pem",
+        ]);
+        assert_eq!(c.endpoint, "https://h:1");
+        assert_eq!(c.ca_file, Some("ca.pem".into()));
+    }
+
+    #[test]
+    fn each_ignored_option_given_has_one_note_saying_why() {
+        assert!(client(&["list"]).ignored.notes().is_empty());
+        let c = client(&[
+            "list",
+            "--profile",
+            "p",
+            "--region",
+            "eu-west-1",
+            "--no-sign-request",
+            "--cli-binary-format",
+            "base64",
+        ]);
+        assert_eq!(
+            c.ignored.notes(),
+            [
+                "note: --profile is ignored: the server holds the AWS credentials",
+                "note: --region is ignored: the server chooses the AWS Region",
+                "note: --no-sign-request is ignored: calls carry --token or a client \
+                 certificate, not a signature",
+                "note: --cli-binary-format is ignored: no parameter here is a binary blob",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_of_the_auto_prompt_flags_wins() {
+        let p = client(&["list", "--no-cli-auto-prompt", "--cli-auto-prompt"]).prompt;
+        assert!(p.cli_auto_prompt && !p.no_cli_auto_prompt);
+        let p = client(&["list", "--cli-auto-prompt", "--no-cli-auto-prompt"]).prompt;
+        assert!(!p.cli_auto_prompt && p.no_cli_auto_prompt);
+    }
 }

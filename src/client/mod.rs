@@ -8,9 +8,12 @@ mod flags;
 #[cfg(test)]
 mod golden;
 mod input;
+mod insecure;
+mod mask;
 mod output;
 mod paramfile;
 mod progress;
+mod prompt;
 mod schema;
 mod shape;
 mod shorthand;

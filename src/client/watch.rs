@@ -9,8 +9,9 @@
 use tonic::Streaming;
 
 use super::{
-    conn::{trace, Conn, Mask},
+    conn::{trace, Conn},
     exit::{self, CliError},
+    mask::Mask,
     output::Printer,
     progress::Progress,
     shape,

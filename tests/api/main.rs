@@ -6,6 +6,7 @@ mod binary;
 mod budget;
 mod cancel;
 mod cli;
+mod cli_options;
 mod cli_skeleton;
 mod dashboards;
 mod devsh;

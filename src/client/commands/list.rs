@@ -136,7 +136,7 @@ async fn list(ready: Ready<(ListParams, StartingToken)>, a: &ListArgs) -> Result
         if next.is_some() || !more {
             break;
         }
-        if a.no_paginate || a.max_items.is_some_and(|m| all.len() >= m) {
+        if a.client.no_paginate || a.max_items.is_some_and(|m| all.len() >= m) {
             next = Some(StartingToken {
                 token: resp.next_page_token,
                 skip: 0,

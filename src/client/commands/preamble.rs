@@ -60,6 +60,9 @@ impl Command {
     where
         Sent: Future<Output = Result<u8, CliError>>,
     {
+        for note in client.ignored.notes() {
+            eprintln!("{note}");
+        }
         if print_input_skeleton(input, self.shape) {
             return Ok(exit::SUCCESS);
         }
