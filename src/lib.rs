@@ -4,11 +4,11 @@
 //! Rooms, lowest first; each uses only rooms below it: `proto`, `domain`,
 //! `telemetry` < `metrics`, `auth`, `transport` < `store` < `aws` <
 //! `service` < `watch`, `poller` < `grpc`, `http` < `startup`, `args`.
-//! `cli` is a client of the server and uses only `proto`.
+//! `client` is a client of the server and uses only `proto`.
 pub mod args;
 pub mod auth;
 pub mod aws;
-pub mod cli;
+pub mod client;
 pub mod domain;
 pub mod grpc;
 pub mod http;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use org_invites::{
     args::{Cli, Command},
-    cli, startup,
+    client, startup,
 };
 
 // glibc's allocator spent half of the server's user time in free() and
@@ -37,7 +37,7 @@ async fn run() -> ExitCode {
     // Parse errors exit 252, as the AWS CLI's do, not clap's 2.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return ExitCode::from(cli::parse_error(e)),
+        Err(e) => return ExitCode::from(client::parse_error(e)),
     };
     let telemetry = match &cli.command {
         Command::Client(_) => None,
@@ -46,7 +46,7 @@ async fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Client(cmd) => return ExitCode::from(cli::run(cmd).await),
+        Command::Client(cmd) => return ExitCode::from(client::run(cmd).await),
         Command::Serve(args) => startup::serve(args).await,
         Command::Migrate(args) => startup::migrate(args).await,
     };

@@ -41,7 +41,7 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Client commands, with the AWS CLI's syntax and output.
     #[command(flatten)]
-    Client(crate::cli::ClientCommand),
+    Client(crate::client::ClientCommand),
 }
 
 #[derive(Debug, Args)]

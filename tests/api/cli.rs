@@ -11,18 +11,18 @@ use crate::helpers::*;
 const BIN: &str = env!("CARGO_BIN_EXE_org-invites");
 const PAGE_NOTES: &str = "This is a request for Juan's account to join Bill's organization.";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
+pub(crate) fn command(app: &TestApp, args: &[&str]) -> tokio::process::Command {
     command_at(&app.addr.to_string(), args)
 }
 
 /// The CLI pointed at a server on `addr` (host:port).
-fn command_at(addr: &str, args: &[&str]) -> tokio::process::Command {
+pub(crate) fn command_at(addr: &str, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.args(args)
         .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
@@ -33,11 +33,11 @@ fn command_at(addr: &str, args: &[&str]) -> tokio::process::Command {
 }
 
 /// Runs the CLI to the end (at most 60 s).
-async fn cli(app: &TestApp, args: &[&str]) -> Run {
+pub(crate) async fn cli(app: &TestApp, args: &[&str]) -> Run {
     cli_at(&app.addr.to_string(), args).await
 }
 
-async fn cli_at(addr: &str, args: &[&str]) -> Run {
+pub(crate) async fn cli_at(addr: &str, args: &[&str]) -> Run {
     let out = tokio::time::timeout(Duration::from_secs(60), command_at(addr, args).output())
         .await
         .expect("the CLI finishes within 60 s")
@@ -58,7 +58,7 @@ async fn next_line<R: AsyncBufRead + Unpin>(lines: &mut Lines<R>) -> String {
         .expect("a line before the CLI exits")
 }
 
-fn ok(run: Run) -> String {
+pub(crate) fn ok(run: Run) -> String {
     assert_eq!(
         run.code, 0,
         "stdout:\n{}\nstderr:\n{}",

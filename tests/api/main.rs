@@ -6,6 +6,8 @@ mod binary;
 mod budget;
 mod cancel;
 mod cli;
+mod cli_options;
+mod cli_skeleton;
 mod dashboards;
 mod devsh;
 mod docs;

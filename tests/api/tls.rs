@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// A CA that signs a server certificate for 127.0.0.1 and client certificates.
-struct Pki {
+pub(crate) struct Pki {
     dir: PathBuf,
     ca: rcgen::Certificate,
     ca_key: KeyPair,
@@ -72,15 +72,15 @@ fn temp_dir() -> PathBuf {
 
 /// A TLS server with a server CA and a client CA in a fresh directory,
 /// migrated and SERVING.
-struct TlsStack {
-    dir: PathBuf,
-    servers: Pki,
-    clients: Pki,
-    app: TestApp,
+pub(crate) struct TlsStack {
+    pub dir: PathBuf,
+    pub servers: Pki,
+    pub clients: Pki,
+    pub app: TestApp,
 }
 
 impl TlsStack {
-    async fn start(require_client_cert: bool) -> Self {
+    pub async fn start(require_client_cert: bool) -> Self {
         let dir = temp_dir();
         let (servers, clients) = (Pki::new(&dir, "servers"), Pki::new(&dir, "clients"));
         let app = spawn_tls(&dir, &servers, require_client_cert).await;
