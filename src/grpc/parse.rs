@@ -11,7 +11,7 @@ use crate::{
         RequestId, Tags, Violations,
     },
     proto::v1 as pb,
-    store::{ListCursor, ListQuery},
+    service::{ListHandshakes, Position},
 };
 
 const MAX_TARGET_FILTER_CHARS: usize = 64;
@@ -128,7 +128,7 @@ struct PageToken {
     f: String,
 }
 
-pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListQuery, Violations> {
+pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListHandshakes, Violations> {
     let mut v = Violations::default();
     let limit = match i64::from(req.page_size) {
         n if n < 0 => {
@@ -138,8 +138,8 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListQuery, Violatio
             ));
             0
         }
-        0 => ListQuery::DEFAULT_LIMIT,
-        n => n.min(ListQuery::MAX_LIMIT),
+        0 => ListHandshakes::DEFAULT_LIMIT,
+        n => n.min(ListHandshakes::MAX_LIMIT),
     };
     let states = parse_states(&req.states, &mut v);
     if req.target_id.chars().count() > MAX_TARGET_FILTER_CHARS {
@@ -157,7 +157,7 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListQuery, Violatio
     if !v.is_empty() {
         return Err(v);
     }
-    Ok(ListQuery {
+    Ok(ListHandshakes {
         states,
         target_id: (!req.target_id.is_empty()).then(|| req.target_id.clone()),
         after,
@@ -187,7 +187,7 @@ fn filter_key(states: &[HandshakeState], target_id: &str) -> String {
     format!("{}|{}", names.join(","), target_id.to_lowercase())
 }
 
-pub fn encode_token(cursor: &ListCursor, query: &ListQuery) -> String {
+pub fn encode_token(cursor: &Position, query: &ListHandshakes) -> String {
     let token = PageToken {
         t: cursor.create_time.timestamp_micros(),
         i: cursor.id.clone(),
@@ -199,7 +199,7 @@ pub fn encode_token(cursor: &ListCursor, query: &ListQuery) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("token serializes"))
 }
 
-fn decode_token(s: &str, filter: &str) -> Result<ListCursor, FieldViolation> {
+fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
     let bad = || FieldViolation::new("page_token", "page_token is not one this service issued");
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     let token: PageToken = serde_json::from_slice(&bytes).map_err(|_| bad())?;
@@ -210,7 +210,7 @@ fn decode_token(s: &str, filter: &str) -> Result<ListCursor, FieldViolation> {
         ));
     }
     let create_time = DateTime::<Utc>::from_timestamp_micros(token.t).ok_or_else(bad)?;
-    Ok(ListCursor {
+    Ok(Position {
         create_time,
         id: token.i,
     })
@@ -343,7 +343,7 @@ mod tests {
             ..Default::default()
         };
         let query = parse_list(&req).unwrap();
-        let cursor = ListCursor {
+        let cursor = Position {
             create_time: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
             id: "h-abcdefgh12".into(),
         };

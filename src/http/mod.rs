@@ -24,7 +24,7 @@ use tracing::warn;
 use crate::{
     domain::HandshakeState,
     metrics::{Metrics, WatchMethod},
-    store::{Store, StoreError},
+    service::{Error, Invitations},
     watch::{decode_resume_token, encode_resume_token, Watches},
 };
 
@@ -37,7 +37,8 @@ const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct HttpState {
-    pub store: Store,
+    /// What the page and the scrape read, as the RPCs read it.
+    pub invitations: Invitations,
     pub watches: Watches,
     pub metrics: Metrics,
     /// Cancelled at shutdown: the server stops and event streams end.
@@ -67,8 +68,8 @@ pub async fn serve(listener: TcpListener, state: HttpState) {
     }
 }
 
-async fn counts(store: &Store) -> Option<Vec<(HandshakeState, i64)>> {
-    match tokio::time::timeout(COUNT_TIMEOUT, store.count_by_state()).await {
+async fn counts(invitations: &Invitations) -> Option<Vec<(HandshakeState, i64)>> {
+    match tokio::time::timeout(COUNT_TIMEOUT, invitations.count_by_state()).await {
         Ok(Ok(c)) => Some(c),
         Ok(Err(e)) => {
             warn!(error = %e, "could not count handshakes");
@@ -80,10 +81,10 @@ async fn counts(store: &Store) -> Option<Vec<(HandshakeState, i64)>> {
 
 async fn metrics(State(s): State<HttpState>) -> Response {
     // Counted at scrape time, so every replica reports the same truth.
-    if let Some(counts) = counts(&s.store).await {
+    if let Some(counts) = counts(&s.invitations).await {
         s.metrics.set_handshake_counts(&counts);
     }
-    match tokio::time::timeout(COUNT_TIMEOUT, s.store.expiring_invitations()).await {
+    match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.expiring_invitations()).await {
         Ok(Ok(n)) => s.metrics.set_expiring(n),
         Ok(Err(e)) => warn!(error = %e, "could not count expiring invitations"),
         Err(_) => {}
@@ -107,14 +108,14 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
     let recent = q.limit.unwrap_or(RECENT).clamp(1, MAX_RECENT);
     // One snapshot: the event stream resumes right after its last event, so
     // the page neither misses a change nor counts one twice.
-    let snapshot = match tokio::time::timeout(COUNT_TIMEOUT, s.store.status_snapshot(recent)).await
-    {
-        Ok(Ok(snapshot)) => snapshot,
-        Ok(Err(e)) => return unavailable(e),
-        Err(_) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
-        }
-    };
+    let snapshot =
+        match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.status_snapshot(recent)).await {
+            Ok(Ok(snapshot)) => snapshot,
+            Ok(Err(e)) => return unavailable(e),
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
+            }
+        };
     let counts: serde_json::Map<String, serde_json::Value> = HandshakeState::COUNTED
         .iter()
         .map(|st| {
@@ -127,7 +128,7 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
         })
         .collect();
     // Counted by the polling replica now and then, not part of the snapshot.
-    let members = match s.store.member_accounts().await {
+    let members = match s.invitations.member_accounts().await {
         Ok(Some(m)) => serde_json::json!({
             "accounts": m.accounts,
             "counted": m.counted.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -144,7 +145,7 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
     .into_response()
 }
 
-fn unavailable(e: StoreError) -> Response {
+fn unavailable(e: Error) -> Response {
     warn!(error = %e, "status page query failed");
     (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
 }

@@ -6,12 +6,15 @@
 pub mod backoff;
 mod error;
 mod invite;
+mod list;
 mod pages;
 mod quota;
 mod reuse;
 mod sent;
+mod status;
 
 pub use error::Error;
+pub use list::{ListHandshakes, Position};
 pub use pages::{retry_throttled, Calls, InvitePages};
 pub use quota::QuotaReport;
 
@@ -21,7 +24,7 @@ use crate::{
     aws::Organizations,
     domain::{FieldViolation, HandshakeId, HandshakeRecord, InviteQuota, Violations},
     metrics::Metrics,
-    store::{Known, ListCursor, ListQuery, Owner, Session, Store},
+    store::{Known, Owner, Session, Store},
 };
 
 /// How long a call waits for this replica's session to (re)open.
@@ -110,13 +113,6 @@ impl Invitations {
             .get_with_history(id)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
-    }
-
-    pub async fn list(
-        &self,
-        query: &ListQuery,
-    ) -> Result<(Vec<HandshakeRecord>, Option<ListCursor>), Error> {
-        Ok(self.store.list(query).await?)
     }
 
     /// Cancels in AWS, then records what AWS answered. A handshake this

@@ -70,7 +70,7 @@ pub fn spawn(
     }
     if let Some(listener) = app.http_listener.take() {
         let state = HttpState {
-            store: app.store.clone(),
+            invitations: app.invitations.clone(),
             watches: watches.clone(),
             metrics: app.metrics.clone(),
             stop: tasks.clone(),
