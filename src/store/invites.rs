@@ -3,23 +3,20 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, FromRow};
+use sqlx::AssertSqlSafe;
 
 use super::{
     handshakes::Known,
+    intent_row::{Intent, IntentRow, IntentStatus},
     listen::WAKE_CHANNEL,
     locks::{begin_locked, EVENT_ORDER_LOCK},
     quota::{quota_use_of, within_quota},
     session::{owner_gone, Owner},
-    stored::{tags_of, Lenient, StoredRenewal, StoredSpec, StoredTag},
-    Store, StoreError, Unreadable,
+    Store, StoreError,
 };
-use crate::{
-    domain::{
-        Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, InviteTarget, Notes,
-        Onboarding, OnboardingSpec, PartyType, QuotaUse, Renewal, RequestId, Tags,
-    },
-    metrics::StoredTable,
+use crate::domain::{
+    Handshake, HandshakeId, HandshakeRecord, Invitation, InviteQuota, Onboarding, QuotaUse,
+    RequestId,
 };
 
 /// What `begin_invite` found, and so what the caller must do next.
@@ -62,7 +59,7 @@ pub enum Abandoned {
 }
 
 impl Abandoned {
-    fn parse(s: &str) -> Option<Self> {
+    pub(super) fn parse(s: &str) -> Option<Self> {
         match s {
             "unknown" => Some(Self::Unknown),
             "grace" => Some(Self::Grace),
@@ -77,142 +74,6 @@ impl Abandoned {
             Self::Grace => "grace",
             Self::OwnerGone => "owner_gone",
         }
-    }
-}
-
-/// An intent's `status` column, decoded strictly: a value this release
-/// does not know fails the read loudly (the column's CHECK lists the four).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum IntentStatus {
-    /// An attempt is in flight (or its process died).
-    Pending,
-    /// The attempt ended without knowing whether AWS acted.
-    Unknown,
-    /// AWS made the handshake, recorded and linked.
-    Sent,
-    /// AWS refused, or repair found nothing sent: a retry may send.
-    Failed,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("invite_requests.status {0:?} is none this release knows")]
-struct UnknownIntentStatus(String);
-
-impl TryFrom<String> for IntentStatus {
-    type Error = UnknownIntentStatus;
-
-    fn try_from(s: String) -> Result<Self, UnknownIntentStatus> {
-        match s.as_str() {
-            "PENDING" => Ok(Self::Pending),
-            "UNKNOWN" => Ok(Self::Unknown),
-            "SENT" => Ok(Self::Sent),
-            "FAILED" => Ok(Self::Failed),
-            _ => Err(UnknownIntentStatus(s)),
-        }
-    }
-}
-
-#[derive(FromRow)]
-struct IntentRow {
-    request_id: String,
-    #[sqlx(try_from = "String")]
-    status: IntentStatus,
-    target_type: String,
-    target_id: String,
-    notes: String,
-    tags: Lenient<Vec<StoredTag>>,
-    handshake_id: Option<String>,
-    requested_by: Option<String>,
-    onboarding: Option<Lenient<StoredSpec>>,
-    renewal: Option<Lenient<StoredRenewal>>,
-    /// Why nobody is still sending it, if so (`Abandoned`'s names).
-    abandoned: Option<String>,
-    create_time: DateTime<Utc>,
-}
-
-impl IntentRow {
-    /// Its JSON columns read, or the row is one this release cannot read.
-    fn read(self) -> Result<Intent, Unreadable> {
-        let unreadable = |column| Unreadable {
-            table: StoredTable::InviteRequests,
-            id: self.request_id.clone(),
-            column,
-        };
-        let tags = self.tags.into_result().map_err(|_| unreadable("tags"))?;
-        let onboarding = self
-            .onboarding
-            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
-            .map(|o| o.ok_or_else(|| unreadable("onboarding")))
-            .transpose()?;
-        let renewal = self
-            .renewal
-            .map(|r| r.into_result().ok().and_then(|r| r.try_into().ok()))
-            .map(|r| r.ok_or_else(|| unreadable("renewal")))
-            .transpose()?;
-        Ok(Intent {
-            request_id: self.request_id,
-            status: self.status,
-            target_type: self.target_type,
-            target_id: self.target_id,
-            notes: self.notes,
-            tags: tags_of(tags),
-            handshake_id: self.handshake_id,
-            requested_by: self.requested_by,
-            onboarding,
-            renewal,
-            abandoned: self.abandoned,
-            create_time: self.create_time,
-        })
-    }
-}
-
-/// An intent row, read.
-struct Intent {
-    request_id: String,
-    status: IntentStatus,
-    target_type: String,
-    target_id: String,
-    notes: String,
-    tags: Tags,
-    handshake_id: Option<String>,
-    requested_by: Option<String>,
-    onboarding: Option<OnboardingSpec>,
-    renewal: Option<Renewal>,
-    abandoned: Option<String>,
-    create_time: DateTime<Utc>,
-}
-
-impl Intent {
-    fn same_request(&self, inv: &Invitation) -> bool {
-        self.target_type == inv.target.kind().as_str()
-            && self.target_id == inv.target.id()
-            && self.notes == inv.notes.as_str()
-            && self.tags == inv.tags
-            && self.onboarding == inv.onboarding
-            && self.renewal == inv.renewal
-    }
-
-    fn into_unresolved(self) -> Result<UnresolvedInvite, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("invite request {what}"));
-        let target = InviteTarget::parse(PartyType::from_aws(&self.target_type), &self.target_id)
-            .map_err(|_| corrupt("target"))?;
-        Ok(UnresolvedInvite {
-            request_id: RequestId::parse(&self.request_id).map_err(|_| corrupt("request_id"))?,
-            invitation: Invitation {
-                target,
-                notes: Notes::parse(&self.notes).map_err(|_| corrupt("notes"))?,
-                tags: self.tags,
-                requested_by: self.requested_by,
-                onboarding: self.onboarding,
-                renewal: self.renewal,
-            },
-            create_time: self.create_time,
-            why: self
-                .abandoned
-                .as_deref()
-                .and_then(Abandoned::parse)
-                .unwrap_or(Abandoned::Unknown),
-        })
     }
 }
 

@@ -4,6 +4,7 @@ mod error;
 mod events;
 mod handshakes;
 mod indexes;
+mod intent_row;
 mod invites;
 mod leader;
 mod lifecycle;
