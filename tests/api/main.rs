@@ -8,6 +8,7 @@ mod cancel;
 mod cli;
 mod dashboards;
 mod devsh;
+mod due;
 mod failover;
 mod health;
 mod helm;
