@@ -10,17 +10,16 @@ mod error;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake;
 mod measured;
-mod operation;
 mod sdk;
 
 use async_trait::async_trait;
 
+pub use crate::domain::Operation;
 pub use budget::{BudgetSettings, Budgeted, Rate};
 pub use credentials::MemberCredentials;
 pub use decorate::{Around, Call, Decorated, Ready};
 pub use error::{AwsError, AwsErrorKind};
 pub use measured::Measured;
-pub use operation::Operation;
 pub use sdk::{retries, timeouts, SdkOrganizations};
 
 use crate::domain::{

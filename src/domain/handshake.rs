@@ -16,6 +16,9 @@ macro_rules! aws_enum {
         }
 
         impl $name {
+            /// Every value AWS spells (all but `Unspecified`).
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The AWS spelling, also what Postgres stores.
             pub fn as_str(self) -> &'static str {
                 match self {

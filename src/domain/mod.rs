@@ -1,5 +1,6 @@
 //! Domain types: parsed once at the edge, trusted everywhere after.
 mod account_id;
+mod aws_operation;
 mod email;
 mod handshake;
 mod handshake_id;
@@ -16,6 +17,7 @@ mod target;
 mod violation;
 
 pub use account_id::AccountId;
+pub use aws_operation::Operation;
 pub use email::EmailAddress;
 pub use handshake::{
     EventKind, Handshake, HandshakeAction, HandshakeEvent, HandshakeRecord, HandshakeState, Party,

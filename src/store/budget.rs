@@ -1,7 +1,25 @@
 //! The shared AWS request budget rows (see aws::budget).
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 use super::{Store, StoreError};
+use crate::domain::Operation;
+
+/// Adds the budget row of every operation this release calls that has
+/// none (a new operation needs no migration row), leaving existing rows,
+/// and the schedule they hold, as they are. Run with the migrations, at
+/// every start: rows a newer release seeded stay for it.
+pub(super) async fn seed(conn: &mut PgConnection) -> Result<(), StoreError> {
+    let names: Vec<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
+    sqlx::query(
+        "INSERT INTO aws_request_budget (operation) SELECT unnest($1::text[])
+         ON CONFLICT (operation) DO NOTHING",
+    )
+    .bind(names)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 /// Where an operation's schedule stands for one request.
 #[derive(Debug, Clone, Copy)]

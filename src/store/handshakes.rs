@@ -184,7 +184,13 @@ pub(super) const PENDING_IDS: &str =
     "SELECT id FROM handshakes WHERE state IN ('REQUESTED', 'OPEN')";
 pub(super) const STATES_OF: &str = "SELECT id, state FROM handshakes WHERE id = ANY($1)";
 /// Kept by a trigger as states change (migration 0007): no full count.
-pub(super) const COUNT_BY_STATE: &str = "SELECT state, n FROM handshake_state_counts WHERE n > 0";
+/// Read by key (`$1`: every state's spelling), through the primary key:
+/// each state change writes a new version of two of its rows, so its heap
+/// grows with the history whenever vacuum falls behind (a long transaction,
+/// a bulk load) and keeps that size after, the live rows at its end; a
+/// sequential scan would read every page of it.
+pub(super) const COUNT_BY_STATE: &str =
+    "SELECT state, n FROM handshake_state_counts WHERE state = ANY($1) AND n > 0";
 
 /// One page of `q`, newest first, at most `rows` rows, each part served by
 /// an index in key order so no page costs more than its rows: with states,
@@ -376,10 +382,18 @@ impl Store {
     }
 }
 
+/// The states `handshake_state_counts` is read for: every one AWS spells.
+pub(super) fn counted_states() -> Vec<&'static str> {
+    HandshakeState::ALL.iter().map(|s| s.as_str()).collect()
+}
+
 pub(super) async fn counts_in(
     conn: &mut PgConnection,
 ) -> Result<Vec<(HandshakeState, i64)>, StoreError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(COUNT_BY_STATE).fetch_all(conn).await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(COUNT_BY_STATE)
+        .bind(counted_states())
+        .fetch_all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(s, n)| (HandshakeState::from_aws(&s), n))

@@ -18,6 +18,8 @@ pub(super) const WARN_EXPIRING: &str = "UPDATE handshakes
      SET expiry_warning_time = now(), version = version + 1, update_time = now()
      WHERE state = 'OPEN' AND expiry_warning_time IS NULL
        AND expiration_time <= now() + make_interval(secs => $1)";
+/// Expired handshakes still to be renewed. `renewal_due` (migration 0006)
+/// is `Renewal::is_due` in SQL, exactly (tests/api/due.rs).
 pub(super) const DUE_RENEWALS: &str = "FROM handshakes WHERE renewal_due ORDER BY id";
 pub(super) const OPEN_FOR_TARGET: &str = "FROM handshakes
      WHERE state = 'OPEN' AND action = 'INVITE'

@@ -106,8 +106,9 @@ impl Store {
         &self.pool
     }
 
-    /// Runs the migrations (tolerating newer ones: see `migrations`), then
-    /// rebuilds any index an interrupted concurrent build left invalid: one
+    /// Runs the migrations (tolerating newer ones: see `migrations`), seeds
+    /// the AWS request budget's row of every operation, then rebuilds any
+    /// index an interrupted concurrent build left invalid: one
     /// replica at a time, on one connection of its own, whose session lock
     /// goes with it however this ends.
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -123,6 +124,7 @@ impl Store {
             .await?;
         let mut conn = one.acquire().await?;
         migrations::run(&mut conn).await?;
+        budget::seed(&mut conn).await?;
         indexes::rebuild_invalid(&mut conn).await?;
         drop(conn);
         one.close().await;

@@ -12,6 +12,10 @@ use super::{
 use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding, Renewal};
 
 /// The handshakes with onboarding work due: a partial index holds them.
+/// `onboarding_due` (migration 0005) restates `Onboarding::next` in SQL:
+/// every onboarding whose `next` is not Wait is due, and the only due ones
+/// with nothing to do are unfinished ones of REQUESTED/OPEN handshakes
+/// (tests/api/due.rs checks each combination).
 pub(super) const DUE_ONBOARDINGS: &str = "FROM handshakes WHERE onboarding_due ORDER BY id";
 
 /// The parts of a handshake's row this module writes whole.

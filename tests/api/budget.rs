@@ -229,3 +229,78 @@ async fn a_turn_is_given_back_only_while_no_later_one_was_taken() {
     let next = take().await;
     assert!((next.ahead_secs - 10.0).abs() < 1.0, "{next:?}");
 }
+
+/// The budget rows of the operations this release calls, as the store holds them.
+async fn budget_rows(db: &sqlx::PgPool) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT operation, tat::text FROM aws_request_budget ORDER BY operation")
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+/// Every operation's budget row is seeded at start-up, not only by the
+/// migration that introduced the operation: on a database missing one (an
+/// operation added without its migration row), the call that needs it
+/// fails before the start, and works after it.
+#[tokio::test]
+async fn a_missing_budget_row_is_seeded_at_start_up_and_its_calls_work() {
+    let db = fresh_database().await;
+    let store = org_invites::store::Store::connect_lazy(db.clone());
+    store.migrate().await.unwrap();
+    let op = "InviteAccountToOrganization";
+    sqlx::query("DELETE FROM aws_request_budget WHERE operation = $1")
+        .bind(op)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store
+        .take_aws_turn(op, 1.0, 1.0)
+        .await
+        .expect_err("no row, no turn: the call would fail");
+
+    let fake = Arc::new(FakeOrganizations::new());
+    let app = replica(&db, &fake, budget(3.0, 5, Duration::from_secs(5))).await;
+    app.invite(invite_account(&random_account_id()))
+        .await
+        .expect("its row was seeded at start-up");
+    let rows: Vec<String> = budget_rows(&app.db)
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let mut all: Vec<String> = org_invites::domain::Operation::ALL
+        .iter()
+        .map(|o| o.name().to_string())
+        .collect();
+    all.sort();
+    assert_eq!(rows, all, "one row per operation");
+}
+
+/// Seeding again (every start, every replica) adds nothing and keeps the
+/// schedule each row holds.
+#[tokio::test]
+async fn seeding_the_budget_rows_again_changes_nothing() {
+    let store = org_invites::store::Store::connect_lazy(fresh_database().await);
+    store.migrate().await.unwrap();
+    let taken = store
+        .take_aws_turn("ListAccounts", 100.0, 1000.0)
+        .await
+        .unwrap()
+        .taken
+        .expect("admitted");
+    let before = budget_rows(store.pool()).await;
+    assert_eq!(before.len(), org_invites::domain::Operation::ALL.len());
+
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+
+    assert_eq!(budget_rows(store.pool()).await, before);
+    let kept: bool = sqlx::query_scalar(
+        "SELECT tat = $1 FROM aws_request_budget WHERE operation = 'ListAccounts'",
+    )
+    .bind(taken)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(kept, "the turn taken is still the schedule's end");
+}

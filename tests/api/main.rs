@@ -11,6 +11,7 @@ mod cli_skeleton;
 mod dashboards;
 mod devsh;
 mod docs;
+mod due;
 mod failover;
 mod health;
 mod helm;

@@ -1,7 +1,7 @@
 //! The AWS operations this service calls (Organizations, and STS's
-//! AssumeRole), by name: the keys of
-//! the request budget (its Postgres rows and `--aws-rate`), and the
-//! `operation` label of the AWS metrics.
+//! AssumeRole), by name: the keys of the request budget (its Postgres
+//! rows, which the store seeds for every one at start-up, and
+//! `--aws-rate`), and the `operation` label of the AWS metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     InviteAccountToOrganization,
