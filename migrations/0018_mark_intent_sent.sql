@@ -4,13 +4,18 @@
 --
 -- Expand only: record_new_invite keeps its signature and what it does,
 -- so the previous release, calling it, gets what it always got.
+-- PL/pgSQL, not SQL: its statement's plan is cached for the session, where
+-- an SQL function's body is planned again at every call (on InviteAccount's
+-- path; BENCHMARKS.md section 4).
 CREATE FUNCTION mark_intent_sent(p_request_id text, p_handshake_id text)
 RETURNS void
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
     UPDATE invite_requests
     SET status = 'SENT', handshake_id = p_handshake_id, error_code = NULL,
         error_reason = NULL, update_time = now()
-    WHERE request_id = p_request_id
+    WHERE request_id = p_request_id;
+END
 $$;
 
 -- As in 0017, but marking the intent sent through mark_intent_sent.
