@@ -14,14 +14,14 @@ use super::{
     Store, StoreError,
 };
 use crate::domain::{
-    EventKind, Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState, Notes,
-    Onboarding, PartyType, Renewal, RequestId, Tags,
+    EventKind, Handshake, HandshakeEvent, HandshakeId, HandshakeRecord, HandshakeState,
+    InviteTarget, Notes, Onboarding, Renewal, RequestId, Tags,
 };
 
 /// What this service knows about a handshake beyond what AWS reports.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
-    pub target: Option<(PartyType, String)>,
+    pub target: Option<InviteTarget>,
     pub notes: Notes,
     pub tags: Tags,
     pub request_id: Option<RequestId>,
@@ -37,7 +37,7 @@ impl Known {
     /// The target as stored: its type (AWS spelling) and id.
     pub(super) fn target_columns(&self) -> (Option<&'static str>, Option<&str>) {
         match &self.target {
-            Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
+            Some(t) => (Some(t.kind().as_str()), Some(t.id())),
             None => (None, None),
         }
     }
@@ -46,7 +46,10 @@ impl Known {
     /// it can be told, and the notes when AWS shows them.
     pub fn from_aws(h: &Handshake) -> Self {
         Self {
-            target: h.guess_target().map(|p| (p.kind, p.id.clone())),
+            // AWS validated the party when it made the handshake.
+            target: h
+                .guess_target()
+                .and_then(|p| InviteTarget::parse(p.kind, &p.id).ok()),
             notes: h
                 .notes()
                 .and_then(|n| Notes::parse(n).ok())

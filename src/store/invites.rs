@@ -186,7 +186,7 @@ impl Store {
         handshake: &Handshake,
     ) -> Result<HandshakeRecord, StoreError> {
         let known = Known {
-            target: Some((inv.target.kind(), inv.target.id().to_string())),
+            target: Some(inv.target.clone()),
             notes: inv.notes.clone(),
             tags: inv.tags.clone(),
             request_id: Some(request_id.clone()),
