@@ -18,17 +18,7 @@ use crate::{binary::BIN, helpers::*, process::*};
 async fn stack() -> (Arc<Fakecloud>, ReplicaSpec) {
     let fakecloud = Fakecloud::start().await;
     let db = fresh_database().await;
-    let spec = ReplicaSpec {
-        bin: BIN.to_string(),
-        database_url: format!(
-            "postgres://{}@127.0.0.1:{}/{}",
-            db.get_username(),
-            db.get_port(),
-            db.get_database().unwrap()
-        ),
-        aws_endpoint: fakecloud.endpoint.clone(),
-        args: Vec::new(),
-    };
+    let spec = ReplicaSpec::new(BIN, &db, &fakecloud.endpoint);
     (fakecloud, spec)
 }
 

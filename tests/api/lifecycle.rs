@@ -53,15 +53,6 @@ fn renewing(account: &str, times: i32) -> pb::InviteAccountRequest {
     }
 }
 
-async fn get(app: &TestApp, id: &str) -> pb::Handshake {
-    app.client
-        .clone()
-        .get_handshake(pb::GetHandshakeRequest { id: id.into() })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 #[tokio::test]
 async fn an_open_invitation_is_warned_about_once_before_it_expires() {
     let (fakecloud, clock) = Fakecloud::start_with_clock().await;
@@ -139,7 +130,7 @@ async fn an_expired_invitation_is_renewed_once_and_linked_both_ways() {
     let renewed_to = renewal_of(&last).unwrap().renewed_to;
     assert!(renewed_to.starts_with("h-"), "{last:?}");
 
-    let second = get(&app, &renewed_to).await;
+    let second = app.get_handshake(&renewed_to).await.unwrap();
     assert_eq!(second.state(), pb::HandshakeState::Open);
     let link = second.renewal.as_ref().unwrap();
     assert_eq!(link.renewed_from, first.id);
@@ -158,8 +149,10 @@ async fn an_expired_invitation_is_renewed_once_and_linked_both_ways() {
     }
     assert_eq!(state_of(&last.unwrap()), pb::HandshakeState::Expired);
     assert_eq!(fakecloud.handshakes_for(&account).await.len(), 2);
-    assert!(get(&app, &renewed_to)
+    assert!(app
+        .get_handshake(&renewed_to)
         .await
+        .unwrap()
         .renewal
         .unwrap()
         .renewed_to
@@ -229,7 +222,7 @@ async fn a_renewal_waits_for_a_free_slot_in_the_quota() {
         };
         if renewal.waiting_until.is_some() && renewal.renewed_to.is_empty() {
             waited = true;
-            let got = get(&app, &first.id).await.renewal.unwrap();
+            let got = app.get_handshake(&first.id).await.unwrap().renewal.unwrap();
             assert!(got.waiting_until.is_some(), "visible on Get: {got:?}");
             assert!(got.reason.contains("quota"), "{got:?}");
         }
@@ -239,7 +232,7 @@ async fn a_renewal_waits_for_a_free_slot_in_the_quota() {
     };
     assert!(waited, "the renewal waited for the quota first");
     assert_eq!(
-        get(&app, &renewed_to).await.state(),
+        app.get_handshake(&renewed_to).await.unwrap().state(),
         pb::HandshakeState::Open
     );
     assert_eq!(fakecloud.handshakes_for(&account).await.len(), 2);
@@ -367,7 +360,7 @@ async fn return_existing_answers_with_the_open_invitation_and_sends_nothing() {
     assert_eq!(adopted.id, direct_id);
     assert_eq!(app.aws.handshakes_for(&outside).await.len(), 1);
     assert_eq!(
-        get(&app, &direct_id).await.state(),
+        app.get_handshake(&direct_id).await.unwrap().state(),
         pb::HandshakeState::Open
     );
 }
@@ -387,7 +380,7 @@ async fn return_existing_attaches_missing_settings_and_refuses_other_ones() {
     };
     let attached = app.invite(return_existing(with_onboarding)).await.unwrap();
     assert_eq!(attached.id, made.id);
-    let got = get(&app, &made.id).await;
+    let got = app.get_handshake(&made.id).await.unwrap();
     assert_eq!(
         got.onboarding.unwrap().spec.unwrap().destination_parent_id,
         root

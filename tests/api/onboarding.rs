@@ -93,24 +93,6 @@ async fn events_until_final(
     }
 }
 
-async fn watch_all(app: &TestApp) -> tonic::Streaming<pb::HandshakeEvent> {
-    app.client
-        .clone()
-        .watch_handshakes(pb::WatchHandshakesRequest::default())
-        .await
-        .expect("WatchHandshakes starts")
-        .into_inner()
-}
-
-async fn get(app: &TestApp, id: &str) -> pb::Handshake {
-    app.client
-        .clone()
-        .get_handshake(pb::GetHandshakeRequest { id: id.into() })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 #[tokio::test]
 async fn an_account_is_accepted_placed_and_tagged_through_its_role() {
     use pb::{HandshakeEventKind as K, HandshakeState as S, OnboardingStatus as O};
@@ -118,7 +100,7 @@ async fn an_account_is_accepted_placed_and_tagged_through_its_role() {
     let account = random_account_id();
     app.aws.create_role(&account, ROLE, None).await;
     let ou = app.aws.create_ou("Workloads").await;
-    let mut all = watch_all(&app).await;
+    let mut all = app.watch_all().await;
 
     let h = app
         .invite(onboarding(
@@ -157,7 +139,7 @@ async fn an_account_is_accepted_placed_and_tagged_through_its_role() {
         Some(ou.as_str())
     );
     assert_eq!(app.aws.tags_of(&account).await, ["env=", "team=core"]);
-    let got = get(&app, &h.id).await;
+    let got = app.get_handshake(&h.id).await.unwrap();
     let o = got.onboarding.expect("onboarding");
     assert_eq!(o.parent_id, ou);
     let steps: Vec<_> = o.steps.iter().map(|s| s.step()).collect();
@@ -219,7 +201,7 @@ async fn a_role_that_cannot_be_assumed_fails_and_the_invitation_follows_its_poli
         (pb::OnAcceptFailure::Cancel, pb::HandshakeState::Canceled),
     ] {
         let account = random_account_id();
-        let mut all = watch_all(&app).await;
+        let mut all = app.watch_all().await;
         let h = app
             .invite(onboarding(&account, &root, "NoSuchRole", policy))
             .await
@@ -230,7 +212,7 @@ async fn a_role_that_cannot_be_assumed_fails_and_the_invitation_follows_its_poli
             pb::OnboardingStatus::Failed,
             "{policy:?}"
         );
-        let got = get(&app, &h.id).await;
+        let got = app.get_handshake(&h.id).await.unwrap();
         assert_eq!(got.state(), want, "{policy:?}");
         let o = got.onboarding.unwrap();
         let accept = o.steps.last().unwrap();
@@ -279,7 +261,7 @@ async fn a_destination_deleted_before_acceptance_fails_the_onboarding_with_aws_r
     let app = spawn_app().await;
     let account = random_account_id();
     let ou = app.aws.create_ou("Doomed").await;
-    let mut all = watch_all(&app).await;
+    let mut all = app.watch_all().await;
     let h = app
         .invite(onboarding(
             &account,
@@ -293,7 +275,7 @@ async fn a_destination_deleted_before_acceptance_fails_the_onboarding_with_aws_r
     app.aws.accept(&account, &h.id).await;
     let seen = events_until_final(&mut all, &h.id).await;
     assert_eq!(seen.last().unwrap().2, pb::OnboardingStatus::Failed);
-    let o = get(&app, &h.id).await.onboarding.unwrap();
+    let o = app.get_handshake(&h.id).await.unwrap().onboarding.unwrap();
     let place = o.steps.last().unwrap();
     assert_eq!(place.step(), pb::OnboardingStepKind::Place);
     let error = place.error.as_ref().unwrap();
@@ -418,7 +400,7 @@ async fn a_leader_lost_mid_onboarding(op: Operation, hang: Hang) -> (pb::Handsha
         Some(ou.as_str())
     );
     assert_eq!(fakecloud.tags_of(&account).await, ["env=", "team=core"]);
-    let got = get(&second, &h.id).await;
+    let got = second.get_handshake(&h.id).await.unwrap();
     // An onboarding that ended has no step still running.
     let steps = &got.onboarding.as_ref().unwrap().steps;
     assert!(
@@ -517,7 +499,7 @@ async fn a_passing_error_is_retried_and_onboarding_completes() {
         status_of(watched.last().unwrap()),
         Some(pb::OnboardingStatus::Complete)
     );
-    let o = get(&app, &h.id).await.onboarding.unwrap();
+    let o = app.get_handshake(&h.id).await.unwrap().onboarding.unwrap();
     let place = o
         .steps
         .iter()
@@ -604,7 +586,7 @@ async fn after_a_failed_role_a_person_who_accepts_gets_the_account_placed() {
     let app = spawn_app().await;
     let account = random_account_id();
     let ou = app.aws.create_ou("Second chance").await;
-    let mut all = watch_all(&app).await;
+    let mut all = app.watch_all().await;
     let h = app
         .invite(onboarding(
             &account,
@@ -630,8 +612,10 @@ async fn after_a_failed_role_a_person_who_accepts_gets_the_account_placed() {
         app.aws.parent_of(&account).await.as_deref(),
         Some(ou.as_str())
     );
-    let steps: Vec<_> = get(&app, &h.id)
+    let steps: Vec<_> = app
+        .get_handshake(&h.id)
         .await
+        .unwrap()
         .onboarding
         .unwrap()
         .steps

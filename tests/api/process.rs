@@ -33,6 +33,23 @@ pub struct ReplicaSpec {
     pub args: Vec<String>,
 }
 
+impl ReplicaSpec {
+    /// `bin` on the database `db`, AWS at `aws_endpoint`, no extra arguments.
+    pub fn new(bin: &str, db: &sqlx::postgres::PgConnectOptions, aws_endpoint: &str) -> Self {
+        Self {
+            bin: bin.to_string(),
+            database_url: format!(
+                "postgres://{}@127.0.0.1:{}/{}",
+                db.get_username(),
+                db.get_port(),
+                db.get_database().unwrap()
+            ),
+            aws_endpoint: aws_endpoint.to_string(),
+            args: Vec::new(),
+        }
+    }
+}
+
 /// One running `org-invites serve`.
 pub struct Replica {
     pub name: String,

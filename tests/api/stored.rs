@@ -10,23 +10,6 @@ use tonic::Code;
 
 use crate::helpers::*;
 
-async fn watch_all(app: &TestApp) -> tonic::Streaming<pb::HandshakeEvent> {
-    app.client
-        .clone()
-        .watch_handshakes(pb::WatchHandshakesRequest::default())
-        .await
-        .expect("WatchHandshakes starts")
-        .into_inner()
-}
-
-async fn get(app: &TestApp, id: &str) -> Result<pb::Handshake, tonic::Status> {
-    app.client
-        .clone()
-        .get_handshake(pb::GetHandshakeRequest { id: id.into() })
-        .await
-        .map(|r| r.into_inner())
-}
-
 /// Every handshake ListHandshakes shows, a page of one at a time.
 async fn list_all(app: &TestApp) -> Vec<String> {
     let mut ids = Vec::new();
@@ -186,7 +169,7 @@ async fn rows_a_newer_release_stored_are_read_or_skipped_one_by_one() {
         .unwrap();
     let plain_account = random_account_id();
     let plain = a.invite(invite_account(&plain_account)).await.unwrap();
-    let mut streams = [watch_all(&a).await, watch_all(&b).await];
+    let mut streams = [a.watch_all().await, b.watch_all().await];
 
     store_as_a_newer_release(&a.db, &newer.id, &newer_request.request_id).await;
     sqlx::query("UPDATE handshakes SET parties = '\"not a list\"' WHERE id = $1")
@@ -245,7 +228,8 @@ async fn rows_a_newer_release_stored_are_read_or_skipped_one_by_one() {
     // and keeps being followed on both replicas.
     let mut watches = [a.watch(&newer.id).await, b.watch(&newer.id).await];
     for (app, watch) in [&a, &b].into_iter().zip(&mut watches) {
-        let got = get(app, &newer.id)
+        let got = app
+            .get_handshake(&newer.id)
             .await
             .expect("Get of the newer row works");
         let first = next_event(watch).await.expect("the current state");
@@ -290,11 +274,11 @@ async fn rows_a_newer_release_stored_are_read_or_skipped_one_by_one() {
     // Only the damaged handshake is lost to this release: its Get names it,
     // and lists go past it.
     for app in [&a, &b] {
-        let err = get(app, &damaged.id).await.unwrap_err();
+        let err = app.get_handshake(&damaged.id).await.unwrap_err();
         assert_eq!(err.code(), Code::Internal);
         assert!(err.message().contains(&damaged.id), "{}", err.message());
         assert_eq!(error_info(&err).reason, "UNREADABLE_RECORD");
-        assert!(get(app, &plain.id).await.is_ok());
+        assert!(app.get_handshake(&plain.id).await.is_ok());
         let listed: HashSet<_> = list_all(app).await.into_iter().collect();
         assert_eq!(listed, HashSet::from([newer.id.clone(), plain.id.clone()]));
     }

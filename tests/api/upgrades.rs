@@ -7,12 +7,11 @@ mod schema;
 use std::time::Duration;
 
 use org_invites::{
-    proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
+    proto::v1 as pb,
     store::{Store, StoreError},
 };
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
 use tokio::time::Instant;
-use tonic::transport::Channel;
 use tonic_health::pb::{health_check_response::ServingStatus, HealthCheckRequest};
 
 use crate::{binary::BIN, helpers::*, process::*};
@@ -54,18 +53,6 @@ async fn apply_newer_migration(db: &PgConnectOptions) {
     .await;
 }
 
-/// WatchHandshakes from now on, through `client`.
-async fn watch_all(
-    client: &InvitationServiceClient<Channel>,
-) -> tonic::Streaming<pb::HandshakeEvent> {
-    client
-        .clone()
-        .watch_handshakes(pb::WatchHandshakesRequest::default())
-        .await
-        .expect("the watch starts")
-        .into_inner()
-}
-
 /// The next `n` events of `stream`: (event id, handshake id, state).
 async fn next_events(
     stream: &mut tonic::Streaming<pb::HandshakeEvent>,
@@ -93,7 +80,7 @@ async fn a_replica_on_a_database_a_newer_release_migrated_serves_invites_and_str
         .unwrap()
         .into_inner();
     assert_eq!(health.status, ServingStatus::Serving as i32);
-    let mut all = watch_all(&app.client).await;
+    let mut all = app.watch_all().await;
     let h = app
         .invite(invite_account(&random_account_id()))
         .await
@@ -118,17 +105,7 @@ async fn a_replica_on_a_database_a_newer_release_migrated_serves_invites_and_str
 async fn replicas_started_before_and_after_a_newer_migration_both_serve_the_same_events() {
     let fakecloud = Fakecloud::start().await;
     let db = migrated_database().await;
-    let spec = ReplicaSpec {
-        bin: BIN.to_string(),
-        database_url: format!(
-            "postgres://{}@127.0.0.1:{}/{}",
-            db.get_username(),
-            db.get_port(),
-            db.get_database().unwrap()
-        ),
-        aws_endpoint: fakecloud.endpoint.clone(),
-        args: Vec::new(),
-    };
+    let spec = ReplicaSpec::new(BIN, &db, &fakecloud.endpoint);
     let since = Instant::now();
     let before = spec.start("replica-before").await;
     let to_before = serving(&before).await;
@@ -146,7 +123,10 @@ async fn replicas_started_before_and_after_a_newer_migration_both_serve_the_same
     assert_eq!(after.times_logged(&named), 1, "one line names it");
     assert!(!before.logged(&named, since), "it migrated before");
 
-    let mut streams = [watch_all(&to_before).await, watch_all(&to_after).await];
+    let mut streams = [
+        watch_all_through(&to_before).await,
+        watch_all_through(&to_after).await,
+    ];
     let mut invited = Vec::new();
     for client in [&to_before, &to_after, &to_before, &to_after] {
         let h = client

@@ -20,7 +20,7 @@ use tonic_health::pb::{
     health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest,
 };
 
-use super::{fresh_database, Fakecloud};
+use super::{fresh_database, watch_all_through, Fakecloud};
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
@@ -241,6 +241,20 @@ impl TestApp {
             .await
             .expect("watch starts")
             .into_inner()
+    }
+
+    /// GetHandshake on `id`, as the service answers it.
+    pub async fn get_handshake(&self, id: &str) -> Result<pb::Handshake, tonic::Status> {
+        self.client
+            .clone()
+            .get_handshake(pb::GetHandshakeRequest { id: id.into() })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// Opens WatchHandshakes from now on, which must start.
+    pub async fn watch_all(&self) -> tonic::Streaming<pb::HandshakeEvent> {
+        watch_all_through(&self.client).await
     }
 
     pub async fn stop(mut self) {

@@ -84,3 +84,16 @@ pub fn sent_and_refused<T>(results: &[Result<T, tonic::Status>]) -> (usize, usiz
         .count();
     (sent, refused)
 }
+
+/// WatchHandshakes from now on through `client` (of a test app, or of a
+/// server started as a process), which must start.
+pub async fn watch_all_through(
+    client: &pb::invitation_service_client::InvitationServiceClient<tonic::transport::Channel>,
+) -> tonic::Streaming<pb::HandshakeEvent> {
+    client
+        .clone()
+        .watch_handshakes(pb::WatchHandshakesRequest::default())
+        .await
+        .expect("WatchHandshakes starts")
+        .into_inner()
+}
