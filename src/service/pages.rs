@@ -92,8 +92,12 @@ where
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
     let mut delays = backoff::delays(BACKOFF_START, BACKOFF_MAX);
-    let never = CancellationToken::new();
-    let stop = stop.unwrap_or(&never);
+    let stopped = || async {
+        match stop {
+            Some(stop) => stop.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
     loop {
         let (e, wait) = match f().await {
             // The shared budget says when the next turn is: wait that long.
@@ -116,7 +120,7 @@ where
         };
         calls.throttled += 1;
         tokio::select! {
-            _ = stop.cancelled() => return Err(e.into()),
+            _ = stopped() => return Err(e.into()),
             _ = tokio::time::sleep(wait) => {}
         }
     }

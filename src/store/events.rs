@@ -38,16 +38,11 @@ impl TryFrom<EventRow> for HandshakeEvent {
     type Error = Unreadable;
 
     fn try_from(r: EventRow) -> Result<Self, Unreadable> {
-        let record = r
-            .snapshot
-            .into_result()
-            .ok()
-            .and_then(|s| HandshakeRecord::try_from(s).ok())
-            .ok_or_else(|| Unreadable {
-                table: StoredTable::HandshakeEvents,
-                id: r.event_id.to_string(),
-                column: "snapshot",
-            })?;
+        let record: HandshakeRecord = r.snapshot.read().map_err(|_| Unreadable {
+            table: StoredTable::HandshakeEvents,
+            id: r.event_id.to_string(),
+            column: "snapshot",
+        })?;
         Ok(Self {
             event_id: r.event_id,
             kind: EventKind::from_db(&r.kind),

@@ -74,16 +74,9 @@ impl IntentRow {
             column,
         };
         let tags = self.tags.into_result().map_err(|_| unreadable("tags"))?;
-        let onboarding = self
-            .onboarding
-            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
-            .map(|o| o.ok_or_else(|| unreadable("onboarding")))
-            .transpose()?;
-        let renewal = self
-            .renewal
-            .map(|r| r.into_result().ok().and_then(|r| r.try_into().ok()))
-            .map(|r| r.ok_or_else(|| unreadable("renewal")))
-            .transpose()?;
+        let onboarding =
+            Lenient::optional(self.onboarding).map_err(|_| unreadable("onboarding"))?;
+        let renewal = Lenient::optional(self.renewal).map_err(|_| unreadable("renewal"))?;
         Ok(Intent {
             request_id: self.request_id,
             status: self.status,

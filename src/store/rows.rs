@@ -105,16 +105,8 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             .into_result()
             .map_err(|_| unreadable("resources"))?;
         let tags = r.tags.into_result().map_err(|_| unreadable("tags"))?;
-        let onboarding = r
-            .onboarding
-            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
-            .map(|o| o.ok_or_else(|| unreadable("onboarding")))
-            .transpose()?;
-        let renewal = r
-            .renewal
-            .map(|o| o.into_result().ok().and_then(|o| o.try_into().ok()))
-            .map(|o| o.ok_or_else(|| unreadable("renewal")))
-            .transpose()?;
+        let onboarding = Lenient::optional(r.onboarding).map_err(|_| unreadable("onboarding"))?;
+        let renewal = Lenient::optional(r.renewal).map_err(|_| unreadable("renewal"))?;
         let handshake = Handshake {
             id,
             arn: r.arn,

@@ -137,12 +137,7 @@ impl<'a> Onboard<'a> {
         };
         let now = Utc::now();
         // Re-read: accepting records the handshake's new state meanwhile.
-        let record = self
-            .invitations
-            .store()
-            .get(&record.handshake.id)
-            .await?
-            .unwrap_or(record);
+        let record = self.reread(record).await?;
         let metrics = self.invitations.metrics();
         match outcome {
             Ok(Done::Succeeded) => {
@@ -217,13 +212,15 @@ impl<'a> Onboard<'a> {
         self.invitations
             .metrics()
             .onboarding_step(step, StepResult::Failed);
-        let record = self
-            .invitations
-            .store()
-            .get(&record.handshake.id)
-            .await?
-            .unwrap_or(record);
+        let record = self.reread(record).await?;
         Ok((self.save(&record, &failed, Notice::Announce).await?, false))
+    }
+
+    /// The record as Postgres has it now (a step may have recorded a new
+    /// state meanwhile); `record` itself if the row is gone.
+    async fn reread(&self, record: HandshakeRecord) -> Result<HandshakeRecord, Error> {
+        let store = self.invitations.store();
+        Ok(store.get(&record.handshake.id).await?.unwrap_or(record))
     }
 
     async fn save(

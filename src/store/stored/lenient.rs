@@ -19,6 +19,19 @@ impl<T> Lenient<T> {
     pub fn into_result(self) -> Result<T, UnreadableJson> {
         self.0
     }
+
+    /// The column read as the domain value `D`, or why it cannot be.
+    pub fn read<D: TryFrom<T>>(self) -> Result<D, UnreadableJson> {
+        self.0
+            .ok()
+            .and_then(|v| D::try_from(v).ok())
+            .ok_or(UnreadableJson)
+    }
+
+    /// A nullable column read likewise: None when NULL.
+    pub fn optional<D: TryFrom<T>>(column: Option<Self>) -> Result<Option<D>, UnreadableJson> {
+        column.map(Self::read).transpose()
+    }
 }
 
 impl<T> Type<Postgres> for Lenient<T> {
