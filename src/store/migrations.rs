@@ -7,7 +7,7 @@
 use std::{collections::HashSet, sync::LazyLock};
 
 use sqlx::{
-    migrate::{Migrate, MigrateError, Migration, Migrator},
+    migrate::{MigrateError, Migration, Migrator},
     PgConnection,
 };
 use thiserror::Error;
@@ -59,12 +59,22 @@ pub struct OutOfOrder {
 /// caller holds the migration lock, so no other replica migrates between
 /// the check and the run.
 pub(super) async fn run(conn: &mut PgConnection) -> Result<(), StoreError> {
-    conn.ensure_migrations_table(TABLE).await?;
-    let applied: Vec<Applied> = sqlx::query_as(
-        "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    // sqlx's run below creates the table when it is missing; reading it
+    // first must not (a second CREATE ... IF NOT EXISTS at every start).
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(TABLE)
+        .fetch_one(&mut *conn)
+        .await?;
+    let applied: Vec<Applied> = if exists {
+        sqlx::query_as(
+            "SELECT version, description, success, checksum FROM _sqlx_migrations \
+             ORDER BY version",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        Vec::new()
+    };
     let unknown = check(OWN.iter(), &applied)?;
     if !unknown.is_empty() {
         let names: Vec<String> = unknown
