@@ -125,6 +125,7 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
             .collect(),
         onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
         expiry_warning_time: r.expiry_warning_time.map(timestamp),
+        campaign_id: String::new(),
         renewal: r.renewal.as_ref().map(|n| pb::Renewal {
             renewals_left: i32::from(n.renewals_left),
             renewed_from: n
@@ -176,6 +177,7 @@ fn onboarding_to_proto(o: &Onboarding) -> pb::Onboarding {
 
 fn spec_to_proto(s: &OnboardingSpec) -> pb::OnboardingSpec {
     pb::OnboardingSpec {
+        leave_previous_organization: false,
         destination_parent_id: s.destination.as_str().to_string(),
         accept_role: s
             .accept_role

@@ -24,7 +24,7 @@ const fn method(name: &'static str, role: Role, streams: bool) -> Method {
     }
 }
 
-pub const METHODS: [Method; 7] = [
+pub const METHODS: [Method; 15] = [
     method("InviteAccount", Role::Inviter, false),
     method("GetHandshake", Role::Reader, false),
     method("ListHandshakes", Role::Reader, false),
@@ -32,6 +32,14 @@ pub const METHODS: [Method; 7] = [
     method("WatchHandshake", Role::Reader, true),
     method("WatchHandshakes", Role::Reader, true),
     method("GetInvitationQuota", Role::Reader, false),
+    method("CreateCampaign", Role::Inviter, false),
+    method("GetCampaign", Role::Reader, false),
+    method("ListCampaigns", Role::Reader, false),
+    method("ListCampaignTargets", Role::Reader, false),
+    method("PauseCampaign", Role::Inviter, false),
+    method("ResumeCampaign", Role::Inviter, false),
+    method("CancelCampaign", Role::Inviter, false),
+    method("WatchCampaign", Role::Reader, true),
 ];
 
 /// Services anyone who reaches the port may call: probes and grpcurl need them.
@@ -124,6 +132,14 @@ mod tests {
             ("WatchHandshake", Role::Reader),
             ("WatchHandshakes", Role::Reader),
             ("GetInvitationQuota", Role::Reader),
+            ("CreateCampaign", Role::Inviter),
+            ("PauseCampaign", Role::Inviter),
+            ("ResumeCampaign", Role::Inviter),
+            ("CancelCampaign", Role::Inviter),
+            ("GetCampaign", Role::Reader),
+            ("ListCampaigns", Role::Reader),
+            ("ListCampaignTargets", Role::Reader),
+            ("WatchCampaign", Role::Reader),
         ] {
             let Access::Method(m) = access(&format!("/{SERVICE_NAME}/{name}")) else {
                 panic!("{name} not in the table");

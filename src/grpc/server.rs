@@ -133,6 +133,66 @@ impl InvitationService for InvitationApi {
             .map_err(Error::from)?;
         Ok(Response::new(watch::all(events)))
     }
+
+    async fn create_campaign(
+        &self,
+        _request: Request<pb::CreateCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn get_campaign(
+        &self,
+        _request: Request<pb::GetCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn list_campaigns(
+        &self,
+        _request: Request<pb::ListCampaignsRequest>,
+    ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn list_campaign_targets(
+        &self,
+        _request: Request<pb::ListCampaignTargetsRequest>,
+    ) -> Result<Response<pb::ListCampaignTargetsResponse>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn pause_campaign(
+        &self,
+        _request: Request<pb::PauseCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn resume_campaign(
+        &self,
+        _request: Request<pb::ResumeCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    async fn cancel_campaign(
+        &self,
+        _request: Request<pb::CancelCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
+
+    type WatchCampaignStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::Campaign, Status>> + Send + 'static>,
+    >;
+
+    async fn watch_campaign(
+        &self,
+        _request: Request<pb::WatchCampaignRequest>,
+    ) -> Result<Response<Self::WatchCampaignStream>, Status> {
+        Err(Status::unimplemented("campaigns are being built"))
+    }
 }
 
 /// The authenticated caller's name; None when authentication is off.

@@ -71,6 +71,7 @@ impl OnboardingParam {
             accept_role: self.accept_role.unwrap_or_default(),
             external_id: self.external_id.unwrap_or_default(),
             on_accept_failure: on_accept_failure as i32,
+            leave_previous_organization: false,
         }
     }
 }

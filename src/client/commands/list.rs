@@ -109,6 +109,7 @@ async fn list(ready: Ready<(ListParams, StartingToken)>, a: &ListArgs) -> Result
             page_token: token.clone(),
             states: states.clone(),
             target_id: target_id.clone(),
+            campaign_id: String::new(),
         };
         let resp = conn
             .call("ListHandshakes", req, |mut c, r| async move {
