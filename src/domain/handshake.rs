@@ -227,6 +227,8 @@ pub struct HandshakeRecord {
     pub expiry_warning_time: Option<DateTime<Utc>>,
     /// Renewal on expiry, when asked for, with its links.
     pub renewal: Option<Renewal>,
+    /// The campaign that sent or adopted it.
+    pub campaign_id: Option<String>,
 }
 
 impl HandshakeRecord {

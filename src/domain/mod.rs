@@ -1,6 +1,7 @@
 //! Domain types: parsed once at the edge, trusted everywhere after.
 mod account_id;
 mod aws_operation;
+mod campaign;
 mod email;
 mod handshake;
 mod handshake_id;
@@ -18,6 +19,11 @@ mod violation;
 
 pub use account_id::AccountId;
 pub use aws_operation::Operation;
+pub use campaign::{
+    merge_tags, same_target, Campaign, CampaignId, CampaignState, CampaignTarget, NewCampaign,
+    SharedOnboarding, SharedSpec, TargetCounts, TargetSpec, TargetState, ALREADY_MEMBER,
+    CAMPAIGN_CANCELED, MAX_TARGETS,
+};
 pub use email::EmailAddress;
 pub use handshake::{
     EventKind, Handshake, HandshakeAction, HandshakeEvent, HandshakeRecord, HandshakeState, Party,

@@ -11,7 +11,7 @@ use crate::{
     proto::v1 as pb,
 };
 
-fn party_type_to_proto(t: PartyType) -> pb::HandshakePartyType {
+pub(super) fn party_type_to_proto(t: PartyType) -> pb::HandshakePartyType {
     match t {
         PartyType::Account => pb::HandshakePartyType::Account,
         PartyType::Email => pb::HandshakePartyType::Email,
@@ -125,7 +125,7 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
             .collect(),
         onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
         expiry_warning_time: r.expiry_warning_time.map(timestamp),
-        campaign_id: String::new(),
+        campaign_id: r.campaign_id.clone().unwrap_or_default(),
         renewal: r.renewal.as_ref().map(|n| pb::Renewal {
             renewals_left: i32::from(n.renewals_left),
             renewed_from: n

@@ -2,6 +2,7 @@
 //! the watch engine, map the answers to proto and the errors to statuses
 //! (once, in `status`). The method table and the layers in front of every
 //! call live here too.
+mod campaigns;
 mod convert;
 pub mod layers;
 pub mod methods;

@@ -148,7 +148,13 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListHandshakes, Vio
             "target_id must be at most 64 characters",
         ));
     }
-    let filter = filter_key(&states, &req.target_id);
+    if !req.campaign_id.is_empty() {
+        v.take(
+            crate::domain::CampaignId::parse(&req.campaign_id)
+                .map_err(|e| FieldViolation::new("campaign_id", e.description)),
+        );
+    }
+    let filter = filter_key(&states, &req.target_id, &req.campaign_id);
     let after = if req.page_token.is_empty() {
         None
     } else {
@@ -160,6 +166,7 @@ pub fn parse_list(req: &pb::ListHandshakesRequest) -> Result<ListHandshakes, Vio
     Ok(ListHandshakes {
         states,
         target_id: (!req.target_id.is_empty()).then(|| req.target_id.clone()),
+        campaign_id: (!req.campaign_id.is_empty()).then(|| req.campaign_id.clone()),
         after,
         limit,
     })
@@ -180,11 +187,17 @@ pub fn parse_states(raw: &[i32], v: &mut Violations) -> Vec<HandshakeState> {
     states
 }
 
-fn filter_key(states: &[HandshakeState], target_id: &str) -> String {
+fn filter_key(states: &[HandshakeState], target_id: &str, campaign_id: &str) -> String {
     let mut names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    format!("{}|{}", names.join(","), target_id.to_lowercase())
+    let key = format!("{}|{}", names.join(","), target_id.to_lowercase());
+    // Unchanged without a campaign: tokens issued before stay good.
+    if campaign_id.is_empty() {
+        key
+    } else {
+        format!("{key}|{campaign_id}")
+    }
 }
 
 pub fn encode_token(cursor: &Position, query: &ListHandshakes) -> String {
@@ -194,6 +207,7 @@ pub fn encode_token(cursor: &Position, query: &ListHandshakes) -> String {
         f: filter_key(
             &query.states,
             query.target_id.as_deref().unwrap_or_default(),
+            query.campaign_id.as_deref().unwrap_or_default(),
         ),
     };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("token serializes"))

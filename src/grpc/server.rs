@@ -3,7 +3,7 @@ use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::{
-    convert, parse,
+    campaigns, convert, parse,
     watch::{self, ProtoStream},
 };
 use crate::{
@@ -134,64 +134,119 @@ impl InvitationService for InvitationApi {
         Ok(Response::new(watch::all(events)))
     }
 
+    #[instrument(skip_all, name = "CreateCampaign")]
     async fn create_campaign(
         &self,
-        _request: Request<pb::CreateCampaignRequest>,
+        request: Request<pb::CreateCampaignRequest>,
     ) -> Result<Response<pb::Campaign>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let requested_by = caller(&request);
+        let new =
+            campaigns::parse_create(request.into_inner(), requested_by).map_err(Error::Invalid)?;
+        let campaign = self.invitations.create_campaign(new).await?;
+        Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
     }
 
+    #[instrument(skip_all, name = "GetCampaign")]
     async fn get_campaign(
         &self,
-        _request: Request<pb::GetCampaignRequest>,
+        request: Request<pb::GetCampaignRequest>,
     ) -> Result<Response<pb::Campaign>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let id = campaigns::parse_campaign_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let campaign = self.invitations.get_campaign(&id).await?;
+        Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
     }
 
+    #[instrument(skip_all, name = "ListCampaigns")]
     async fn list_campaigns(
         &self,
-        _request: Request<pb::ListCampaignsRequest>,
+        request: Request<pb::ListCampaignsRequest>,
     ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let req = request.get_ref();
+        let limit = campaigns::page_size(req.page_size, 50).map_err(Error::Invalid)?;
+        let before = campaigns::decode_page(&req.page_token, "").map_err(Error::Invalid)?;
+        let (page, next) = self.invitations.list_campaigns(before, limit).await?;
+        Ok(Response::new(pb::ListCampaignsResponse {
+            campaigns: page.iter().map(campaigns::campaign_to_proto).collect(),
+            next_page_token: next
+                .map(|p| campaigns::encode_page(p, ""))
+                .unwrap_or_default(),
+        }))
     }
 
+    #[instrument(skip_all, name = "ListCampaignTargets")]
     async fn list_campaign_targets(
         &self,
-        _request: Request<pb::ListCampaignTargetsRequest>,
+        request: Request<pb::ListCampaignTargetsRequest>,
     ) -> Result<Response<pb::ListCampaignTargetsResponse>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let req = request.get_ref();
+        let id = campaigns::parse_campaign_id(&req.campaign_id).map_err(|v| {
+            Error::Invalid(Violations(
+                v.0.into_iter().map(|f| f.under("campaign")).collect(),
+            ))
+        })?;
+        let states = campaigns::parse_target_states(&req.states).map_err(Error::Invalid)?;
+        let filter = campaigns::states_key(&states);
+        let limit = campaigns::page_size(req.page_size, 100).map_err(Error::Invalid)?;
+        let after = campaigns::decode_page(&req.page_token, &filter).map_err(Error::Invalid)?;
+        let after = after.and_then(|a| u32::try_from(a).ok());
+        let (page, next) = self
+            .invitations
+            .list_campaign_targets(&id, &states, after, limit)
+            .await?;
+        Ok(Response::new(pb::ListCampaignTargetsResponse {
+            targets: page.iter().map(campaigns::target_to_proto).collect(),
+            next_page_token: next
+                .map(|i| campaigns::encode_page(i64::from(i), &filter))
+                .unwrap_or_default(),
+        }))
     }
 
+    #[instrument(skip_all, name = "PauseCampaign")]
     async fn pause_campaign(
         &self,
-        _request: Request<pb::PauseCampaignRequest>,
+        request: Request<pb::PauseCampaignRequest>,
     ) -> Result<Response<pb::Campaign>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let id = campaigns::parse_campaign_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let campaign = self.invitations.pause_campaign(&id).await?;
+        Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
     }
 
+    #[instrument(skip_all, name = "ResumeCampaign")]
     async fn resume_campaign(
         &self,
-        _request: Request<pb::ResumeCampaignRequest>,
+        request: Request<pb::ResumeCampaignRequest>,
     ) -> Result<Response<pb::Campaign>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let id = campaigns::parse_campaign_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let campaign = self.invitations.resume_campaign(&id).await?;
+        Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
     }
 
+    #[instrument(skip_all, name = "CancelCampaign")]
     async fn cancel_campaign(
         &self,
-        _request: Request<pb::CancelCampaignRequest>,
+        request: Request<pb::CancelCampaignRequest>,
     ) -> Result<Response<pb::Campaign>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let id = campaigns::parse_campaign_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let cancel_open = request.get_ref().cancel_open_invitations;
+        let campaign = self
+            .invitations
+            .cancel_campaign(&id, cancel_open, caller(&request))
+            .await?;
+        Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
     }
 
-    type WatchCampaignStream = std::pin::Pin<
-        Box<dyn tokio_stream::Stream<Item = Result<pb::Campaign, Status>> + Send + 'static>,
-    >;
+    type WatchCampaignStream = watch::CampaignProtoStream;
 
+    #[instrument(skip_all, name = "WatchCampaign")]
     async fn watch_campaign(
         &self,
-        _request: Request<pb::WatchCampaignRequest>,
+        request: Request<pb::WatchCampaignRequest>,
     ) -> Result<Response<Self::WatchCampaignStream>, Status> {
-        Err(Status::unimplemented("campaigns are being built"))
+        let id = campaigns::parse_campaign_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        // Subscribe before reading, so no change falls between the two.
+        let start = self.watches.campaign();
+        let first = self.invitations.get_campaign(&id).await?;
+        Ok(Response::new(watch::campaign(start(first))))
     }
 }
 

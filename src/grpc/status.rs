@@ -37,6 +37,18 @@ impl From<Error> for Status {
                 "HANDSHAKE_NOT_FOUND",
                 None,
             ),
+            Error::CampaignNotFound(id) => service_status(
+                Code::NotFound,
+                format!("campaign {id} not found"),
+                "CAMPAIGN_NOT_FOUND",
+                None,
+            ),
+            Error::CampaignState { id, state } => service_status(
+                Code::FailedPrecondition,
+                format!("campaign {id} is {}: nothing to change", state.as_str()),
+                "CAMPAIGN_STATE",
+                None,
+            ),
             Error::RequestIdReused => service_status(
                 Code::InvalidArgument,
                 "request_id was already used for a different invitation; use a new request_id"

@@ -9,7 +9,7 @@ use super::convert::{event_kind_to_proto, handshake_to_proto, state_to_proto, ti
 use crate::{
     domain::HandshakeEvent,
     proto::v1 as pb,
-    watch::{encode_resume_token, Change, ChangeStream, EventStream},
+    watch::{encode_resume_token, CampaignStream, Change, ChangeStream, EventStream},
 };
 
 pub type ProtoStream = Pin<Box<dyn Stream<Item = Result<pb::HandshakeEvent, Status>> + Send>>;
@@ -48,4 +48,14 @@ pub fn one(changes: ChangeStream) -> ProtoStream {
 /// WatchHandshakes' messages.
 pub fn all(events: EventStream) -> ProtoStream {
     Box::pin(events.map(|e| e.map(|e| event_to_proto(&e)).map_err(Status::from)))
+}
+
+pub type CampaignProtoStream = Pin<Box<dyn Stream<Item = Result<pb::Campaign, Status>> + Send>>;
+
+/// WatchCampaign's messages.
+pub fn campaign(campaigns: CampaignStream) -> CampaignProtoStream {
+    Box::pin(campaigns.map(|c| {
+        c.map(|c| super::campaigns::campaign_to_proto(&c))
+            .map_err(Status::from)
+    }))
 }

@@ -89,6 +89,12 @@ async fn metrics(State(s): State<HttpState>) -> Response {
         Ok(Err(e)) => warn!(error = %e, "could not count expiring invitations"),
         Err(_) => {}
     }
+    let targets = s.invitations.store().campaign_target_counts();
+    match tokio::time::timeout(COUNT_TIMEOUT, targets).await {
+        Ok(Ok(counts)) => s.metrics.set_campaign_targets(&counts),
+        Ok(Err(e)) => warn!(error = %e, "could not count campaign targets"),
+        Err(_) => {}
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -2,7 +2,7 @@
 //! value that exists and a new one is declared here, once.
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 
-use crate::domain::{HandshakeState, Step};
+use crate::domain::{HandshakeState, Step, TargetState};
 
 /// An enum whose values are label values, spelled as `as_str` says.
 macro_rules! label_values {
@@ -56,6 +56,7 @@ label_values! {
         WatchHandshake => "WatchHandshake",
         WatchHandshakes => "WatchHandshakes",
         StatusPageEvents => "StatusPageEvents",
+        WatchCampaign => "WatchCampaign",
     }
 }
 
@@ -89,6 +90,13 @@ label_values! {
 
 /// Onboarding steps label their series by the domain's names.
 impl EncodeLabelValue for Step {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+/// Campaign target states likewise.
+impl EncodeLabelValue for TargetState {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
         EncodeLabelValue::encode(&self.as_str(), encoder)
     }

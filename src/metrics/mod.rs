@@ -12,10 +12,10 @@ use std::{sync::Arc, time::Duration};
 
 use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 
-use crate::domain::{HandshakeState, Step};
+use crate::domain::{HandshakeState, Step, TargetCounts, TargetState};
 use series::{
     MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel, StepOutcome,
-    WatchLabel,
+    TargetStateLabel, WatchLabel,
 };
 
 /// Cheap to clone (one Arc): every RPC and stream holds one.
@@ -164,6 +164,16 @@ impl Metrics {
                 .handshakes
                 .get_or_create(&SimpleLabel::state(state))
                 .set(n);
+        }
+    }
+
+    /// Campaign targets in each state (every state, 0 when none).
+    pub fn set_campaign_targets(&self, counts: &TargetCounts) {
+        for &state in TargetState::ALL {
+            self.0
+                .campaign_targets
+                .get_or_create(&TargetStateLabel { state })
+                .set(i64::from(counts.of(state)));
         }
     }
 

@@ -11,12 +11,17 @@ use prometheus_client::{
 };
 
 use super::labels::{AbandonedBy, Outcome, RetrySource, StepResult, StoredTable, WatchMethod};
-use crate::domain::{HandshakeState, Step};
+use crate::domain::{HandshakeState, Step, TargetState};
 
 /// A label set of one label; which one is fixed by the constructor used.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct StateLabel {
     state: HandshakeState,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct TargetStateLabel {
+    pub state: TargetState,
 }
 
 /// `outcome` from a fixed set (the invitations' outcome is AWS's error
@@ -127,6 +132,8 @@ pub(super) struct Series {
     registry: Registry,
     /// Handshakes by state, counted in Postgres at each scrape.
     pub handshakes: Family<StateLabel, Gauge>,
+    /// Campaign targets by state, counted likewise.
+    pub campaign_targets: Family<TargetStateLabel, Gauge>,
     /// Open handshakes past their expiry warning, counted likewise.
     pub handshakes_expiring: Gauge,
     /// InviteAccount attempts by outcome: `sent` or the error's name.
@@ -168,6 +175,7 @@ impl Series {
             registry: Registry::default(),
             handshakes: Family::default(),
             handshakes_expiring: Gauge::default(),
+            campaign_targets: Family::default(),
             invitations: Family::default(),
             aws_calls: Family::default(),
             aws_call_seconds: Family::new_with_constructor(latency),
@@ -197,6 +205,11 @@ impl Series {
             format!("{p}handshakes"),
             "Handshakes recorded, by state",
             m.handshakes.clone(),
+        );
+        r.register(
+            format!("{p}campaign_targets"),
+            "Campaign targets, by state",
+            m.campaign_targets.clone(),
         );
         r.register(
             format!("{p}handshakes_expiring"),

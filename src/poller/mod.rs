@@ -245,6 +245,11 @@ impl Poller {
             Ok(_) => {}
             Err(e) => warn!(error = %e, "renewal pass failed; the next one will retry"),
         }
+        // After renewals: a renewal waiting for a slot goes before a
+        // campaign's next target.
+        if let Err(e) = self.jobs.campaigns().run().await {
+            warn!(error = %e, "campaign pass failed; the next one will retry");
+        }
     }
 
     fn record_sweep(&self, took: Duration, swept: &Result<SweepReport, Error>) {

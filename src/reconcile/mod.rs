@@ -2,8 +2,9 @@
 //! keeping this service's record in step with AWS (the sweep), finishing
 //! what an interrupted InviteAccount left (repair), and carrying each
 //! invitation through its life (onboarding, the expiry warning, renewal,
-//! the member count). Each job is a small type with its own outcome; a job
-//! to come (campaign scheduling, event delivery) gets a file here.
+//! the member count, campaigns). Each job is a small type with its own
+//! outcome; a job to come (event delivery) gets a file here.
+mod campaigns;
 mod expiry;
 mod members;
 mod onboarding;
@@ -11,6 +12,7 @@ mod renew;
 mod repair;
 mod sweep;
 
+pub use campaigns::{CampaignReport, Campaigns};
 pub use expiry::ExpiryWarnings;
 pub use members::CountMembers;
 pub use onboarding::{Onboard, OnboardReport};
@@ -47,6 +49,10 @@ impl Reconciler {
 
     pub fn expiry_warnings(&self) -> ExpiryWarnings<'_> {
         ExpiryWarnings::new(&self.invitations)
+    }
+
+    pub fn campaigns(&self) -> Campaigns<'_> {
+        Campaigns::new(&self.invitations)
     }
 
     pub fn count_members(&self) -> CountMembers<'_> {

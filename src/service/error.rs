@@ -3,7 +3,7 @@ use thiserror::Error;
 
 use crate::{
     aws::AwsError,
-    domain::{HandshakeId, ParentId, QuotaUse, Violations},
+    domain::{CampaignId, CampaignState, HandshakeId, ParentId, QuotaUse, Violations},
     store::StoreError,
 };
 
@@ -13,6 +13,14 @@ pub enum Error {
     Invalid(Violations),
     #[error("handshake {0} not found")]
     NotFound(HandshakeId),
+    #[error("campaign {0} not found")]
+    CampaignNotFound(CampaignId),
+    /// Pause, resume or cancel of a campaign in a state that allows none.
+    #[error("campaign {id} is {}", state.as_str())]
+    CampaignState {
+        id: CampaignId,
+        state: CampaignState,
+    },
     #[error("request_id was already used for a different invitation")]
     RequestIdReused,
     #[error("an invitation with this request_id is being sent right now")]

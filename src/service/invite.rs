@@ -9,7 +9,8 @@ use super::{backoff, Error, Invitations};
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{
-        Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteRequest, ParentId, RequestId,
+        Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteQuota, InviteRequest, ParentId,
+        RequestId,
     },
     metrics::AbandonedBy,
     store::{Abandoned, BeginInvite, Owner, UnresolvedInvite, FENCE},
@@ -69,6 +70,20 @@ impl Invitations {
     /// call is still recorded, under a generated one. With RETURN_EXISTING,
     /// an open invitation of the target is the answer and nothing is sent.
     pub async fn invite(&self, req: InviteRequest) -> Result<HandshakeRecord, Error> {
+        self.invite_leaving(req, 0).await
+    }
+
+    /// `invite`, leaving `reserve` slots of the daily quota to others: a
+    /// new attempt is refused while fewer than `reserve` + 1 are free.
+    pub async fn invite_leaving(
+        &self,
+        req: InviteRequest,
+        reserve: u32,
+    ) -> Result<HandshakeRecord, Error> {
+        let quota = InviteQuota {
+            limit: self.quota.limit.saturating_sub(reserve),
+            ..self.quota
+        };
         let InviteRequest {
             request_id,
             invitation: inv,
@@ -82,7 +97,7 @@ impl Invitations {
         }
         let request_id = request_id.unwrap_or_else(RequestId::generate);
         let owner = self.owner().await?;
-        let (sent, resuming) = match self.begin(&request_id, &inv, &owner).await? {
+        let (sent, resuming) = match self.begin(&request_id, &inv, &owner, quota).await? {
             Attempt::Send(sent) => (sent, None),
             Attempt::Answered(record) => return Ok(*record),
             Attempt::Resume(unresolved) => {
@@ -142,6 +157,7 @@ impl Invitations {
         request_id: &RequestId,
         inv: &Invitation,
         owner: &Owner,
+        quota: InviteQuota,
     ) -> Result<Attempt, Error> {
         let (go, ready) = oneshot::channel();
         let held = self
@@ -150,7 +166,7 @@ impl Invitations {
         let beginning = async {
             let begun = self
                 .store
-                .begin_invite(request_id, inv, owner, self.grace, self.quota)
+                .begin_invite(request_id, inv, owner, self.grace, quota)
                 .await;
             let _ = go.send(matches!(begun, Ok(BeginInvite::Started)));
             begun
@@ -231,7 +247,7 @@ impl Invitations {
 
     /// The destination must exist before anything is sent: a root the
     /// organization lists, or an organizational unit AWS describes.
-    async fn check_destination(&self, destination: &ParentId) -> Result<(), Error> {
+    pub(super) async fn check_destination(&self, destination: &ParentId) -> Result<(), Error> {
         let exists = if destination.is_root() {
             let roots = self.aws.list_roots().await?;
             roots.iter().any(|r| r == destination.as_str())

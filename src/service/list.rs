@@ -15,6 +15,8 @@ pub struct ListHandshakes {
     pub states: Vec<HandshakeState>,
     /// Only this target (an account id or an email, case-insensitively).
     pub target_id: Option<String>,
+    /// Only what this campaign sent or adopted.
+    pub campaign_id: Option<String>,
     /// Just after this position (from the start when None).
     pub after: Option<Position>,
     /// At most this many, at least 1.
@@ -44,6 +46,7 @@ impl Invitations {
         let query = ListQuery {
             states: page.states.clone(),
             target_id: page.target_id.clone(),
+            campaign_id: page.campaign_id.clone(),
             after: page.after.as_ref().map(|p| ListCursor {
                 create_time: p.create_time,
                 id: p.id.clone(),

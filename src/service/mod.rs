@@ -4,6 +4,7 @@
 //! both share (paging through AWS, recording a sent invitation, finding
 //! what an interrupted attempt sent) from here.
 pub mod backoff;
+mod campaigns;
 mod error;
 mod invite;
 mod list;

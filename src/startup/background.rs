@@ -16,7 +16,7 @@ use crate::{
     reconcile::Reconciler,
     service::Invitations,
     store::DatabaseReady,
-    watch::{run_listener, Hub, Watches},
+    watch::{run_campaign_listener, run_listener, Hub, Watches},
 };
 
 /// Background work finishes within this after shutdown, or is left behind.
@@ -46,6 +46,12 @@ pub fn spawn(
         tokio::spawn(run_listener(
             app.store.clone(),
             app.hub.clone(),
+            ready.clone(),
+            tasks.clone(),
+        )),
+        tokio::spawn(run_campaign_listener(
+            app.store.clone(),
+            watches.campaign_ticks(),
             ready.clone(),
             tasks.clone(),
         )),

@@ -75,6 +75,8 @@ pub struct ListCursor {
 pub struct ListQuery {
     pub states: Vec<HandshakeState>,
     pub target_id: Option<String>,
+    /// Only what this campaign sent or adopted.
+    pub campaign_id: Option<String>,
     pub after: Option<ListCursor>,
     /// At least 1.
     pub limit: i64,
@@ -93,6 +95,7 @@ impl Default for ListQuery {
         Self {
             states: Vec::new(),
             target_id: None,
+            campaign_id: None,
             after: None,
             limit: Self::DEFAULT_LIMIT,
         }
@@ -203,8 +206,8 @@ pub(super) fn list_page(sql: &mut QueryBuilder<Postgres>, q: &ListQuery, rows: i
     let mut states: Vec<String> = q.states.iter().map(|s| s.as_str().to_string()).collect();
     states.sort_unstable();
     states.dedup();
-    if states.is_empty() || q.target_id.is_some() {
-        // A target has few handshakes: its states are a plain filter.
+    if states.is_empty() || q.target_id.is_some() || q.campaign_id.is_some() {
+        // A target or a campaign has few handshakes: states are a plain filter.
         page_of(
             sql,
             q,
@@ -248,6 +251,11 @@ fn page_of(sql: &mut QueryBuilder<Postgres>, q: &ListQuery, states: Option<State
     if let Some(target) = &q.target_id {
         sql.push(" AND lower(target_id) = lower(")
             .push_bind(target.clone())
+            .push(")");
+    }
+    if let Some(campaign) = &q.campaign_id {
+        sql.push(" AND id IN (SELECT handshake_id FROM campaign_handshakes WHERE campaign_id = ")
+            .push_bind(campaign.clone())
             .push(")");
     }
     if let Some(after) = &q.after {

@@ -7,6 +7,8 @@ use super::{Store, StoreError};
 
 /// The channel every replica LISTENs on; the payload is the event id.
 pub(super) const EVENTS_CHANNEL: &str = "org_invites_events";
+/// The channel of campaign changes; the payload is the campaign id.
+pub(super) const CAMPAIGNS_CHANNEL: &str = "org_invites_campaigns";
 /// The channel the polling replica LISTENs on for "sweep soon".
 pub(super) const WAKE_CHANNEL: &str = "org_invites_wake";
 /// The channel the other replicas LISTEN on for a released poller lock.
@@ -28,6 +30,11 @@ impl Store {
     /// Notifications of recorded changes (`handshake_events` rows).
     pub async fn listen_for_events(&self) -> Result<Notifications, StoreError> {
         self.listen(EVENTS_CHANNEL).await
+    }
+
+    /// Changes to campaigns and their targets (the payload: the campaign id).
+    pub async fn listen_for_campaigns(&self) -> Result<Notifications, StoreError> {
+        self.listen(CAMPAIGNS_CHANNEL).await
     }
 
     /// Wake-ups for the poller (`wake_poller`).

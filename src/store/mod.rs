@@ -1,5 +1,6 @@
 //! Postgres, through one concrete store type. SQL lives here and nowhere else.
 mod budget;
+mod campaigns;
 mod error;
 mod events;
 mod handshakes;
@@ -24,6 +25,7 @@ mod stored;
 mod unreadable;
 
 pub use budget::Turn;
+pub use campaigns::{CreatedCampaign, Followed, NextTarget};
 pub use error::StoreError;
 pub use events::EventBatch;
 pub use handshakes::{Known, ListCursor, ListQuery};

@@ -21,7 +21,9 @@ use crate::{
 /// The column list every handshake read selects, in `HandshakeRow` order.
 pub const HANDSHAKE_COLUMNS: &str = "id, arn, parties, state, requested_time, expiration_time, \
      action, resources, target_type, target_id, notes, tags, request_id, create_time, update_time, \
-     version, requested_by, canceled_by, onboarding, expiry_warning_time, renewal";
+     version, requested_by, canceled_by, onboarding, expiry_warning_time, renewal, \
+     (SELECT ch.campaign_id FROM campaign_handshakes ch WHERE ch.handshake_id = id) \
+     AS campaign_id";
 
 #[derive(FromRow)]
 pub struct HandshakeRow {
@@ -46,6 +48,7 @@ pub struct HandshakeRow {
     onboarding: Option<Lenient<StoredOnboarding>>,
     expiry_warning_time: Option<DateTime<Utc>>,
     renewal: Option<Lenient<StoredRenewal>>,
+    campaign_id: Option<String>,
 }
 
 /// The record `record_new_invite` makes for an invitation just sent, with
@@ -76,6 +79,7 @@ pub(super) fn new_invite_record(
         onboarding: known.onboarding.clone(),
         expiry_warning_time: None,
         renewal: known.renewal.clone(),
+        campaign_id: None,
     }
 }
 
@@ -134,6 +138,7 @@ impl TryFrom<HandshakeRow> for HandshakeRecord {
             onboarding,
             expiry_warning_time: r.expiry_warning_time,
             renewal,
+            campaign_id: r.campaign_id,
         })
     }
 }

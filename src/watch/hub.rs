@@ -216,6 +216,7 @@ mod tests {
                 onboarding: None,
                 expiry_warning_time: None,
                 renewal: None,
+                campaign_id: None,
             },
         }
     }

@@ -3,11 +3,13 @@
 //! listener re-reads `handshake_events` in order and the hub broadcasts each
 //! one; the streams replay, follow and catch up, yielding domain values that
 //! the gRPC and HTTP edges each render.
+mod campaigns;
 mod hub;
 mod listener;
 mod stream;
 mod token;
 
+pub use campaigns::{run_campaign_listener, CampaignStream, CampaignTicks};
 pub use hub::{Events, Hub};
 pub use listener::run_listener;
 pub use stream::{Change, ChangeStream, EventStream, WatchError, Watches};

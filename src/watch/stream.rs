@@ -49,11 +49,13 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<Arc<HandshakeEvent>, Wat
 /// Opens watch streams on this replica.
 #[derive(Clone)]
 pub struct Watches {
-    store: Store,
+    pub(super) store: Store,
     hub: Hub,
-    metrics: Metrics,
+    pub(super) metrics: Metrics,
     /// Cancelled at shutdown: open streams end with `ShuttingDown`.
-    stop: CancellationToken,
+    pub(super) stop: CancellationToken,
+    /// Campaign changes (`campaigns`).
+    pub(super) campaign_ticks: super::campaigns::CampaignTicks,
 }
 
 /// What one handshake's watcher last saw of it.
@@ -101,6 +103,7 @@ impl Watches {
             hub,
             metrics,
             stop,
+            campaign_ticks: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod binary;
 mod budget;
+mod campaigns;
 mod cancel;
 mod cli;
 mod cli_options;

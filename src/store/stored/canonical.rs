@@ -127,5 +127,6 @@ pub fn record() -> HandshakeRecord {
         onboarding: Some(onboarding()),
         expiry_warning_time: Some(at(50)),
         renewal: Some(renewal()),
+        campaign_id: None,
     }
 }

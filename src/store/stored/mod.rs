@@ -4,11 +4,13 @@
 //! enum spellings read as the domain's `Unspecified`, and a spelling, once
 //! written, never changes. A value that still cannot be read costs its row
 //! (`Lenient`), never the query that read it.
+mod campaign;
 mod lenient;
 mod names;
 mod progress;
 mod record;
 
+pub(super) use campaign::StoredCampaignSpec;
 pub(super) use lenient::Lenient;
 pub(super) use progress::{StoredOnboarding, StoredRenewal, StoredSpec, StoredTag};
 pub(super) use record::{StoredParty, StoredRecord, StoredResource};

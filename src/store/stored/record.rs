@@ -122,6 +122,8 @@ pub(in crate::store) struct StoredRecord {
     expiry_warning_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     renewal: Option<StoredRenewal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    campaign_id: Option<String>,
 }
 
 impl From<&HandshakeRecord> for StoredRecord {
@@ -158,6 +160,7 @@ impl From<&HandshakeRecord> for StoredRecord {
             onboarding: r.onboarding.as_ref().map(StoredOnboarding::from),
             expiry_warning_time: r.expiry_warning_time,
             renewal: r.renewal.as_ref().map(StoredRenewal::from),
+            campaign_id: r.campaign_id.clone(),
         }
     }
 }
@@ -199,6 +202,7 @@ impl TryFrom<StoredRecord> for HandshakeRecord {
             onboarding: r.onboarding.map(TryInto::try_into).transpose()?,
             expiry_warning_time: r.expiry_warning_time,
             renewal: r.renewal.map(TryInto::try_into).transpose()?,
+            campaign_id: r.campaign_id,
         })
     }
 }

@@ -1,0 +1,495 @@
+//! Campaign requests → domain values, and campaigns → proto. A bad target
+//! is reported under its index (`targets[3].target.id`), every one at once.
+use std::collections::HashMap;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::{Deserialize, Serialize};
+
+use super::convert::{party_type_to_proto, timestamp};
+use crate::{
+    domain::{
+        merge_tags, AcceptRole, Campaign, CampaignId, CampaignState, CampaignTarget,
+        FieldViolation, IfOpenExists, InviteTarget, NewCampaign, Notes, OnAcceptFailure, PartyType,
+        RequestId, SharedOnboarding, SharedSpec, Tag, Tags, TargetSpec, TargetState, Violations,
+        MAX_TARGETS,
+    },
+    proto::v1 as pb,
+};
+
+const MAX_TAGS: usize = 50;
+
+pub fn parse_create(
+    req: pb::CreateCampaignRequest,
+    requested_by: Option<String>,
+) -> Result<NewCampaign, Violations> {
+    let mut v = Violations::default();
+    let display_name = v.take(NewCampaign::parse_name(&req.display_name));
+    let request_id = if req.request_id.is_empty() {
+        Some(RequestId::generate())
+    } else {
+        v.take(RequestId::parse(&req.request_id))
+    };
+    let notes = v.take(Notes::parse(&req.notes));
+    let tags = tags_of(&req.tags, "", &mut v);
+    let onboarding = req
+        .onboarding
+        .as_ref()
+        .map(|o| shared_onboarding(o, &mut v));
+    let max_renewals = match &req.renewal {
+        None => 0,
+        Some(r) => match crate::domain::Renewal::parse(r.max_renewals) {
+            Ok(_) => u8::try_from(r.max_renewals).unwrap_or(0),
+            Err(e) => {
+                v.push(e);
+                0
+            }
+        },
+    };
+    let if_open_exists = match pb::IfOpenExists::try_from(req.if_open_exists) {
+        Ok(pb::IfOpenExists::Unspecified | pb::IfOpenExists::ReturnExisting) => {
+            IfOpenExists::ReturnExisting
+        }
+        Ok(pb::IfOpenExists::Fail) => IfOpenExists::Fail,
+        Err(_) => {
+            v.push(FieldViolation::new(
+                "if_open_exists",
+                "must be FAIL or RETURN_EXISTING",
+            ));
+            IfOpenExists::ReturnExisting
+        }
+    };
+    let quota_reserve = u32::try_from(req.quota_reserve).unwrap_or_else(|_| {
+        v.push(FieldViolation::new(
+            "quota_reserve",
+            "quota_reserve must not be negative",
+        ));
+        0
+    });
+    let spec = SharedSpec {
+        notes: notes.unwrap_or_default(),
+        tags: tags.unwrap_or_default(),
+        onboarding: onboarding.flatten(),
+        max_renewals,
+        if_open_exists,
+    };
+    let targets = targets_of(&req.targets, &spec, &mut v);
+    match (display_name, request_id) {
+        (Some(display_name), Some(request_id)) if v.is_empty() => Ok(NewCampaign {
+            display_name,
+            request_id,
+            requested_by,
+            quota_reserve,
+            spec,
+            targets,
+        }),
+        _ => Err(v),
+    }
+}
+
+/// The shared onboarding, checked as far as it can be without a target
+/// (each target's own check follows in `targets_of`).
+fn shared_onboarding(o: &pb::OnboardingSpec, v: &mut Violations) -> Option<SharedOnboarding> {
+    let on_accept_failure = match pb::OnAcceptFailure::try_from(o.on_accept_failure) {
+        Ok(pb::OnAcceptFailure::Unspecified | pb::OnAcceptFailure::LeaveOpen) => {
+            OnAcceptFailure::LeaveOpen
+        }
+        Ok(pb::OnAcceptFailure::Cancel) => OnAcceptFailure::Cancel,
+        Err(_) => {
+            v.push(FieldViolation::new(
+                "onboarding.on_accept_failure",
+                "must be LEAVE_OPEN or CANCEL",
+            ));
+            return None;
+        }
+    };
+    let shared = SharedOnboarding {
+        destination_parent_id: o.destination_parent_id.clone(),
+        accept_role: o.accept_role.clone(),
+        external_id: o.external_id.clone(),
+        on_accept_failure,
+        leave_previous_organization: o.leave_previous_organization,
+    };
+    let before = v.0.len();
+    if let Err(bad) = crate::domain::OnboardingSpec::parse(shared.raw(), None) {
+        v.0.extend(bad.0);
+    }
+    // A role name is checked once here; a role ARN names one account, so
+    // it is checked against each target.
+    if !o.accept_role.is_empty() && !o.accept_role.starts_with("arn:") {
+        if let Err(e) = AcceptRole::parse(&o.accept_role, "000000000000") {
+            v.push(e.under("onboarding"));
+        }
+    }
+    if o.leave_previous_organization && o.accept_role.is_empty() {
+        v.push(FieldViolation::new(
+            "onboarding.leave_previous_organization",
+            "leaving the previous organization is done through accept_role, which is not set",
+        ));
+    }
+    (v.0.len() == before).then_some(shared)
+}
+
+fn targets_of(
+    raw: &[pb::CampaignTargetSpec],
+    spec: &SharedSpec,
+    v: &mut Violations,
+) -> Vec<TargetSpec> {
+    if raw.is_empty() || raw.len() > MAX_TARGETS {
+        v.push(FieldViolation::new(
+            "targets",
+            format!(
+                "a campaign has 1 to {MAX_TARGETS} targets, got {}",
+                raw.len()
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut seen: HashMap<(PartyType, String), usize> = HashMap::new();
+    for (i, t) in raw.iter().enumerate() {
+        let at = format!("targets[{i}]");
+        let target = match &t.target {
+            None => {
+                v.push(FieldViolation::new(
+                    format!("{at}.target"),
+                    "target is required",
+                ));
+                None
+            }
+            Some(p) => v.take(
+                InviteTarget::parse(party_type(p.r#type), &p.id)
+                    .map_err(|e| e.under(&format!("{at}.target"))),
+            ),
+        };
+        let notes = if t.notes.is_empty() {
+            Some(None)
+        } else {
+            v.take(Notes::parse(&t.notes).map_err(|e| e.under(&at)))
+                .map(Some)
+        };
+        let tags = tags_of(&t.tags, &at, v);
+        let (Some(target), Some(notes), Some(tags)) = (target, notes, tags) else {
+            continue;
+        };
+        if merge_tags(&spec.tags, &tags).iter().count() > MAX_TAGS {
+            v.push(FieldViolation::new(
+                format!("{at}.tags"),
+                format!("with the campaign's tags, more than {MAX_TAGS} tags"),
+            ));
+        }
+        if let Some(o) = &spec.onboarding {
+            if let Err(bad) = o.for_target(&target) {
+                for f in bad.0 {
+                    let field = if matches!(target, InviteTarget::Email(_)) {
+                        format!("{at}.target.type")
+                    } else {
+                        format!("{at}.{}", f.field)
+                    };
+                    v.push(FieldViolation::new(field, f.description));
+                }
+            }
+        }
+        let key = (target.kind(), target.id().to_ascii_lowercase());
+        if let Some(first) = seen.get(&key) {
+            let why = format!("targets[{first}] and targets[{i}] are the same target");
+            v.push(FieldViolation::new(
+                format!("targets[{first}].target.id"),
+                why.clone(),
+            ));
+            v.push(FieldViolation::new(format!("{at}.target.id"), why));
+        } else {
+            seen.insert(key, i);
+        }
+        out.push(TargetSpec {
+            target,
+            notes,
+            tags,
+        });
+    }
+    out
+}
+
+fn tags_of(raw: &[pb::Tag], at: &str, v: &mut Violations) -> Option<Tags> {
+    match Tags::parse(raw.iter().map(|t| (t.key.as_str(), t.value.as_str()))) {
+        Ok(tags) => Some(tags),
+        Err(bad) => {
+            let prefix = |f: FieldViolation| if at.is_empty() { f } else { f.under(at) };
+            v.0.extend(bad.0.into_iter().map(prefix));
+            None
+        }
+    }
+}
+
+fn party_type(raw: i32) -> PartyType {
+    match pb::HandshakePartyType::try_from(raw) {
+        Ok(pb::HandshakePartyType::Account) => PartyType::Account,
+        Ok(pb::HandshakePartyType::Email) => PartyType::Email,
+        Ok(pb::HandshakePartyType::Organization) => PartyType::Organization,
+        _ => PartyType::Unspecified,
+    }
+}
+
+pub fn parse_campaign_id(id: &str) -> Result<CampaignId, Violations> {
+    CampaignId::parse(id).map_err(|e| Violations(vec![e]))
+}
+
+/// Where a page ended, and the filter it was made for.
+#[derive(Serialize, Deserialize)]
+struct PageToken {
+    p: i64,
+    f: String,
+}
+
+pub fn encode_page(position: i64, filter: &str) -> String {
+    let token = PageToken {
+        p: position,
+        f: filter.to_string(),
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("token serializes"))
+}
+
+pub fn decode_page(s: &str, filter: &str) -> Result<Option<i64>, Violations> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: &str| Violations(vec![FieldViolation::new("page_token", why)]);
+    let bytes = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| bad("page_token is not one this service issued"))?;
+    let token: PageToken = serde_json::from_slice(&bytes)
+        .map_err(|_| bad("page_token is not one this service issued"))?;
+    if token.f != filter {
+        return Err(bad(
+            "page_token was issued for other filters; keep the filters or start over",
+        ));
+    }
+    Ok(Some(token.p))
+}
+
+/// page_size: 0 is `default`, more than 1000 is 1000.
+pub fn page_size(raw: i32, default: i64) -> Result<i64, Violations> {
+    match i64::from(raw) {
+        n if n < 0 => Err(Violations(vec![FieldViolation::new(
+            "page_size",
+            "page_size must not be negative",
+        )])),
+        0 => Ok(default),
+        n => Ok(n.min(1000)),
+    }
+}
+
+pub fn parse_target_states(raw: &[i32]) -> Result<Vec<TargetState>, Violations> {
+    let mut v = Violations::default();
+    let mut states = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        match pb::CampaignTargetState::try_from(*s) {
+            Ok(pb::CampaignTargetState::Unspecified) | Err(_) => v.push(FieldViolation::new(
+                format!("states[{i}]"),
+                "unknown or unspecified target state",
+            )),
+            Ok(p) => states.extend(TargetState::parse(
+                p.as_str_name().trim_start_matches("CAMPAIGN_TARGET_STATE_"),
+            )),
+        }
+    }
+    if v.is_empty() {
+        Ok(states)
+    } else {
+        Err(v)
+    }
+}
+
+/// The filter key of a target list.
+pub fn states_key(states: &[TargetState]) -> String {
+    let mut names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
+}
+
+fn tags_to_proto<'a>(tags: impl Iterator<Item = &'a Tag>) -> Vec<pb::Tag> {
+    tags.map(|t| pb::Tag {
+        key: t.key.clone(),
+        value: t.value.clone(),
+    })
+    .collect()
+}
+
+fn state_to_proto(s: CampaignState) -> pb::CampaignState {
+    pb::CampaignState::from_str_name(&format!("CAMPAIGN_STATE_{}", s.as_str()))
+        .unwrap_or(pb::CampaignState::Unspecified)
+}
+
+fn target_state_to_proto(s: TargetState) -> pb::CampaignTargetState {
+    pb::CampaignTargetState::from_str_name(&format!("CAMPAIGN_TARGET_STATE_{}", s.as_str()))
+        .unwrap_or(pb::CampaignTargetState::Unspecified)
+}
+
+pub fn campaign_to_proto(c: &Campaign) -> pb::Campaign {
+    let n = |s| i32::try_from(c.counts.of(s)).unwrap_or(i32::MAX);
+    let queued = c.counts.of(TargetState::Queued) > 0;
+    pb::Campaign {
+        id: c.id.to_string(),
+        display_name: c.display_name.clone(),
+        state: state_to_proto(c.state) as i32,
+        create_time: Some(timestamp(c.create_time)),
+        update_time: Some(timestamp(c.update_time)),
+        request_id: c.request_id.as_str().to_string(),
+        requested_by: c.requested_by.clone().unwrap_or_default(),
+        quota_reserve: i32::try_from(c.quota_reserve).unwrap_or(i32::MAX),
+        notes: c.spec.notes.as_str().to_string(),
+        tags: tags_to_proto(c.spec.tags.iter()),
+        onboarding: c.spec.onboarding.as_ref().map(|o| pb::OnboardingSpec {
+            destination_parent_id: o.destination_parent_id.clone(),
+            accept_role: o.accept_role.clone(),
+            external_id: o.external_id.clone(),
+            on_accept_failure: match o.on_accept_failure {
+                OnAcceptFailure::Cancel => pb::OnAcceptFailure::Cancel,
+                OnAcceptFailure::LeaveOpen => pb::OnAcceptFailure::LeaveOpen,
+                OnAcceptFailure::Unspecified => pb::OnAcceptFailure::Unspecified,
+            } as i32,
+            leave_previous_organization: o.leave_previous_organization,
+        }),
+        renewal: (c.spec.max_renewals > 0).then(|| pb::RenewalSpec {
+            max_renewals: i32::from(c.spec.max_renewals),
+        }),
+        if_open_exists: match c.spec.if_open_exists {
+            IfOpenExists::Fail => pb::IfOpenExists::Fail,
+            IfOpenExists::ReturnExisting => pb::IfOpenExists::ReturnExisting,
+        } as i32,
+        counts: Some(pb::CampaignCounts {
+            total: i32::try_from(c.counts.total()).unwrap_or(i32::MAX),
+            queued: n(TargetState::Queued),
+            skipped: n(TargetState::Skipped),
+            invited: n(TargetState::Invited),
+            accepted: n(TargetState::Accepted),
+            complete: n(TargetState::Complete),
+            failed: n(TargetState::Failed),
+            declined: n(TargetState::Declined),
+            canceled: n(TargetState::Canceled),
+            expired: n(TargetState::Expired),
+        }),
+        next_send_time: c
+            .next_send_time
+            .filter(|_| queued && c.state == CampaignState::Active)
+            .map(timestamp),
+        pause_reason: c.pause_reason.clone().unwrap_or_default(),
+    }
+}
+
+pub fn target_to_proto(t: &CampaignTarget) -> pb::CampaignTarget {
+    pb::CampaignTarget {
+        index: i32::try_from(t.index).unwrap_or(i32::MAX),
+        target: Some(pb::HandshakeParty {
+            id: t.spec.target.id().to_string(),
+            r#type: party_type_to_proto(t.spec.target.kind()) as i32,
+        }),
+        state: target_state_to_proto(t.state) as i32,
+        handshake_id: t
+            .handshake_id
+            .as_ref()
+            .map(|h| h.to_string())
+            .unwrap_or_default(),
+        reason: t.reason.clone().unwrap_or_default(),
+        update_time: Some(timestamp(t.update_time)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: &str) -> pb::CampaignTargetSpec {
+        pb::CampaignTargetSpec {
+            target: Some(pb::HandshakeParty {
+                id: id.into(),
+                r#type: pb::HandshakePartyType::Account as i32,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn request(targets: Vec<pb::CampaignTargetSpec>) -> pb::CreateCampaignRequest {
+        pb::CreateCampaignRequest {
+            display_name: "fleet".into(),
+            request_id: "r-1".into(),
+            targets,
+            ..Default::default()
+        }
+    }
+
+    fn fields(r: Result<NewCampaign, Violations>) -> Vec<String> {
+        r.unwrap_err().0.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn a_bad_target_is_named_by_its_index() {
+        let r = parse_create(request(vec![account("111122223333"), account("12")]), None);
+        assert_eq!(fields(r), ["targets[1].target.id"]);
+    }
+
+    #[test]
+    fn duplicates_name_both_indices_emails_whatever_their_case() {
+        let email = |id: &str| pb::CampaignTargetSpec {
+            target: Some(pb::HandshakeParty {
+                id: id.into(),
+                r#type: pb::HandshakePartyType::Email as i32,
+            }),
+            ..Default::default()
+        };
+        let r = parse_create(
+            request(vec![
+                email("A@x.com"),
+                account("111122223333"),
+                email("a@x.com"),
+            ]),
+            None,
+        );
+        assert_eq!(fields(r), ["targets[0].target.id", "targets[2].target.id"]);
+    }
+
+    #[test]
+    fn one_to_a_thousand_targets() {
+        assert_eq!(fields(parse_create(request(vec![]), None)), ["targets"]);
+        let many = (0..1001).map(|i| account(&format!("{:012}", i))).collect();
+        assert_eq!(fields(parse_create(request(many), None)), ["targets"]);
+        let most = (0..1000).map(|i| account(&format!("{:012}", i))).collect();
+        assert_eq!(
+            parse_create(request(most), None).unwrap().targets.len(),
+            1000
+        );
+    }
+
+    #[test]
+    fn own_notes_replace_and_unset_if_open_exists_returns_existing() {
+        let mut t = account("111122223333");
+        t.notes = "mine".into();
+        let c = parse_create(request(vec![t]), None).unwrap();
+        let inv = c.spec.invitation(&c.targets[0], None);
+        assert_eq!(inv.notes.as_str(), "mine");
+        assert_eq!(c.spec.if_open_exists, IfOpenExists::ReturnExisting);
+    }
+
+    #[test]
+    fn leaving_needs_a_role_and_a_role_needs_account_targets() {
+        let mut r = request(vec![account("111122223333")]);
+        r.onboarding = Some(pb::OnboardingSpec {
+            destination_parent_id: "r-abcd".into(),
+            leave_previous_organization: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            fields(parse_create(r.clone(), None)),
+            ["onboarding.leave_previous_organization"]
+        );
+        r.onboarding.as_mut().unwrap().accept_role = "OrgInvitesAccept".into();
+        r.targets.push(pb::CampaignTargetSpec {
+            target: Some(pb::HandshakeParty {
+                id: "a@x.com".into(),
+                r#type: pb::HandshakePartyType::Email as i32,
+            }),
+            ..Default::default()
+        });
+        assert_eq!(fields(parse_create(r, None)), ["targets[1].target.type"]);
+    }
+}

@@ -1,0 +1,131 @@
+//! WatchCampaign's engine: every change to a campaign or its targets bumps
+//! its version and is announced on one Postgres channel; this replica's
+//! listener turns each announcement into a tick every campaign watcher
+//! wakes on, and a watcher sends its campaign again when the version moved.
+//! Ticks coalesce (a watch channel), so a burst costs each watcher one read.
+use std::{pin::Pin, sync::Arc, time::Duration};
+
+use tokio::sync::watch;
+use tokio_stream::Stream;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use super::{WatchError, Watches};
+use crate::{
+    domain::Campaign,
+    metrics::WatchMethod,
+    store::{DatabaseReady, Store, StoreError},
+};
+
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+/// A watcher reads its campaign this often even without a tick (a
+/// notification lost with a connection is then late, never missing).
+const RECHECK: Duration = Duration::from_secs(30);
+
+pub type CampaignStream = Pin<Box<dyn Stream<Item = Result<Campaign, WatchError>> + Send>>;
+
+/// The tick every campaign watcher of this replica wakes on.
+#[derive(Clone)]
+pub struct CampaignTicks(Arc<watch::Sender<u64>>);
+
+impl Default for CampaignTicks {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(0).0))
+    }
+}
+
+impl CampaignTicks {
+    fn tick(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// Ticks once per campaign change announced in Postgres, and once after
+/// each reconnect (anything announced meanwhile was missed).
+pub async fn run_campaign_listener(
+    store: Store,
+    ticks: CampaignTicks,
+    mut ready: DatabaseReady,
+    stop: CancellationToken,
+) {
+    if !ready.wait(&stop).await {
+        return;
+    }
+    loop {
+        if let Err(e) = listen(&store, &ticks, &stop).await {
+            warn!(error = %e, "campaign listener lost Postgres; reconnecting");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(RECONNECT_AFTER) => {}
+        }
+    }
+}
+
+async fn listen(
+    store: &Store,
+    ticks: &CampaignTicks,
+    stop: &CancellationToken,
+) -> Result<(), StoreError> {
+    let mut listener = store.listen_for_campaigns().await?;
+    ticks.tick();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            heard = listener.next() => {
+                heard?;
+                ticks.tick();
+            }
+        }
+    }
+}
+
+impl Watches {
+    /// `first` as it is, then again after each change, until it is DONE or
+    /// CANCELED. Subscribe (this call) before reading `first`: the tick
+    /// subscription is taken first, so no change falls between.
+    pub fn campaign(&self) -> impl FnOnce(Campaign) -> CampaignStream + Send {
+        let mut ticks = self.campaign_ticks.0.subscribe();
+        let (store, stop) = (self.store.clone(), self.stop.clone());
+        let open = self.metrics.watch_stream(WatchMethod::WatchCampaign);
+        move |first| {
+            Box::pin(async_stream::stream! {
+                let _open = open;
+                let id = first.id.clone();
+                let mut version = first.version;
+                let mut over = first.is_over();
+                yield Ok(first);
+                while !over {
+                    tokio::select! {
+                        _ = stop.cancelled() => {
+                            yield Err(WatchError::ShuttingDown);
+                            return;
+                        }
+                        r = ticks.changed() => if r.is_err() {
+                            yield Err(WatchError::ShuttingDown);
+                            return;
+                        },
+                        _ = tokio::time::sleep(RECHECK) => {}
+                    }
+                    match store.get_campaign(&id).await {
+                        Ok(Some(c)) if c.version != version => {
+                            version = c.version;
+                            over = c.is_over();
+                            yield Ok(c);
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            yield Err(e.into());
+                            return;
+                        }
+                    }
+                }
+            })
+        }
+    }
+
+    /// What the campaign listener ticks.
+    pub fn campaign_ticks(&self) -> CampaignTicks {
+        self.campaign_ticks.clone()
+    }
+}
