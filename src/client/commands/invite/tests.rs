@@ -55,6 +55,7 @@ fn the_onboarding_flags_ask_for_onboarding() {
             accept_role: "OrgInvitesAccept".into(),
             external_id: "ext-42".into(),
             on_accept_failure: pb::OnAcceptFailure::Cancel as i32,
+            leave_previous_organization: false,
         })
     );
 }
@@ -330,6 +331,34 @@ fn a_flag_fills_a_block_the_skeleton_left_untouched() {
             accept_role: String::new(),
             external_id: String::new(),
             on_accept_failure: pb::OnAcceptFailure::Unspecified as i32,
+            leave_previous_organization: false,
         })
     );
+}
+
+#[test]
+fn leave_previous_organization_asks_the_onboarding_to_leave_first() {
+    let req = request(&[
+        "--target",
+        ACCOUNT,
+        "--destination-parent-id",
+        "r-ab12",
+        "--accept-role",
+        "OrgInvitesAccept",
+        "--leave-previous-organization",
+    ])
+    .unwrap();
+    let spec = req.onboarding.expect("an onboarding");
+    assert!(spec.leave_previous_organization);
+    // Off unless asked for, from the flag or the input.
+    let req = request(&[
+        "--target",
+        ACCOUNT,
+        "--cli-input-json",
+        r#"{"Onboarding": {"DestinationParentId": "r-ab12", "LeavePreviousOrganization": true}}"#,
+    ])
+    .unwrap();
+    assert!(req.onboarding.unwrap().leave_previous_organization);
+    let req = request(&["--target", ACCOUNT, "--destination-parent-id", "r-ab12"]).unwrap();
+    assert!(!req.onboarding.unwrap().leave_previous_organization);
 }
