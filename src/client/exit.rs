@@ -17,6 +17,12 @@ pub const EXPIRED: u8 = 5;
 /// became of the invitation (still OPEN, CANCELED, or ACCEPTED but not
 /// placed or tagged).
 pub const ONBOARDING_FAILED: u8 = 6;
+/// The campaign ended DONE with some target FAILED, DECLINED, CANCELED or
+/// EXPIRED (`campaign watch`, `campaign create --watch`); every target
+/// COMPLETE or SKIPPED is SUCCESS.
+pub const CAMPAIGN_INCOMPLETE: u8 = 7;
+/// The campaign ended CANCELED (`campaign watch`, `campaign create --watch`).
+pub const CAMPAIGN_CANCELED: u8 = 8;
 /// Interrupted (Ctrl-C), as a shell reports SIGINT.
 pub const INTERRUPTED: u8 = 130;
 /// The command line could not be parsed or a parameter is malformed.
@@ -124,7 +130,9 @@ fn hint(code: Code, reason: &str, retry: Option<f64>) -> String {
             "fix the fields listed above and run the command again; nothing was sent".into()
         }
         (Code::NotFound, _) => {
-            "check the handshake id; `org-invites list` shows every recorded handshake".into()
+            "check the id; `org-invites list` shows every recorded handshake, \
+             `org-invites campaign list` every campaign"
+                .into()
         }
         (Code::AlreadyExists, _) => {
             "an open invitation for this account exists: `org-invites list --state OPEN --target ID`"
@@ -265,6 +273,8 @@ mod tests {
             CANCELED,
             EXPIRED,
             ONBOARDING_FAILED,
+            CAMPAIGN_INCOMPLETE,
+            CAMPAIGN_CANCELED,
             INTERRUPTED,
             USAGE,
             CONFIG,

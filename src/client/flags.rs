@@ -4,6 +4,14 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{Color, Format};
 
+mod campaign;
+mod spec;
+pub use campaign::{
+    CampaignCancelArgs, CampaignCommand, CampaignCreateArgs, CampaignIdArgs, CampaignListArgs,
+    CampaignTargetsArgs,
+};
+pub use spec::{PagingArgs, SpecFlags};
+
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Invite an account (`aws organizations invite-account-to-organization`).
@@ -23,6 +31,11 @@ pub enum ClientCommand {
     WatchAll(WatchAllArgs),
     /// Show the daily invitation quota and the account slots invitations hold.
     Quota(QuotaArgs),
+    /// Invite many accounts at once, sent as the daily quota allows, and
+    /// follow each to the end: create, get, list, targets, pause, resume,
+    /// cancel, watch.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
 }
 
 impl ClientCommand {
@@ -36,6 +49,7 @@ impl ClientCommand {
             Self::Watch(_) => "watch",
             Self::WatchAll(_) => "watch-all",
             Self::Quota(_) => "quota",
+            Self::Campaign(c) => c.name(),
         }
     }
 
@@ -46,6 +60,7 @@ impl ClientCommand {
             Self::List(a) => &a.client,
             Self::WatchAll(a) => &a.client,
             Self::Quota(a) => &a.client,
+            Self::Campaign(c) => c.client(),
         }
     }
 }
@@ -218,42 +233,12 @@ pub struct InviteArgs {
     /// or file://path.
     #[arg(long, allow_hyphen_values = true)]
     pub target: Option<String>,
-    /// Text for the email to the account owner (or file://path).
-    #[arg(long, allow_hyphen_values = true)]
-    pub notes: Option<String>,
-    /// Tags for the account once it joins: Key=a,Value=b Key=c,Value=
-    /// (one per argument) or JSON '[{"Key":"a","Value":"b"}]'.
-    #[arg(long, num_args = 1..)]
-    pub tags: Option<Vec<String>>,
+    #[command(flatten)]
+    pub spec: SpecFlags,
     /// Makes retries safe: the same id returns the same handshake and sends
     /// nothing new. A fresh one is made when none is given.
     #[arg(long)]
     pub request_id: Option<String>,
-    /// Once the account accepts, move it here: a root (r-...) or an
-    /// organizational unit (ou-...). Asks for onboarding.
-    #[arg(long, value_name = "ID")]
-    pub destination_parent_id: Option<String>,
-    /// A role in the invited account that trusts the management account,
-    /// by name or ARN: the service assumes it and accepts the invitation
-    /// (ACCOUNT targets; needs --destination-parent-id).
-    #[arg(long, value_name = "NAME")]
-    pub accept_role: Option<String>,
-    /// The external id the role's trust policy asks for.
-    #[arg(long, allow_hyphen_values = true)]
-    pub external_id: Option<String>,
-    /// When the role cannot accept: leave-open (a person still can; the
-    /// default) or cancel the invitation. LEAVE_OPEN and CANCEL work too.
-    #[arg(long, value_name = "leave-open|cancel")]
-    pub on_accept_failure: Option<String>,
-    /// Send the invitation again when it expires, up to N times (0 to 10);
-    /// never when it is declined or cancelled.
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub max_renewals: Option<String>,
-    /// When the account already has an open invitation: fail (the default;
-    /// AlreadyExists) or return-existing (print that invitation and send
-    /// nothing new). FAIL and RETURN_EXISTING work too.
-    #[arg(long, value_name = "fail|return-existing")]
-    pub if_open_exists: Option<String>,
     /// Wait until the handshake is ACCEPTED (exit 0), DECLINED (3),
     /// CANCELED (4) or EXPIRED (5), printing each change; with onboarding,
     /// until that is COMPLETE (0) or FAILED (6). An expired invitation that
@@ -286,15 +271,11 @@ pub struct ListArgs {
     /// Only handshakes whose target id (account id or email) is exactly this.
     #[arg(long)]
     pub target: Option<String>,
-    /// Stop after this many handshakes and print a NextToken to go on from.
-    #[arg(long)]
-    pub max_items: Option<usize>,
-    /// Handshakes per call to the service (the output is the same).
-    #[arg(long)]
-    pub page_size: Option<i32>,
-    /// The NextToken a previous --max-items or --no-paginate run printed.
-    #[arg(long)]
-    pub starting_token: Option<String>,
+    /// Only handshakes a campaign sent or adopted (c-...).
+    #[arg(long, value_name = "ID")]
+    pub campaign_id: Option<String>,
+    #[command(flatten)]
+    pub paging: PagingArgs,
     #[command(flatten)]
     pub input: InputOptions,
     #[command(flatten)]

@@ -42,6 +42,14 @@ pub fn parse_value(flag: &str, raw: &str, shape: &Shape) -> Result<Value, CliErr
             Ok(coerce(parsed, shape))
         }
         Shape::List { .. } => parse_list(flag, &[raw.to_string()], shape),
+        Shape::Boolean { .. } => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(param_error(
+                flag,
+                format!("expected true or false, got '{text}'"),
+            )),
+        },
         // As awscli reads an integer parameter: Python's int(), so spaces
         // around it are fine and anything else is an error.
         Shape::Integer { .. } => text.trim().parse::<i64>().map(Value::from).map_err(|_| {
@@ -236,6 +244,8 @@ fn member_of(shape: &'static Shape, member: &str) -> &'static Shape {
         _ => unreachable!("flags name members of structures"),
     }
 }
+
+pub mod targets;
 
 #[cfg(test)]
 mod tests;

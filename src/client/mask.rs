@@ -78,6 +78,46 @@ impl Mask for pb::HandshakeEvent {
     }
 }
 
+impl Mask for pb::CreateCampaignRequest {
+    fn masked(&self) -> Self {
+        let mut r = self.clone();
+        if !r.notes.is_empty() {
+            r.notes = MASKED.into();
+        }
+        for t in &mut r.targets {
+            if !t.notes.is_empty() {
+                t.notes = MASKED.into();
+            }
+        }
+        if let Some(o) = &mut r.onboarding {
+            mask_external_id(o);
+        }
+        r
+    }
+}
+
+impl Mask for pb::Campaign {
+    fn masked(&self) -> Self {
+        let mut c = self.clone();
+        if !c.notes.is_empty() {
+            c.notes = MASKED.into();
+        }
+        if let Some(o) = &mut c.onboarding {
+            mask_external_id(o);
+        }
+        c
+    }
+}
+
+impl Mask for pb::ListCampaignsResponse {
+    fn masked(&self) -> Self {
+        Self {
+            campaigns: self.campaigns.iter().map(Mask::masked).collect(),
+            next_page_token: self.next_page_token.clone(),
+        }
+    }
+}
+
 /// Messages with nothing sensitive in them.
 macro_rules! nothing_to_mask {
     ($($t:ty),*) => {$(
@@ -95,7 +135,15 @@ nothing_to_mask!(
     pb::WatchHandshakeRequest,
     pb::WatchHandshakesRequest,
     pb::GetInvitationQuotaRequest,
-    pb::InvitationQuota
+    pb::InvitationQuota,
+    pb::GetCampaignRequest,
+    pb::ListCampaignsRequest,
+    pb::ListCampaignTargetsRequest,
+    pb::ListCampaignTargetsResponse,
+    pb::PauseCampaignRequest,
+    pb::ResumeCampaignRequest,
+    pb::CancelCampaignRequest,
+    pb::WatchCampaignRequest
 );
 
 #[cfg(test)]
@@ -145,6 +193,34 @@ mod tests {
         };
         let shown = format!("{:?}", event.masked());
         assert!(!shown.contains("ext-secret"), "{shown}");
+        assert!(shown.contains("ou-ab12-cdef3456"), "{shown}");
+    }
+
+    #[test]
+    fn a_campaigns_notes_and_external_id_never_reach_the_debug_trace() {
+        let spec = pb::OnboardingSpec {
+            destination_parent_id: "ou-ab12-cdef3456".into(),
+            external_id: "ext-secret".into(),
+            ..Default::default()
+        };
+        let req = pb::CreateCampaignRequest {
+            notes: "campaign secret".into(),
+            targets: vec![pb::CampaignTargetSpec {
+                notes: "target secret".into(),
+                ..Default::default()
+            }],
+            onboarding: Some(spec.clone()),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", req.masked());
+        assert!(!shown.contains("secret"), "{shown}");
+        let c = pb::Campaign {
+            notes: "campaign secret".into(),
+            onboarding: Some(spec),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", c.masked());
+        assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("ou-ab12-cdef3456"), "{shown}");
     }
 }

@@ -1,6 +1,6 @@
 //! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
-//! `watch-all` and `quota`, with the AWS CLI's syntax, output and exit
-//! codes, over gRPC.
+//! `watch-all`, `quota` and `campaign ...`, with the AWS CLI's syntax,
+//! output and exit codes, over gRPC.
 mod commands;
 mod conn;
 mod exit;
@@ -24,8 +24,8 @@ mod watch;
 
 pub use commands::run;
 pub use exit::{
-    CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED, ONBOARDING_FAILED, OTHER, SERVICE, SUCCESS,
-    USAGE,
+    CAMPAIGN_CANCELED, CAMPAIGN_INCOMPLETE, CANCELED, CONFIG, DECLINED, EXPIRED, INTERRUPTED,
+    ONBOARDING_FAILED, OTHER, SERVICE, SUCCESS, USAGE,
 };
 pub use flags::{
     ClientCommand, ClientOptions, IdArgs, InviteArgs, ListArgs, QuotaArgs, WatchAllArgs,

@@ -31,6 +31,10 @@ const KEY_ORDER: &[&str] = &[
     "Handshake",
     "Handshakes",
     "Quota",
+    "Campaign",
+    "Campaigns",
+    "DisplayName",
+    "Targets",
     "PreviousState",
     "ResumeToken",
     "ObservedTimestamp",
@@ -60,6 +64,7 @@ const KEY_ORDER: &[&str] = &[
     "AcceptRole",
     "ExternalId",
     "OnAcceptFailure",
+    "LeavePreviousOrganization",
     "Status",
     "Steps",
     "Step",
@@ -89,30 +94,91 @@ const KEY_ORDER: &[&str] = &[
     "PendingInvitations",
     "MemberAccounts",
     "MemberAccountsTimestamp",
+    "CampaignId",
+    "CancelOpenInvitations",
+    "QuotaReserve",
 ];
 
-/// Serializes a JSON value with object keys in `KEY_ORDER`.
+/// The members of a campaign, of a campaign's target (as listed and as
+/// given) and of its counts, which have orders of their own.
+const CAMPAIGN_ORDER: &[&str] = &[
+    "Id",
+    "DisplayName",
+    "State",
+    "CreateTimestamp",
+    "UpdateTimestamp",
+    "RequestId",
+    "RequestedBy",
+    "QuotaReserve",
+    "Notes",
+    "Tags",
+    "Onboarding",
+    "Renewal",
+    "IfOpenExists",
+    "Counts",
+    "NextSendTimestamp",
+    "PauseReason",
+];
+const TARGET_ORDER: &[&str] = &[
+    "Index",
+    "Id",
+    "Type",
+    "Target",
+    "State",
+    "HandshakeId",
+    "Reason",
+    "UpdateTimestamp",
+    "Notes",
+    "Tags",
+];
+const COUNT_ORDER: &[&str] = &[
+    "Total", "Queued", "Skipped", "Invited", "Accepted", "Complete", "Failed", "Declined",
+    "Canceled", "Expired",
+];
+
+/// The order of the members of an object that is the value of `key` (or
+/// an item of its list).
+fn order_under(key: &str) -> &'static [&'static str] {
+    match key {
+        "Campaign" | "Campaigns" => CAMPAIGN_ORDER,
+        "Targets" => TARGET_ORDER,
+        "Counts" => COUNT_ORDER,
+        _ => KEY_ORDER,
+    }
+}
+
+/// Serializes a JSON value with object keys in `KEY_ORDER` (or, under
+/// the keys `order_under` names, in their own order).
 pub struct Ordered<'a>(pub &'a Value);
 
 impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        In(self.0, KEY_ORDER).serialize(s)
+    }
+}
+
+/// A value whose object's keys go in this order.
+struct In<'a>(&'a Value, &'static [&'static str]);
+
+impl Serialize for In<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort_by_key(|k| {
-                    let rank = KEY_ORDER.iter().position(|o| o == k);
+                    let rank = self.1.iter().position(|o| o == k);
                     (rank.unwrap_or(usize::MAX), k.as_str())
                 });
                 let mut m = s.serialize_map(Some(keys.len()))?;
                 for k in keys {
-                    m.serialize_entry(k, &Ordered(&map[k]))?;
+                    m.serialize_entry(k, &In(&map[k], order_under(k)))?;
                 }
                 m.end()
             }
             Value::Array(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for v in items {
-                    seq.serialize_element(&Ordered(v))?;
+                    seq.serialize_element(&In(v, self.1))?;
                 }
                 seq.end()
             }
@@ -269,12 +335,13 @@ fn page(cmd: &str, text: &str) -> std::io::Result<()> {
 
 /// Columns of the terminal on stdout, or 80 (as awscli assumes) if none.
 fn terminal_width() -> usize {
+    terminal_width_of(libc::STDOUT_FILENO).unwrap_or(80)
+}
+
+/// Columns of the terminal on `fd`, if it is one.
+pub fn terminal_width_of(fd: libc::c_int) -> Option<usize> {
     // SAFETY: TIOCGWINSZ fills a `winsize` we own; on failure we ignore it.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    if ok && ws.ws_col > 0 {
-        usize::from(ws.ws_col)
-    } else {
-        80
-    }
+    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
 }

@@ -8,6 +8,9 @@ use std::{
 
 use tokio::task::JoinHandle;
 
+mod bar;
+pub use bar::Bar;
+
 /// A spinner and the latest state on stderr, drawn only when stderr is a
 /// terminal; paused (line cleared) while stdout is written.
 pub struct Progress {

@@ -36,9 +36,14 @@ pub fn ask(name: &str) -> Result<ClientCommand, CliError> {
                 .into(),
         ));
     }
-    // What follows the subcommand's name; before it are only the binary's
-    // own options, whose values are never a subcommand's name.
-    let args: Vec<String> = std::env::args().skip_while(|a| a != name).skip(1).collect();
+    // What follows the subcommand's name (`campaign create`: both words,
+    // one after the other); before it are only the binary's own options,
+    // whose values are never a subcommand's name.
+    let words: Vec<&str> = name.split(' ').collect();
+    let args: Vec<String> = std::env::args()
+        .skip_while(|a| a != words[0])
+        .skip(words.len())
+        .collect();
     let answered = with_answers(
         name,
         args,
@@ -49,8 +54,9 @@ pub fn ask(name: &str) -> Result<ClientCommand, CliError> {
 }
 
 fn parse(name: &str, args: Vec<String>) -> Result<ClientCommand, CliError> {
-    let argv = ["org-invites".to_string(), name.to_string()]
-        .into_iter()
+    let argv = std::iter::once("org-invites")
+        .chain(name.split(' '))
+        .map(String::from)
         .chain(args);
     Argv::try_parse_from(argv)
         .map(|a| a.cmd)
@@ -67,8 +73,9 @@ fn with_answers(
 ) -> Result<Vec<String>, CliError> {
     let mut command = Argv::command();
     command.build();
-    let sub = command
-        .find_subcommand(name)
+    let sub = name
+        .split(' ')
+        .try_fold(&command, |c, word| c.find_subcommand(word))
         .expect("the command being run is a client subcommand")
         .clone();
     let given = sub
@@ -153,11 +160,13 @@ mod tests {
     #[test]
     fn each_parameter_not_given_is_asked_for_with_its_help() {
         // invite's parameters, in order: target (given), notes, tags,
-        // request-id, destination-parent-id, accept-role, external-id,
-        // on-accept-failure, max-renewals, if-open-exists, wait.
+        // destination-parent-id, accept-role, external-id,
+        // on-accept-failure, leave-previous-organization, max-renewals,
+        // if-open-exists, request-id, wait.
         let answers = [
             "Welcome aboard",
             "Key=team,Value=a Key=env,Value=",
+            "",
             "",
             "",
             "",
@@ -200,7 +209,7 @@ mod tests {
             panic!("an invite")
         };
         assert!(a.wait);
-        assert_eq!(a.tags.map(|t| t.len()), Some(2));
+        assert_eq!(a.spec.tags.map(|t| t.len()), Some(2));
     }
 
     #[test]
@@ -214,6 +223,25 @@ mod tests {
     fn an_answer_that_starts_with_a_dash_is_a_value() {
         let (args, _) = run("list", &[], "\n-x\n");
         assert!(args.contains(&"--target=-x".to_string()), "{args:?}");
+    }
+
+    #[test]
+    fn a_campaign_subcommand_is_asked_for_its_own_parameters() {
+        // campaign create's first parameters: targets-file, name.
+        let (args, shown) = run("campaign create", &[], "targets.csv\nQ3 accounts\n");
+        assert_eq!(
+            args[..2],
+            ["--targets-file=targets.csv", "--name=Q3 accounts"]
+        );
+        assert!(
+            shown.starts_with("--targets-file: The accounts to invite"),
+            "{shown}"
+        );
+        let cmd = parse("campaign create", args).unwrap();
+        let ClientCommand::Campaign(crate::client::flags::CampaignCommand::Create(a)) = cmd else {
+            panic!("a campaign create")
+        };
+        assert_eq!(a.name.as_deref(), Some("Q3 accounts"));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum Shape {
         min: i64,
         max: i64,
     },
+    Boolean {
+        doc: &'static str,
+    },
 }
 
 pub struct Member {
@@ -30,7 +33,7 @@ pub struct Member {
     pub required: bool,
 }
 
-const fn member(name: &'static str, shape: &'static Shape, required: bool) -> Member {
+pub(crate) const fn member(name: &'static str, shape: &'static Shape, required: bool) -> Member {
     Member {
         name,
         shape,
@@ -48,14 +51,14 @@ pub const STATES: &[&str] = &[
     "EXPIRED",
 ];
 
-static TARGET: Shape = Shape::Structure {
+pub(crate) static TARGET: Shape = Shape::Structure {
     doc: "The account to invite: Type ACCOUNT with its 12-digit id, or Type EMAIL with the address of its owner.",
     members: &[
         member("Id", &Shape::String { doc: "The account id or email address.", values: &[] }, true),
         member("Type", &Shape::String { doc: "The type of party.", values: PARTY_TYPES }, true),
     ],
 };
-static TAG: Shape = Shape::Structure {
+pub(crate) static TAG: Shape = Shape::Structure {
     doc: "A tag to attach to the account when it joins.",
     members: &[
         member(
@@ -77,16 +80,17 @@ static TAG: Shape = Shape::Structure {
     ],
 };
 pub const ON_ACCEPT_FAILURES: &[&str] = &["LEAVE_OPEN", "CANCEL"];
-static ONBOARDING: Shape = Shape::Structure {
+pub(crate) static ONBOARDING: Shape = Shape::Structure {
     doc: "What the service does once the account accepts: move it to its destination, make sure it has the tags, and (with AcceptRole) accept for it.",
     members: &[
         member("DestinationParentId", &Shape::String { doc: "Where the account belongs: a root (r-...) or an organizational unit (ou-...) that exists now.", values: &[] }, true),
         member("AcceptRole", &Shape::String { doc: "A role in the invited account that trusts the management account, by name or ARN: the service assumes it and accepts the invitation (ACCOUNT targets only).", values: &[] }, false),
         member("ExternalId", &Shape::String { doc: "The external id the role's trust policy asks for (2 to 1224 characters).", values: &[] }, false),
         member("OnAcceptFailure", &Shape::String { doc: "What becomes of the invitation when the role cannot accept it: left open for a person, or cancelled.", values: ON_ACCEPT_FAILURES }, false),
+        member("LeavePreviousOrganization", &Shape::Boolean { doc: "An account in another organization leaves it first (through AcceptRole, which it needs), then joins this one." }, false),
     ],
 };
-static RENEWAL: Shape = Shape::Structure {
+pub(crate) static RENEWAL: Shape = Shape::Structure {
     doc: "Send the invitation again when it expires (never when it is declined or cancelled).",
     members: &[member(
         "MaxRenewals",
@@ -144,6 +148,14 @@ pub static LIST: Shape = Shape::Structure {
             "TargetId",
             &Shape::String {
                 doc: "Only handshakes whose target id is exactly this.",
+                values: &[],
+            },
+            false,
+        ),
+        member(
+            "CampaignId",
+            &Shape::String {
+                doc: "Only handshakes this campaign sent or adopted.",
                 values: &[],
             },
             false,
@@ -222,6 +234,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<String>) {
                 check(v, member, &format!("{path}[{i}]"), errors);
             }
         }
+        (Shape::Boolean { .. }, Value::Bool(_)) => {}
         (Shape::Integer { min, max, .. }, Value::Number(n)) if n.is_i64() || n.is_u64() => {
             // botocore checks the model's min; the max is this service's.
             let n = n.as_i64().unwrap_or(i64::MAX);
@@ -276,6 +289,7 @@ fn shape_type(shape: &Shape) -> &'static str {
         Shape::Structure { .. } => "object",
         Shape::List { .. } => "list",
         Shape::Integer { .. } => "integer",
+        Shape::Boolean { .. } => "boolean",
     }
 }
 
@@ -291,6 +305,7 @@ pub fn skeleton(shape: &Shape) -> Value {
         ),
         Shape::List { member, .. } => json!([skeleton(member)]),
         Shape::Integer { min, .. } => json!(min),
+        Shape::Boolean { .. } => json!(false),
     }
 }
 
@@ -320,6 +335,9 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
             Shape::Integer { min, .. } => {
                 out.push_str(&format!("{pad}{}: {min}  # {comment}\n", m.name));
             }
+            Shape::Boolean { .. } => {
+                out.push_str(&format!("{pad}{}: false  # {comment}\n", m.name));
+            }
             Shape::Structure { members, .. } => {
                 out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
                 let inner = " ".repeat(indent + 2);
@@ -337,8 +355,8 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
                         let valid = valid_values(values);
                         out.push_str(&format!("{item_pad}{v}  # {doc}{valid}\n"));
                     }
-                    Shape::List { .. } | Shape::Integer { .. } => {
-                        unreachable!("no lists of lists or of numbers")
+                    Shape::List { .. } | Shape::Integer { .. } | Shape::Boolean { .. } => {
+                        unreachable!("no lists of lists, numbers or booleans")
                     }
                 }
             }
@@ -349,9 +367,10 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
 fn comment(m: &Member) -> String {
     let (doc, values): (&str, &[&str]) = match m.shape {
         Shape::String { doc, values } => (doc, values),
-        Shape::Structure { doc, .. } | Shape::List { doc, .. } | Shape::Integer { doc, .. } => {
-            (doc, &[])
-        }
+        Shape::Structure { doc, .. }
+        | Shape::List { doc, .. }
+        | Shape::Integer { doc, .. }
+        | Shape::Boolean { doc } => (doc, &[]),
     };
     let required = if m.required { "[REQUIRED] " } else { "" };
     format!("{required}{doc}{}", valid_values(values))
@@ -364,6 +383,11 @@ fn valid_values(values: &[&str]) -> String {
         format!("  Valid values are: {}.", values.join(", "))
     }
 }
+
+mod campaign;
+pub use campaign::{
+    CAMPAIGN_CANCEL, CAMPAIGN_CREATE, CAMPAIGN_ID, CAMPAIGN_LIST, CAMPAIGN_TARGETS,
+};
 
 #[cfg(test)]
 mod tests;

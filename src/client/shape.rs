@@ -45,6 +45,9 @@ pub fn handshake(h: &pb::Handshake) -> Value {
     if let Some(r) = &h.renewal {
         m.insert("Renewal".into(), renewal(r));
     }
+    if !h.campaign_id.is_empty() {
+        m.insert("CampaignId".into(), json!(h.campaign_id));
+    }
     Value::Object(m)
 }
 
@@ -128,6 +131,9 @@ fn onboarding_spec(s: &pb::OnboardingSpec) -> Value {
     );
     if let Some(f) = failure {
         m.insert("OnAcceptFailure".into(), json!(f));
+    }
+    if s.leave_previous_organization {
+        m.insert("LeavePreviousOrganization".into(), json!(true));
     }
     Value::Object(m)
 }
@@ -309,6 +315,7 @@ pub fn sample_handshake() -> Value {
                 "AcceptRole": "AcceptRole",
                 "ExternalId": "ExternalId",
                 "OnAcceptFailure": "OnAcceptFailure",
+                "LeavePreviousOrganization": false,
             },
             "Status": "Status",
             "Steps": [{
@@ -328,6 +335,7 @@ pub fn sample_handshake() -> Value {
             "Reason": "Reason",
             "WaitingUntil": 0.0,
         },
+        "CampaignId": "CampaignId",
     })
 }
 
@@ -362,6 +370,12 @@ pub fn sample_event_output() -> Value {
         "Kind": "Kind",
     })
 }
+
+mod campaign;
+pub use campaign::{
+    campaign_output, campaign_state_name, campaigns_output, sample_campaign_output,
+    sample_campaigns_output, sample_targets_output, target_state_from_name, targets_output,
+};
 
 #[cfg(test)]
 pub mod tests;

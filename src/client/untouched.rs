@@ -142,7 +142,8 @@ mod tests {
         assert_eq!(
             out["Onboarding"],
             json!({"DestinationParentId": "ou-ab12-cdef3456", "AcceptRole": "",
-                   "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN"})
+                   "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN",
+                   "LeavePreviousOrganization": false})
         );
         assert_eq!(out["Renewal"], json!({"MaxRenewals": 2}));
         // A choice other than the placeholder is filled in, too.

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::proto::v1 as pb;
 
+pub mod campaign;
 mod reconnect;
 mod verdict;
 use reconnect::Reconnects;

@@ -1,9 +1,11 @@
 //! `invite`: InviteAccount, always with a request id so that a retry is
 //! safe, and with `--wait` the handshake's changes until it is terminal.
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::preamble::{Command, Ready};
+use super::{
+    preamble::{Command, Ready},
+    spec::{self, OnboardingParam, RenewalParam, SpecParams},
+};
 use crate::client::{
     exit::{self, CliError},
     flags::InviteArgs,
@@ -20,12 +22,9 @@ const INVITE: Command = Command::new(&schema::INVITE, "InviteAccount", sample_ha
 #[serde(rename_all = "PascalCase")]
 struct InviteParams {
     target: PartyParam,
-    notes: Option<String>,
-    tags: Option<Vec<TagParam>>,
     request_id: Option<String>,
-    onboarding: Option<OnboardingParam>,
-    renewal: Option<RenewalParam>,
-    if_open_exists: Option<String>,
+    #[serde(flatten)]
+    spec: SpecParams,
 }
 
 #[derive(Deserialize)]
@@ -35,77 +34,21 @@ struct PartyParam {
     r#type: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct TagParam {
-    key: String,
-    value: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct OnboardingParam {
-    destination_parent_id: String,
-    accept_role: Option<String>,
-    external_id: Option<String>,
-    on_accept_failure: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RenewalParam {
-    max_renewals: i32,
-}
-
-impl OnboardingParam {
-    fn into_spec(self) -> pb::OnboardingSpec {
-        let on_accept_failure = self
-            .on_accept_failure
-            .map(|f| {
-                shape::on_accept_failure_from_name(&f)
-                    .expect("the schema allows only known OnAcceptFailure values")
-            })
-            .unwrap_or(pb::OnAcceptFailure::Unspecified);
-        pb::OnboardingSpec {
-            destination_parent_id: self.destination_parent_id,
-            accept_role: self.accept_role.unwrap_or_default(),
-            external_id: self.external_id.unwrap_or_default(),
-            on_accept_failure: on_accept_failure as i32,
-            leave_previous_organization: false,
-        }
-    }
-}
-
 impl InviteParams {
     fn into_request(self) -> pb::InviteAccountRequest {
         let party_type = shape::party_type_from_name(&self.target.r#type)
             .expect("the schema allows only known party types");
+        let spec = self.spec;
         pb::InviteAccountRequest {
             target: Some(pb::HandshakeParty {
                 id: self.target.id,
                 r#type: party_type as i32,
             }),
-            notes: self.notes.unwrap_or_default(),
-            tags: self
-                .tags
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| pb::Tag {
-                    key: t.key,
-                    value: t.value,
-                })
-                .collect(),
-            renewal: self.renewal.map(|r| pb::RenewalSpec {
-                max_renewals: r.max_renewals,
-            }),
-            if_open_exists: self
-                .if_open_exists
-                .map(|v| {
-                    shape::if_open_exists_from_name(&v)
-                        .expect("the schema allows only known IfOpenExists values")
-                })
-                .unwrap_or(pb::IfOpenExists::Unspecified) as i32,
-            onboarding: self.onboarding.map(OnboardingParam::into_spec),
+            notes: spec.notes.unwrap_or_default(),
+            tags: spec::tags(spec.tags),
+            renewal: spec.renewal.map(RenewalParam::into_spec),
+            if_open_exists: spec::if_open_exists(spec.if_open_exists),
+            onboarding: spec.onboarding.map(OnboardingParam::into_spec),
             // Always deduplicated: a retry of this same call is then safe.
             request_id: self
                 .request_id
@@ -125,46 +68,11 @@ fn params(a: &InviteArgs, mut input: Input) -> Result<InviteParams, CliError> {
     if let Some(t) = &a.target {
         input.set_flag("Target", "--target", t)?;
     }
-    if let Some(n) = &a.notes {
-        input.set_flag("Notes", "--notes", n)?;
-    }
-    if let Some(t) = &a.tags {
-        input.set_list_flag("Tags", "--tags", t)?;
-    }
+    spec::apply(&a.spec, &mut input)?;
     if let Some(r) = &a.request_id {
         input.set_flag("RequestId", "--request-id", r)?;
     }
-    let onboarding = [
-        (
-            "DestinationParentId",
-            "--destination-parent-id",
-            &a.destination_parent_id,
-        ),
-        ("AcceptRole", "--accept-role", &a.accept_role),
-        ("ExternalId", "--external-id", &a.external_id),
-    ];
-    for (member, flag, value) in onboarding {
-        if let Some(v) = value {
-            input.set_in_flag("Onboarding", member, flag, v)?;
-        }
-    }
-    if let Some(f) = &a.on_accept_failure {
-        input.set_in("Onboarding", "OnAcceptFailure", enum_value(f));
-    }
-    if let Some(n) = &a.max_renewals {
-        input.set_in_flag("Renewal", "MaxRenewals", "--max-renewals", n)?;
-    }
-    if let Some(w) = &a.if_open_exists {
-        input.set("IfOpenExists", enum_value(w));
-    }
     input.finish()
-}
-
-/// `--on-accept-failure leave-open` → `LEAVE_OPEN`, `--if-open-exists
-/// return-existing` → `RETURN_EXISTING`, as `--state` takes either case;
-/// the schema then checks the value.
-fn enum_value(flag: &str) -> Value {
-    Value::String(flag.trim().to_ascii_uppercase().replace('-', "_"))
 }
 
 async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> {
@@ -200,8 +108,9 @@ async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> 
     watch::until_settled(&ready.conn, &ready.printer, &h.id, Some(printed)).await
 }
 
-/// Whether a failed InviteAccount may still have reached AWS.
-fn may_have_been_sent(e: &CliError) -> bool {
+/// Whether a failed InviteAccount (or CreateCampaign) may still have
+/// reached AWS.
+pub(super) fn may_have_been_sent(e: &CliError) -> bool {
     use tonic::Code;
     match e {
         CliError::Service { status, .. } => matches!(

@@ -1,10 +1,13 @@
 //! The client subcommands, one file each, and the preamble they share.
 //! This routes a parsed command line to its file and reports its error.
 mod by_id;
+mod campaign;
 mod invite;
 mod list;
+mod pager;
 mod preamble;
 mod quota;
+mod spec;
 mod watch_all;
 
 use by_id::ById;
@@ -46,5 +49,6 @@ async fn dispatch(cmd: ClientCommand) -> Result<u8, CliError> {
         ClientCommand::List(a) => list::run(a).await,
         ClientCommand::WatchAll(a) => watch_all::run(a).await,
         ClientCommand::Quota(a) => quota::run(a).await,
+        ClientCommand::Campaign(c) => campaign::run(c).await,
     }
 }

@@ -39,7 +39,7 @@ fn an_onboarding_is_checked_like_the_other_members() {
             "Missing required parameter in Onboarding: \"DestinationParentId\"",
             "Invalid type for parameter Onboarding.AcceptRole, value: 7, type: number, valid types: string",
             "Invalid value for parameter Onboarding.OnAcceptFailure, value: RETRY, valid values: LEAVE_OPEN, CANCEL",
-            "Unknown parameter in Onboarding: \"Destination\", must be one of: DestinationParentId, AcceptRole, ExternalId, OnAcceptFailure",
+            "Unknown parameter in Onboarding: \"Destination\", must be one of: DestinationParentId, AcceptRole, ExternalId, OnAcceptFailure, LeavePreviousOrganization",
         ]
     );
 }
@@ -59,10 +59,39 @@ fn the_input_skeleton_lists_every_member() {
         json!({"Target": {"Id": "", "Type": "ACCOUNT"}, "Notes": "",
                "Tags": [{"Key": "", "Value": ""}], "RequestId": "",
                "Onboarding": {"DestinationParentId": "", "AcceptRole": "",
-                              "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN"},
+                              "ExternalId": "", "OnAcceptFailure": "LEAVE_OPEN",
+                              "LeavePreviousOrganization": false},
                "Renewal": {"MaxRenewals": 0}, "IfOpenExists": "FAIL"})
     );
     assert_eq!(skeleton(&QUOTA), json!({}));
+}
+
+#[test]
+fn a_boolean_member_takes_true_or_false_and_nothing_else() {
+    let v = json!({"CampaignId": "c-abcdefgh", "CancelOpenInvitations": true});
+    assert!(validate(&v, &CAMPAIGN_CANCEL).is_empty());
+    let v = json!({"CampaignId": "c-abcdefgh", "CancelOpenInvitations": "yes"});
+    assert_eq!(
+        validate(&v, &CAMPAIGN_CANCEL),
+        ["Invalid type for parameter CancelOpenInvitations, value: yes, type: string, valid types: boolean"]
+    );
+    let yaml = yaml_skeleton(&CAMPAIGN_CANCEL);
+    assert!(
+        yaml.contains("CancelOpenInvitations: false  # Also cancel"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn a_campaigns_targets_are_checked_item_by_item() {
+    let v = json!({"DisplayName": "n", "Targets": [
+        {"Id": "111122223333", "Type": "ACCOUNT", "Tags": [{"Key": "a", "Value": ""}]},
+        {"Id": "x", "Type": "ACCT"},
+    ]});
+    assert_eq!(
+        validate(&v, &CAMPAIGN_CREATE),
+        ["Invalid value for parameter Targets[1].Type, value: ACCT, valid values: ACCOUNT, ORGANIZATION, EMAIL"]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The `org-invites` client commands, run as the built binary against a
 //! server on port 0 and fakecloud: the AWS CLI page's example, queries and
 //! formats, bad parameters, service errors, and waiting for an answer.
+mod campaign;
 mod lifecycle;
 mod output;
 mod waits;

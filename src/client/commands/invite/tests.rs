@@ -335,3 +335,30 @@ fn a_flag_fills_a_block_the_skeleton_left_untouched() {
         })
     );
 }
+
+#[test]
+fn leave_previous_organization_asks_the_onboarding_to_leave_first() {
+    let req = request(&[
+        "--target",
+        ACCOUNT,
+        "--destination-parent-id",
+        "r-ab12",
+        "--accept-role",
+        "OrgInvitesAccept",
+        "--leave-previous-organization",
+    ])
+    .unwrap();
+    let spec = req.onboarding.expect("an onboarding");
+    assert!(spec.leave_previous_organization);
+    // Off unless asked for, from the flag or the input.
+    let req = request(&[
+        "--target",
+        ACCOUNT,
+        "--cli-input-json",
+        r#"{"Onboarding": {"DestinationParentId": "r-ab12", "LeavePreviousOrganization": true}}"#,
+    ])
+    .unwrap();
+    assert!(req.onboarding.unwrap().leave_previous_organization);
+    let req = request(&["--target", ACCOUNT, "--destination-parent-id", "r-ab12"]).unwrap();
+    assert!(!req.onboarding.unwrap().leave_previous_organization);
+}
