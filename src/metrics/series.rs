@@ -335,7 +335,9 @@ impl Series {
                 .get_or_create(&SimpleLabel::result(outcome));
         }
         for &state in TargetState::ALL {
-            let _ = m.campaign_targets.get_or_create(&TargetStateLabel { state });
+            let _ = m
+                .campaign_targets
+                .get_or_create(&TargetStateLabel { state });
         }
         for &table in StoredTable::ALL {
             let _ = m.undecodable_rows.get_or_create(&SimpleLabel::table(table));

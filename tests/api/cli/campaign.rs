@@ -122,7 +122,6 @@ async fn a_campaign_command_without_an_id_is_a_usage_error() {
 }
 
 #[tokio::test]
-#[ignore = "needs the campaign service (issue 25)"]
 async fn create_watch_onboards_every_target_and_exits_0_once_all_are_complete() {
     let app = spawn_app().await;
     let accounts = [random_account_id(), random_account_id()];
@@ -248,7 +247,6 @@ async fn create_watch_onboards_every_target_and_exits_0_once_all_are_complete() 
 }
 
 #[tokio::test]
-#[ignore = "needs the campaign service (issue 25)"]
 async fn watch_prints_each_change_and_exits_7_when_a_target_declines() {
     let app = spawn_app().await;
     let accounts = [random_account_id(), random_account_id()];
@@ -296,7 +294,6 @@ async fn watch_prints_each_change_and_exits_7_when_a_target_declines() {
 }
 
 #[tokio::test]
-#[ignore = "needs the campaign service (issue 25)"]
 async fn pause_resume_and_cancel_print_the_campaign_and_a_canceled_one_exits_8() {
     let app = spawn_app().await;
     let id = create_campaign(&app, &[&random_account_id()]).await;
