@@ -32,6 +32,8 @@ const PAGE: &str = include_str!("status.html");
 /// Rows the status page starts with, unless it asks for up to MAX_RECENT.
 const RECENT: i64 = 100;
 const MAX_RECENT: i64 = 200;
+/// Campaigns the status page shows.
+const CAMPAIGNS: i64 = 20;
 /// A scrape never waits longer than this for Postgres.
 const COUNT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -51,6 +53,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/summary", get(summary))
         .route("/api/events", get(events))
+        .route("/api/campaigns", get(campaigns))
         .with_state(state)
 }
 
@@ -89,7 +92,7 @@ async fn metrics(State(s): State<HttpState>) -> Response {
         Ok(Err(e)) => warn!(error = %e, "could not count expiring invitations"),
         Err(_) => {}
     }
-    let targets = s.invitations.store().campaign_target_counts();
+    let targets = s.invitations.campaign_target_counts();
     match tokio::time::timeout(COUNT_TIMEOUT, targets).await {
         Ok(Ok(counts)) => s.metrics.set_campaign_targets(&counts),
         Ok(Err(e)) => warn!(error = %e, "could not count campaign targets"),
@@ -149,6 +152,18 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
         "member_accounts": members,
     }))
     .into_response()
+}
+
+/// The newest campaigns with their progress (the page polls this).
+async fn campaigns(State(s): State<HttpState>) -> Response {
+    match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.recent_campaigns(CAMPAIGNS)).await {
+        Ok(Ok(list)) => Json(serde_json::json!({
+            "campaigns": list.iter().map(rows::campaign).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Ok(Err(e)) => unavailable(e),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response(),
+    }
 }
 
 fn unavailable(e: Error) -> Response {

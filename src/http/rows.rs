@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::domain::{HandshakeRecord, HandshakeState};
+use crate::domain::{Campaign, HandshakeRecord, HandshakeState, TargetState};
 
 /// `OPEN`, `ACCEPTED`, …; empty for UNSPECIFIED.
 pub fn state_name(state: HandshakeState) -> &'static str {
@@ -36,6 +36,30 @@ pub fn row(r: &HandshakeRecord) -> Value {
         "onboarding": r.onboarding.as_ref().map(|o| o.status.as_str()),
         "expiring_soon": h.state == HandshakeState::Open && r.expiry_warning_time.is_some(),
         "renewed_to": r.renewal.as_ref().and_then(|n| n.renewed_to.as_ref()).map(|h| h.as_str()),
+    })
+}
+
+/// A campaign's progress: its counts by target state, and how many
+/// targets are finished (neither queued, invited nor accepted).
+pub fn campaign(c: &Campaign) -> Value {
+    let counts: serde_json::Map<String, Value> = TargetState::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), c.counts.of(*s).into()))
+        .collect();
+    let open: u32 = TargetState::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| c.counts.of(*s))
+        .sum();
+    json!({
+        "id": c.id.as_str(),
+        "name": c.display_name,
+        "state": c.state.as_str(),
+        "total": c.counts.total(),
+        "finished": c.counts.total() - open,
+        "counts": counts,
+        "next_send_time": time(c.next_send_time.filter(|_| c.counts.of(TargetState::Queued) > 0)),
+        "pause_reason": c.pause_reason,
     })
 }
 

@@ -2,7 +2,7 @@
 //! service as the RPCs read, never the store directly.
 use super::{Error, Invitations};
 use crate::{
-    domain::HandshakeState,
+    domain::{Campaign, HandshakeState, TargetCounts},
     store::{MemberCount, StatusSnapshot},
 };
 
@@ -21,6 +21,16 @@ impl Invitations {
     /// as of one moment.
     pub async fn status_snapshot(&self, recent: i64) -> Result<StatusSnapshot, Error> {
         Ok(self.store.status_snapshot(recent).await?)
+    }
+
+    /// Campaign targets in each state, over every campaign.
+    pub async fn campaign_target_counts(&self) -> Result<TargetCounts, Error> {
+        Ok(self.store.campaign_target_counts().await?)
+    }
+
+    /// The newest `n` campaigns, with their counts.
+    pub async fn recent_campaigns(&self, n: i64) -> Result<Vec<Campaign>, Error> {
+        Ok(self.list_campaigns(None, n).await?.0)
     }
 
     /// The organization's member count, as the polling replica last took it.

@@ -446,3 +446,43 @@ async fn onboarding_through_roles_ends_complete_with_the_accounts_in_the_ou() {
     }
     assert_eq!(app.aws.tags_of(&ids[1]).await, ["owner=b"]);
 }
+
+#[tokio::test]
+async fn the_status_page_and_metrics_show_a_campaigns_progress() {
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            http: true,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let ids: Vec<String> = (0..3).map(|_| random_account_id()).collect();
+    let created = create(&app, campaign_of(&ids)).await.unwrap();
+    let h = eventually(WAIT, "the first target INVITED", || async {
+        let t = targets_of(&app, &created.id).await.remove(0);
+        (target_state(&t) == pb::CampaignTargetState::Invited).then_some(t.handshake_id)
+    })
+    .await;
+    app.aws.decline(&ids[0], &h).await;
+    let addr = app.http_addr.unwrap();
+    let shown = eventually(WAIT, "the decline on the status page", || async {
+        let (_, _, body) = http_request(addr, "GET", "/api/campaigns", &[], b"").await;
+        let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        let c = v["campaigns"][0].clone();
+        (c["counts"]["DECLINED"] == 1).then_some(c)
+    })
+    .await;
+    assert_eq!(shown["id"], created.id.as_str());
+    assert_eq!(shown["name"], "fleet");
+    assert_eq!(shown["total"], 3);
+    assert!(shown["finished"].as_u64().unwrap() >= 1, "{shown}");
+    let (_, _, page) = http_request(addr, "GET", "/", &[], b"").await;
+    assert!(String::from_utf8_lossy(&page).contains("api/campaigns"));
+    let (_, _, metrics) = http_request(addr, "GET", "/metrics", &[], b"").await;
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(
+        metrics.contains("org_invites_campaign_targets{state=\"DECLINED\"} 1"),
+        "{metrics}"
+    );
+}
