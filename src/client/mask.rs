@@ -128,6 +128,7 @@ mod tests {
             accept_role: "OrgInvitesAccept".into(),
             external_id: "ext-secret".into(),
             on_accept_failure: 0,
+            leave_previous_organization: false,
         };
         let req = pb::InviteAccountRequest {
             onboarding: Some(spec.clone()),

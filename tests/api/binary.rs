@@ -180,6 +180,7 @@ async fn onboarding_failures_log_no_party_ids_or_external_ids() {
                 accept_role: "NoSuchRole".into(),
                 external_id: "ext-secret-789".into(),
                 on_accept_failure: pb::OnAcceptFailure::LeaveOpen as i32,
+                leave_previous_organization: false,
             }),
             ..invite_account(&account)
         })

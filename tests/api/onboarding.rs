@@ -43,6 +43,7 @@ fn onboarding(
             accept_role: role.into(),
             external_id: String::new(),
             on_accept_failure: on_failure as i32,
+            leave_previous_organization: false,
         }),
         ..invite_account(account)
     }

@@ -63,6 +63,7 @@ pub fn onboarding_example() -> pb::Handshake {
             accept_role: "arn:aws:iam::222222222222:role/OrgInvitesAccept".into(),
             external_id: String::new(),
             on_accept_failure: pb::OnAcceptFailure::LeaveOpen as i32,
+            leave_previous_organization: false,
         }),
         status: pb::OnboardingStatus::Tagging as i32,
         steps: vec![

@@ -55,6 +55,7 @@ fn the_onboarding_flags_ask_for_onboarding() {
             accept_role: "OrgInvitesAccept".into(),
             external_id: "ext-42".into(),
             on_accept_failure: pb::OnAcceptFailure::Cancel as i32,
+            leave_previous_organization: false,
         })
     );
 }
@@ -330,6 +331,7 @@ fn a_flag_fills_a_block_the_skeleton_left_untouched() {
             accept_role: String::new(),
             external_id: String::new(),
             on_accept_failure: pb::OnAcceptFailure::Unspecified as i32,
+            leave_previous_organization: false,
         })
     );
 }
