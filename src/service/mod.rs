@@ -6,6 +6,7 @@
 pub mod backoff;
 mod error;
 mod invite;
+pub mod leave;
 mod list;
 mod pages;
 mod quota;

@@ -10,7 +10,7 @@ mod progress;
 mod record;
 
 pub(super) use lenient::Lenient;
-pub(super) use progress::{StoredOnboarding, StoredRenewal, StoredSpec, StoredTag};
+pub(super) use progress::{StoredOnboarding, StoredRenewal, StoredSpec, StoredStep, StoredTag};
 pub(super) use record::{StoredParty, StoredRecord, StoredResource};
 
 use crate::domain::Tags;
