@@ -197,24 +197,30 @@ impl Around for Untouched {
     }
 }
 
-/// The answer to the second InviteAccountToOrganization (the one after
-/// the leave) is lost: AWS made the handshake, the caller hears a timeout.
-struct AnswerAfterLeaveLost(AtomicUsize);
+/// The second InviteAccountToOrganization (the one after the leave) ends
+/// in a timeout: having reached AWS (its answer lost), or not (the
+/// process stopped between the leave and the invitation, as it were).
+struct InviteAfterLeaveLost {
+    calls: AtomicUsize,
+    reaches_aws: bool,
+}
 
-impl Around for AnswerAfterLeaveLost {
+impl Around for InviteAfterLeaveLost {
     fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
         Box::pin(async move {
-            let out = call.await;
-            if op == Operation::InviteAccountToOrganization
-                && self.0.fetch_add(1, Ordering::SeqCst) == 1
-            {
-                return Err(AwsError::with_kind(
-                    AwsErrorKind::Timeout,
-                    "Timeout",
-                    "answer lost",
-                ));
+            let lost = op == Operation::InviteAccountToOrganization
+                && self.calls.fetch_add(1, Ordering::SeqCst) == 1;
+            if !lost {
+                return call.await;
             }
-            out
+            if self.reaches_aws {
+                let _ = call.await;
+            }
+            Err(AwsError::with_kind(
+                AwsErrorKind::Timeout,
+                "Timeout",
+                "answer lost",
+            ))
         })
     }
 }
@@ -261,24 +267,34 @@ async fn a_refused_leave_fails_the_invite_with_the_reason_aws_gave() {
 }
 
 #[tokio::test]
-async fn a_retry_after_the_leave_finishes_the_invitation_without_leaving_twice() {
+async fn a_retry_after_the_leave_finds_the_invitation_without_leaving_twice() {
+    a_retry_after_the_leave(true).await;
+}
+
+#[tokio::test]
+async fn a_retry_after_the_leave_sends_the_invitation_without_leaving_twice() {
+    a_retry_after_the_leave(false).await;
+}
+
+/// An invitation after the leave that ends without an answer, then the
+/// same request again: it finishes the job (finding the invitation AWS
+/// made, or sending it), shows the one leave, and does not leave again.
+async fn a_retry_after_the_leave(reaches_aws: bool) {
     use pb::OnboardingStepKind as Step;
     let account = random_account_id();
-    let (app, fake) = fake_app(
-        &account,
-        RefusedAt::Invite,
-        AnswerAfterLeaveLost(AtomicUsize::new(0)),
-    )
-    .await;
+    let lost = InviteAfterLeaveLost {
+        calls: AtomicUsize::new(0),
+        reaches_aws,
+    };
+    let (app, fake) = fake_app(&account, RefusedAt::Invite, lost).await;
     let req = leaving(&account, ROOT, ROLE, true);
     let err = app.invite(req.clone()).await.unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     assert_eq!(fake.calls.leave.load(Ordering::SeqCst), 1);
     assert!(!fake.is_member_elsewhere(&account));
 
-    // The same request again: the invitation AWS made is found, with the
-    // leave that came before it.
-    let h = app.invite(req).await.expect("the retry finds it");
+    // The same request again: the invitation, with the leave before it.
+    let h = app.invite(req).await.expect("the retry finishes it");
     let o = h.onboarding.expect("onboarding");
     assert_eq!(steps(&o)[0], Step::Leave);
     assert_eq!(o.steps[0].attempts, 1);
