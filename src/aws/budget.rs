@@ -62,7 +62,7 @@ fn default_rate(op: Operation) -> Rate {
         | ListParents
         | ListTagsForResource
         | ListAccounts => r(2.0, 4),
-        MoveAccount | TagResource => r(1.0, 2),
+        MoveAccount | TagResource | LeaveOrganization => r(1.0, 2),
     }
 }
 

@@ -123,6 +123,11 @@ impl<A: Around> Organizations for Decorated<A> {
         self.around.around(Operation::AcceptHandshake, call).await
     }
 
+    async fn leave_organization(&self, member: &MemberCredentials) -> Result<(), AwsError> {
+        let call = self.inner.leave_organization(member);
+        self.around.around(Operation::LeaveOrganization, call).await
+    }
+
     async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError> {
         let call = self.inner.list_parents(account);
         self.around.around(Operation::ListParents, call).await

@@ -37,6 +37,10 @@ pub enum AwsErrorKind {
     Other,
 }
 
+pub use crate::domain::ALREADY_IN_AN_ORGANIZATION;
+/// The account's membership changed too recently: wait, then retry.
+pub const MEMBERSHIP_CHANGE_RATE_LIMIT: &str = "ORGANIZATION_MEMBERSHIP_CHANGE_RATE_LIMIT_EXCEEDED";
+
 #[derive(Debug, Clone)]
 pub struct AwsError {
     pub kind: AwsErrorKind,
@@ -77,20 +81,43 @@ impl AwsError {
         matches!(self.kind, AwsErrorKind::Timeout | AwsErrorKind::Service)
     }
 
-    /// Whether trying the same call again later may succeed: throttling,
-    /// 5xx, timeouts, an unreachable endpoint, a concurrent change.
-    pub fn is_transient(&self) -> bool {
-        use AwsErrorKind::*;
+    /// AWS refused because the account belongs to another organization.
+    pub fn in_another_organization(&self) -> bool {
+        self.kind == AwsErrorKind::HandshakeConstraintViolation
+            && self.reason.as_deref() == Some(ALREADY_IN_AN_ORGANIZATION)
+    }
+
+    /// LeaveOrganization's answer for an account that belongs to no
+    /// organization: it has left already (a retry, or someone else).
+    pub fn left_already(&self) -> bool {
+        self.kind == AwsErrorKind::OrganizationsNotInUse
+    }
+
+    /// The account's membership changed too recently (it has just left an
+    /// organization, say): a retry later succeeds.
+    pub fn membership_changed_recently(&self) -> bool {
         matches!(
             self.kind,
-            TooManyRequests
-                | BudgetExhausted
-                | Service
-                | Timeout
-                | Unreachable
-                | ConcurrentModification
-                | FinalizingOrganization
-        )
+            AwsErrorKind::HandshakeConstraintViolation | AwsErrorKind::ConstraintViolation
+        ) && self.reason.as_deref() == Some(MEMBERSHIP_CHANGE_RATE_LIMIT)
+    }
+
+    /// Whether trying the same call again later may succeed: throttling,
+    /// 5xx, timeouts, an unreachable endpoint, a concurrent change, an
+    /// account whose membership changed too recently.
+    pub fn is_transient(&self) -> bool {
+        use AwsErrorKind::*;
+        self.membership_changed_recently()
+            || matches!(
+                self.kind,
+                TooManyRequests
+                    | BudgetExhausted
+                    | Service
+                    | Timeout
+                    | Unreachable
+                    | ConcurrentModification
+                    | FinalizingOrganization
+            )
     }
 }
 
@@ -170,6 +197,28 @@ mod tests {
             !AwsError::with_kind(AwsErrorKind::Unreachable, "Unreachable", "").outcome_unknown()
         );
         assert!(!AwsError::new("DuplicateHandshakeException", None, "").outcome_unknown());
+    }
+
+    #[test]
+    fn a_membership_changed_too_recently_is_transient_other_reasons_are_not() {
+        let e = |code: &str, reason: &str| AwsError::new(code, Some(reason.into()), "");
+        assert!(e(
+            "HandshakeConstraintViolationException",
+            MEMBERSHIP_CHANGE_RATE_LIMIT
+        )
+        .is_transient());
+        assert!(e("ConstraintViolationException", MEMBERSHIP_CHANGE_RATE_LIMIT).is_transient());
+        let other = e(
+            "HandshakeConstraintViolationException",
+            ALREADY_IN_AN_ORGANIZATION,
+        );
+        assert!(!other.is_transient());
+        assert!(other.in_another_organization());
+        assert!(
+            !e("ConstraintViolationException", ALREADY_IN_AN_ORGANIZATION)
+                .in_another_organization()
+        );
+        assert!(AwsError::new("AWSOrganizationsNotInUseException", None, "").left_already());
     }
 
     #[test]

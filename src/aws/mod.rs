@@ -18,7 +18,7 @@ pub use crate::domain::Operation;
 pub use budget::{BudgetSettings, Budgeted, Rate};
 pub use credentials::MemberCredentials;
 pub use decorate::{Around, Call, Decorated, Ready};
-pub use error::{AwsError, AwsErrorKind};
+pub use error::{AwsError, AwsErrorKind, ALREADY_IN_AN_ORGANIZATION, MEMBERSHIP_CHANGE_RATE_LIMIT};
 pub use measured::Measured;
 pub use sdk::{retries, timeouts, SdkOrganizations};
 
@@ -78,6 +78,10 @@ pub trait Organizations: Send + Sync + 'static {
         id: &HandshakeId,
         member: &MemberCredentials,
     ) -> Result<Handshake, AwsError>;
+    /// LeaveOrganization as the invited account, signed with `member`: it
+    /// leaves the organization it belongs to. An account that belongs to
+    /// none answers AWSOrganizationsNotInUse (see `AwsError::left_already`).
+    async fn leave_organization(&self, member: &MemberCredentials) -> Result<(), AwsError>;
     /// The account's parent (a root or OU id); None when AWS lists none.
     async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError>;
     async fn move_account(

@@ -12,6 +12,8 @@ pub enum Operation {
     AssumeRole,
     /// As the invited account.
     AcceptHandshake,
+    /// As the invited account, leaving its previous organization.
+    LeaveOrganization,
     ListRoots,
     DescribeOrganizationalUnit,
     ListParents,
@@ -23,13 +25,14 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 14] = [
         Self::InviteAccountToOrganization,
         Self::DescribeHandshake,
         Self::ListHandshakesForOrganization,
         Self::CancelHandshake,
         Self::AssumeRole,
         Self::AcceptHandshake,
+        Self::LeaveOrganization,
         Self::ListRoots,
         Self::DescribeOrganizationalUnit,
         Self::ListParents,
@@ -48,6 +51,7 @@ impl Operation {
             Self::CancelHandshake => "CancelHandshake",
             Self::AssumeRole => "AssumeRole",
             Self::AcceptHandshake => "AcceptHandshake",
+            Self::LeaveOrganization => "LeaveOrganization",
             Self::ListRoots => "ListRoots",
             Self::DescribeOrganizationalUnit => "DescribeOrganizationalUnit",
             Self::ListParents => "ListParents",

@@ -155,6 +155,7 @@ impl SharedOnboarding {
             accept_role: &self.accept_role,
             external_id: &self.external_id,
             on_accept_failure: self.on_accept_failure,
+            leave_previous_organization: self.leave_previous_organization,
         }
     }
 

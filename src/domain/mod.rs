@@ -33,7 +33,9 @@ pub use handshake_id::HandshakeId;
 pub use invitation::{IfOpenExists, Invitation, InviteRequest};
 pub use notes::Notes;
 pub use onboarding::{AcceptRole, ExternalId, OnAcceptFailure, OnboardingSpec, RawOnboarding};
-pub use onboarding_progress::{Next, Onboarding, OnboardingStatus, Step, StepError, StepRecord};
+pub use onboarding_progress::{
+    Next, Onboarding, OnboardingStatus, Step, StepError, StepRecord, ALREADY_IN_AN_ORGANIZATION,
+};
 pub use parent_id::ParentId;
 pub use quota::{InviteQuota, QuotaUse};
 pub use renewal::{Renewal, MAX_RENEWALS};

@@ -111,6 +111,9 @@ pub struct OnboardingSpec {
     pub accept_role: Option<AcceptRole>,
     pub external_id: Option<ExternalId>,
     pub on_accept_failure: OnAcceptFailure,
+    /// Where AWS refuses the account because it belongs to another
+    /// organization, it leaves that one (through `accept_role`) first.
+    pub leave_previous_organization: bool,
 }
 
 /// An onboarding spec as it arrives, before validation.
@@ -119,6 +122,7 @@ pub struct RawOnboarding<'a> {
     pub accept_role: &'a str,
     pub external_id: &'a str,
     pub on_accept_failure: OnAcceptFailure,
+    pub leave_previous_organization: bool,
 }
 
 impl OnboardingSpec {
@@ -156,12 +160,19 @@ impl OnboardingSpec {
             }
             id => v.take(ExternalId::parse(id)),
         };
+        if raw.leave_previous_organization && raw.accept_role.is_empty() {
+            v.push(FieldViolation::new(
+                "leave_previous_organization",
+                "leaving the previous organization goes through accept_role, which is unset",
+            ));
+        }
         match destination {
             Some(destination) if v.is_empty() => Ok(Self {
                 destination,
                 accept_role,
                 external_id,
                 on_accept_failure: raw.on_accept_failure,
+                leave_previous_organization: raw.leave_previous_organization,
             }),
             _ => Err(Violations(
                 v.0.into_iter().map(|f| f.under("onboarding")).collect(),
@@ -181,6 +192,7 @@ mod tests {
             accept_role: role,
             external_id: ext,
             on_accept_failure: OnAcceptFailure::Cancel,
+            leave_previous_organization: false,
         }
     }
 
@@ -237,6 +249,18 @@ mod tests {
         let err =
             OnboardingSpec::parse(raw("r-abcd", "no spaces", ""), Some(&account())).unwrap_err();
         assert_eq!(fields(err), ["onboarding.accept_role"]);
+    }
+
+    #[test]
+    fn leaving_the_previous_organization_needs_the_role() {
+        let leaving = |role| RawOnboarding {
+            leave_previous_organization: true,
+            ..raw("r-abcd", role, "")
+        };
+        let err = OnboardingSpec::parse(leaving(""), Some(&account())).unwrap_err();
+        assert_eq!(fields(err), ["onboarding.leave_previous_organization"]);
+        let spec = OnboardingSpec::parse(leaving("Role"), Some(&account())).unwrap();
+        assert!(spec.leave_previous_organization);
     }
 
     #[test]

@@ -120,12 +120,6 @@ fn shared_onboarding(o: &pb::OnboardingSpec, v: &mut Violations) -> Option<Share
             v.push(e.under("onboarding"));
         }
     }
-    if o.leave_previous_organization && o.accept_role.is_empty() {
-        v.push(FieldViolation::new(
-            "onboarding.leave_previous_organization",
-            "leaving the previous organization is done through accept_role, which is not set",
-        ));
-    }
     (v.0.len() == before).then_some(shared)
 }
 

@@ -177,7 +177,7 @@ fn onboarding_to_proto(o: &Onboarding) -> pb::Onboarding {
 
 fn spec_to_proto(s: &OnboardingSpec) -> pb::OnboardingSpec {
     pb::OnboardingSpec {
-        leave_previous_organization: false,
+        leave_previous_organization: s.leave_previous_organization,
         destination_parent_id: s.destination.as_str().to_string(),
         accept_role: s
             .accept_role
@@ -204,6 +204,7 @@ fn step_to_proto(s: &StepRecord) -> pb::OnboardingStep {
             Step::Accept => pb::OnboardingStepKind::Accept,
             Step::Place => pb::OnboardingStepKind::Place,
             Step::Tag => pb::OnboardingStepKind::Tag,
+            Step::Leave => pb::OnboardingStepKind::Leave,
         } as i32,
         start_time: Some(timestamp(s.start_time)),
         end_time: s.end_time.map(timestamp),

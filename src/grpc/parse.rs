@@ -110,6 +110,7 @@ fn parse_onboarding(
             accept_role: &o.accept_role,
             external_id: &o.external_id,
             on_accept_failure,
+            leave_previous_organization: o.leave_previous_organization,
         },
         target,
     )

@@ -26,6 +26,9 @@ const QUOTA_RETRY: Duration = Duration::from_secs(3600);
 /// AWS says to wait an hour while a new organization finalises.
 const FINALIZING_RETRY: Duration = Duration::from_secs(3600);
 const THROTTLE_RETRY: Duration = Duration::from_secs(1);
+/// An account whose membership changed too recently: AWS gives no time;
+/// a minute is a sensible next look.
+const MEMBERSHIP_RETRY: Duration = Duration::from_secs(60);
 
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
@@ -233,6 +236,8 @@ pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
     let rate_limited = e.reason.as_deref() == Some(RATE_LIMIT_REASON);
     match e.kind {
         DuplicateHandshake => (Code::AlreadyExists, None),
+        // The account's membership changed too recently: a retry later works.
+        _ if e.membership_changed_recently() => (Code::Unavailable, Some(MEMBERSHIP_RETRY)),
         HandshakeConstraintViolation | ConstraintViolation if rate_limited => {
             (Code::ResourceExhausted, Some(QUOTA_RETRY))
         }

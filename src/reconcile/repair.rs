@@ -44,9 +44,14 @@ impl<'a> Repair<'a> {
             inv.count_abandoned(u);
         }
         // Intents whose owner just died are judged on a list made after
-        // the fence: `all` may predate what that owner sent last.
-        let after_fence = if unresolved.iter().any(|u| u.why == Abandoned::OwnerGone) {
-            tokio::time::sleep(FENCE).await;
+        // the fence, and those whose call timed out on one made after the
+        // claim: `all` may predate what that owner sent last, or the call
+        // that timed out (marked UNKNOWN once it ended, maybe after `all`).
+        let gone = unresolved.iter().any(|u| u.why == Abandoned::OwnerGone);
+        let fresh = if gone || unresolved.iter().any(|u| u.why == Abandoned::Unknown) {
+            if gone {
+                tokio::time::sleep(FENCE).await;
+            }
             inv.list_invites_now().await?
         } else {
             Vec::new()
@@ -54,7 +59,7 @@ impl<'a> Repair<'a> {
         let mut resolved = Vec::with_capacity(unresolved.len());
         for u in &unresolved {
             let listed = match u.why {
-                Abandoned::OwnerGone => &after_fence,
+                Abandoned::OwnerGone | Abandoned::Unknown => &fresh,
                 _ => all,
             };
             resolved.push(self.resolve(u, listed, &owner).await?);

@@ -5,12 +5,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tracing::{info, warn};
 
-use super::{backoff, Error, Invitations};
+use super::{backoff, leave, Error, Invitations};
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{
-        Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteQuota, InviteRequest, ParentId,
-        RequestId,
+        Handshake, HandshakeRecord, IfOpenExists, Invitation, InviteQuota, InviteRequest,
+        OnboardingSpec, ParentId, RequestId,
     },
     metrics::AbandonedBy,
     store::{Abandoned, BeginInvite, Owner, UnresolvedInvite, FENCE},
@@ -24,6 +24,9 @@ struct Settle<'a> {
     if_open_exists: IfOpenExists,
     /// The abandoned attempt this call took over, if it did.
     resuming: Option<&'a UnresolvedInvite>,
+    /// The account left its previous organization during this call: a
+    /// second refusal for that reason is final.
+    left: bool,
 }
 
 /// How long a handshake AWS made but Postgres refused is retried in the
@@ -113,6 +116,7 @@ impl Invitations {
             owner: &owner,
             if_open_exists,
             resuming: resuming.as_deref(),
+            left: false,
         };
         self.settle(attempt, sent).await
     }
@@ -235,6 +239,24 @@ impl Invitations {
                 return self.adopt(request_id, owner, inv, open).await;
             }
         }
+        // In another organization: it leaves that one first, if asked to.
+        let leaving = inv
+            .onboarding
+            .as_ref()
+            .filter(|s| s.leave_previous_organization && !a.left);
+        if let (Some(spec), true) = (leaving, e.in_another_organization()) {
+            return self.leave_then_invite(a, spec).await;
+        }
+        self.refused(request_id, owner, e).await
+    }
+
+    /// AWS refused for good: nothing was sent, a retry may send again.
+    async fn refused(
+        &self,
+        request_id: &RequestId,
+        owner: &Owner,
+        e: AwsError,
+    ) -> Result<HandshakeRecord, Error> {
         if let Err(se) = self
             .store
             .fail_invite(request_id, owner, &e.code, e.reason.as_deref())
@@ -243,6 +265,29 @@ impl Invitations {
             warn!(error = %se, "could not record the refused invite");
         }
         Err(e.into())
+    }
+
+    /// The account leaves its previous organization (the LEAVE step, on
+    /// the intent), then is invited again and that is settled. A refused
+    /// leave fails the invitation with AWS's error.
+    async fn leave_then_invite(
+        &self,
+        a: Settle<'_>,
+        spec: &OnboardingSpec,
+    ) -> Result<HandshakeRecord, Error> {
+        let (request_id, inv, owner) = (a.request_id, a.inv, a.owner);
+        if let Err(e) = self.leave_for_invite(request_id, owner, spec).await? {
+            return self.refused(request_id, owner, e).await;
+        }
+        // Passing refusals (the membership changed too recently) wait.
+        let again = fenced(owner, async {
+            leave::retrying(|| self.aws.invite_account(inv), |_| {})
+                .await
+                .map(Some)
+        })
+        .await;
+        let sent = Sent::of(again);
+        Box::pin(self.settle(Settle { left: true, ..a }, sent)).await
     }
 
     /// The destination must exist before anything is sent: a root the

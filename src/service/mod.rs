@@ -7,6 +7,7 @@ pub mod backoff;
 mod campaigns;
 mod error;
 mod invite;
+pub mod leave;
 mod list;
 mod pages;
 mod quota;

@@ -185,6 +185,15 @@ impl Store {
         inv: &Invitation,
         handshake: &Handshake,
     ) -> Result<HandshakeRecord, StoreError> {
+        // A leave it needed first shows among the onboarding's steps (one
+        // more read, only for invitations that may have left).
+        let onboarding = match &inv.onboarding {
+            Some(spec) if spec.leave_previous_organization => {
+                let leave = self.invite_leave(request_id).await?;
+                Some(Onboarding::after_leave(spec.clone(), leave, Utc::now()))
+            }
+            spec => spec.clone().map(Onboarding::new),
+        };
         let known = Known {
             target: Some(inv.target.clone()),
             notes: inv.notes.clone(),
@@ -192,7 +201,7 @@ impl Store {
             request_id: Some(request_id.clone()),
             requested_by: inv.requested_by.clone(),
             canceled_by: None,
-            onboarding: inv.onboarding.clone().map(Onboarding::new),
+            onboarding,
             renewal: inv.renewal.clone(),
         };
         if let Some(record) =

@@ -6,6 +6,7 @@ mod events;
 mod handshakes;
 mod indexes;
 mod intent_row;
+mod invite_leave;
 mod invites;
 mod leader;
 mod lifecycle;

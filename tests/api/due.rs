@@ -63,12 +63,20 @@ fn statuses() -> [OnboardingStatus; 8] {
 /// release runs) last, ended or not.
 fn step_lists() -> Vec<Vec<(Step, bool)>> {
     let steps = |s: Step| match s {
-        Step::Unspecified | Step::Accept | Step::Place | Step::Tag => s,
+        Step::Unspecified | Step::Accept | Step::Place | Step::Tag | Step::Leave => s,
     };
     let mut out = vec![Vec::new()];
-    for last in [Step::Accept, Step::Place, Step::Tag, Step::Unspecified].map(steps) {
+    for last in [
+        Step::Accept,
+        Step::Leave,
+        Step::Place,
+        Step::Tag,
+        Step::Unspecified,
+    ]
+    .map(steps)
+    {
         let before: Vec<(Step, bool)> = match last {
-            Step::Place => vec![(Step::Accept, true)],
+            Step::Place | Step::Leave => vec![(Step::Accept, true)],
             Step::Tag => vec![(Step::Accept, true), (Step::Place, true)],
             _ => Vec::new(),
         };
@@ -160,6 +168,7 @@ async fn the_onboardings_sql_finds_due_are_those_the_domain_would_advance() {
             accept_role: role.then(|| AcceptRole::parse("Role", "111122223333").unwrap()),
             external_id: None,
             on_accept_failure: OnAcceptFailure::LeaveOpen,
+            leave_previous_organization: false,
         });
         onboarding.status = status.unwrap_or(OnboardingStatus::Pending);
         onboarding.retry_at = retry_at;
@@ -214,7 +223,7 @@ async fn the_onboardings_sql_finds_due_are_those_the_domain_would_advance() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 8 * 9 * 2 * 2 * 9);
+    assert_eq!(checked, 8 * 9 * 2 * 2 * 11);
     assert!(waiting_in_index > 0, "the exception is exercised");
 
     // What the poller reads is exactly the rows the column marks.

@@ -18,6 +18,7 @@ mod health;
 mod helm;
 mod helpers;
 mod invite;
+mod leave;
 mod lifecycle;
 mod limits;
 mod list;

@@ -26,6 +26,7 @@ fn full_invitation(account: &str) -> Invitation {
             accept_role: None,
             external_id: None,
             on_accept_failure: Default::default(),
+            leave_previous_organization: false,
         }),
         renewal: Some(Renewal::first(2)),
         ..plain_invitation(account)

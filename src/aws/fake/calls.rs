@@ -4,7 +4,9 @@ use std::{sync::atomic::Ordering, time::Instant};
 
 use async_trait::async_trait;
 
-use super::{close, new_handshake, FakeOrganizations, PAGE, ROOT};
+use super::{
+    close, in_another_organization, new_handshake, FakeOrganizations, RefusedAt, PAGE, ROOT,
+};
 use crate::{
     aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations},
     domain::{
@@ -36,6 +38,9 @@ impl Organizations for FakeOrganizations {
                 None,
                 "duplicate",
             ));
+        }
+        if s.elsewhere.get(inv.target.id()) == Some(&RefusedAt::Invite) {
+            return Err(in_another_organization());
         }
         let h = new_handshake(&mut s, inv.target.kind(), inv.target.id());
         s.handshakes.insert(h.id.as_str().to_string(), h.clone());
@@ -145,8 +150,10 @@ impl Organizations for FakeOrganizations {
         let mut s = self.state.lock().unwrap();
         self.fault(&mut s)?;
         s.org.can_assume(role)?;
+        // The key names the account, so LeaveOrganization knows who leaves.
+        let account = role.arn().split(':').nth(4).unwrap_or_default();
         Ok(MemberCredentials {
-            access_key_id: "FAKEKEY".into(),
+            access_key_id: format!("FAKEKEY-{account}"),
             secret_access_key: "fake-secret".into(),
             session_token: "fake-token".into(),
             expiration: None,
@@ -161,11 +168,37 @@ impl Organizations for FakeOrganizations {
         self.calls.accept.fetch_add(1, Ordering::Relaxed);
         let mut s = self.state.lock().unwrap();
         self.fault(&mut s)?;
+        let target = s
+            .handshakes
+            .get(id.as_str())
+            .and_then(|h| h.guess_target())
+            .map(|p| p.id.clone());
+        if target.is_some_and(|t| s.elsewhere.contains_key(&t)) {
+            return Err(in_another_organization());
+        }
         let h = close(&mut s, id, HandshakeState::Accepted)?;
         if let Some(p) = h.guess_target() {
             s.org.join(&p.id);
         }
         Ok(h)
+    }
+
+    async fn leave_organization(&self, member: &MemberCredentials) -> Result<(), AwsError> {
+        self.calls.leave.fetch_add(1, Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        if let Some(e) = &s.leave_refusal {
+            return Err(e.clone());
+        }
+        let account = member.access_key_id.trim_start_matches("FAKEKEY-");
+        match s.elsewhere.remove(account) {
+            Some(_) => Ok(()),
+            None => Err(AwsError::new(
+                "AWSOrganizationsNotInUseException",
+                None,
+                "your account is not a member of an organization",
+            )),
+        }
     }
 
     async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError> {

@@ -67,6 +67,17 @@ pub struct CallCounts {
     pub accept: AtomicUsize,
     pub move_account: AtomicUsize,
     pub tag: AtomicUsize,
+    pub leave: AtomicUsize,
+}
+
+/// When AWS refuses an account that belongs to another organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedAt {
+    /// InviteAccountToOrganization refuses (as fakecloud does, and AWS
+    /// did before direct transfers).
+    Invite,
+    /// The invitation is sent; AcceptHandshake refuses.
+    Accept,
 }
 
 struct State {
@@ -87,6 +98,10 @@ struct State {
     fail_after: usize,
     next_id: u64,
     org: org::Org,
+    /// Accounts that belong to another organization, and where AWS refuses them.
+    elsewhere: BTreeMap<String, RefusedAt>,
+    /// What LeaveOrganization answers instead of leaving, if set.
+    leave_refusal: Option<AwsError>,
 }
 
 pub struct FakeOrganizations {
@@ -116,6 +131,8 @@ impl FakeOrganizations {
                 fail_after: 0,
                 next_id: 1,
                 org: org::Org::default(),
+                elsewhere: BTreeMap::new(),
+                leave_refusal: None,
             }),
             calls: CallCounts::default(),
         }
@@ -218,6 +235,23 @@ impl FakeOrganizations {
         self.state.lock().unwrap().org.allow_role(arn);
     }
 
+    /// `account` belongs to another organization until it leaves it
+    /// (LeaveOrganization through a role allowed with `allow_role`).
+    pub fn member_elsewhere(&self, account: &str, refused_at: RefusedAt) {
+        let mut s = self.state.lock().unwrap();
+        s.elsewhere.insert(account.to_string(), refused_at);
+    }
+
+    /// Whether `account` still belongs to another organization.
+    pub fn is_member_elsewhere(&self, account: &str) -> bool {
+        self.state.lock().unwrap().elsewhere.contains_key(account)
+    }
+
+    /// LeaveOrganization answers `e` (and leaves nothing) from now on.
+    pub fn refuse_leave(&self, e: AwsError) {
+        self.state.lock().unwrap().leave_refusal = Some(e);
+    }
+
     /// Where `account` is, once it joined.
     pub fn parent_of(&self, account: &str) -> Option<String> {
         let account = AccountId::parse(account).ok()?;
@@ -267,6 +301,15 @@ fn close(s: &mut State, id: &HandshakeId, to: HandshakeState) -> Result<Handshak
     }
     h.state = to;
     Ok(h.clone())
+}
+
+/// AWS's refusal of an account that belongs to another organization.
+fn in_another_organization() -> AwsError {
+    AwsError::new(
+        "HandshakeConstraintViolationException",
+        Some(crate::aws::ALREADY_IN_AN_ORGANIZATION.into()),
+        "the account is already a member of an organization",
+    )
 }
 
 fn new_handshake(s: &mut State, kind: PartyType, target: &str) -> Handshake {

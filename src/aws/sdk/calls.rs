@@ -178,28 +178,23 @@ impl Organizations for SdkOrganizations {
         id: &HandshakeId,
         member: &MemberCredentials,
     ) -> Result<Handshake, AwsError> {
-        // The management client's settings (endpoint, region, retries,
-        // timeouts), signed as the invited account.
-        let credentials = Credentials::new(
-            &member.access_key_id,
-            &member.secret_access_key,
-            Some(member.session_token.clone()),
-            member.expiration.map(std::time::SystemTime::from),
-            "org-invites-assumed-role",
-        );
-        let config = self
-            .client
-            .config()
-            .to_builder()
-            .credentials_provider(credentials)
-            .build();
-        let out = Client::from_conf(config)
+        let out = self
+            .as_member(member)
             .accept_handshake()
             .handshake_id(id.as_str())
             .send()
             .await
             .map_err(from_sdk)?;
         from_handshake(out.handshake())
+    }
+
+    async fn leave_organization(&self, member: &MemberCredentials) -> Result<(), AwsError> {
+        self.as_member(member)
+            .leave_organization()
+            .send()
+            .await
+            .map_err(from_sdk)?;
+        Ok(())
     }
 
     async fn list_parents(&self, account: &AccountId) -> Result<Option<String>, AwsError> {
@@ -290,5 +285,26 @@ impl Organizations for SdkOrganizations {
                 _ => return Ok(accounts),
             }
         }
+    }
+}
+
+impl SdkOrganizations {
+    /// A client with the management client's settings (endpoint, region,
+    /// retries, timeouts), signed as the invited account.
+    fn as_member(&self, member: &MemberCredentials) -> Client {
+        let credentials = Credentials::new(
+            &member.access_key_id,
+            &member.secret_access_key,
+            Some(member.session_token.clone()),
+            member.expiration.map(std::time::SystemTime::from),
+            "org-invites-assumed-role",
+        );
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .credentials_provider(credentials)
+            .build();
+        Client::from_conf(config)
     }
 }

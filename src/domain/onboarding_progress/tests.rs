@@ -8,6 +8,7 @@ fn spec(role: bool) -> OnboardingSpec {
         accept_role: role.then(|| AcceptRole::parse("Role", "111122223333").unwrap()),
         external_id: None,
         on_accept_failure: OnAcceptFailure::LeaveOpen,
+        leave_previous_organization: false,
     }
 }
 
@@ -141,4 +142,87 @@ fn a_status_from_a_later_release_is_left_alone() {
         assert_eq!(o.next(state), Next::Wait, "{state:?}");
         assert!(!o.is_done(state), "not final for this release");
     }
+}
+
+fn leaving_spec() -> OnboardingSpec {
+    OnboardingSpec {
+        leave_previous_organization: true,
+        on_accept_failure: OnAcceptFailure::Cancel,
+        ..spec(true)
+    }
+}
+
+fn in_another_organization() -> StepError {
+    StepError {
+        aws_error: "HandshakeConstraintViolationException".into(),
+        reason: Some(ALREADY_IN_AN_ORGANIZATION.into()),
+        message: "member of another organization".into(),
+    }
+}
+
+#[test]
+fn an_acceptance_refused_for_another_organization_leaves_then_accepts_again() {
+    let now = Utc::now();
+    let mut o = Onboarding::new(leaving_spec());
+    o.attempt(Step::Accept, now);
+    o.must_leave(in_another_organization(), now);
+    assert_eq!(o.status, OnboardingStatus::Accepting);
+    assert_eq!(o.next(HandshakeState::Open), Next::Run(Step::Leave));
+    o.attempt(Step::Leave, now);
+    // A leader lost mid-leave: the next one leaves again (idempotent).
+    assert_eq!(o.next(HandshakeState::Open), Next::Run(Step::Leave));
+    o.attempt(Step::Leave, now);
+    assert_eq!(o.attempts(), 2);
+    o.succeeded(now);
+    assert!(o.has_left());
+    assert_eq!(o.next(HandshakeState::Open), Next::Run(Step::Accept));
+    o.attempt(Step::Accept, now);
+    o.succeeded(now);
+    let steps: Vec<Step> = o.steps.iter().map(|s| s.step).collect();
+    assert_eq!(steps, [Step::Accept, Step::Leave, Step::Accept]);
+    assert_eq!(o.status, OnboardingStatus::Placing);
+}
+
+#[test]
+fn without_the_flag_a_refusal_for_another_organization_is_no_reason_to_leave() {
+    let now = Utc::now();
+    let mut o = Onboarding::new(spec(true));
+    o.attempt(Step::Accept, now);
+    o.must_leave(in_another_organization(), now);
+    assert_eq!(o.next(HandshakeState::Open), Next::Run(Step::Accept));
+}
+
+#[test]
+fn a_refused_leave_follows_on_accept_failure() {
+    let now = Utc::now();
+    let mut o = Onboarding::new(leaving_spec());
+    o.attempt(Step::Accept, now);
+    o.must_leave(in_another_organization(), now);
+    o.attempt(Step::Leave, now);
+    o.failed(error(), now);
+    assert_eq!(o.status, OnboardingStatus::Failed);
+    assert!(o.cancels_on_failure());
+}
+
+#[test]
+fn a_leave_before_the_invitation_is_its_first_step_and_ends_once_it_exists() {
+    let now = Utc::now();
+    let later = now + chrono::Duration::seconds(5);
+    let first = StepRecord::leave_attempt(None, now);
+    assert_eq!((first.step, first.attempts), (Step::Leave, 1));
+    // Not ended (a crash after it began): the next attempt is the same record.
+    let again = StepRecord::leave_attempt(Some(first), later);
+    assert_eq!((again.attempts, again.start_time), (2, now));
+    let o = Onboarding::after_leave(leaving_spec(), Some(again), later);
+    assert_eq!(o.status, OnboardingStatus::Pending);
+    assert_eq!(o.steps.len(), 1);
+    assert_eq!(o.steps[0].end_time, Some(later), "found done");
+    assert_eq!(o.next(HandshakeState::Open), Next::Run(Step::Accept));
+    // One that succeeded is not reopened: a new leave is a new record.
+    let mut done = StepRecord::begun(Step::Leave, now);
+    done.end(now);
+    assert_eq!(
+        StepRecord::leave_attempt(Some(done), later).start_time,
+        later
+    );
 }

@@ -19,6 +19,9 @@ pub enum StepFailure {
     AccountIdUnknown,
     /// AcceptHandshake answered, but the handshake is not ACCEPTED yet.
     NotAccepted,
+    /// AcceptHandshake was refused because the account belongs to another
+    /// organization, and the spec asks to leave it: LEAVE comes next.
+    MustLeave(AwsError),
 }
 
 impl From<AwsError> for StepFailure {
@@ -35,7 +38,8 @@ impl StepFailure {
             Self::MovedMeanwhile(_)
             | Self::NotRecorded(_)
             | Self::AccountNotListedYet
-            | Self::NotAccepted => true,
+            | Self::NotAccepted
+            | Self::MustLeave(_) => true,
             Self::AccountIdUnknown => false,
         }
     }
@@ -50,7 +54,7 @@ impl StepFailure {
             message,
         };
         match self {
-            Self::Aws(e) | Self::MovedMeanwhile(e) => StepError {
+            Self::Aws(e) | Self::MovedMeanwhile(e) | Self::MustLeave(e) => StepError {
                 aws_error: e.code.clone(),
                 reason: e.reason.clone(),
                 message: e.message.clone(),

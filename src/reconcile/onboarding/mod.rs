@@ -1,6 +1,7 @@
 //! Onboarding to completion, run by the polling replica after each sweep:
 //! every handshake with work to do advances as far as it can now, one
-//! step at a time (accept through the role, place, tag). Each step's start
+//! step at a time (accept through the role, leaving the previous
+//! organization first if AWS asks for that, place, tag). Each step's start
 //! is written before AWS is called and its outcome after, so a crash or a
 //! leader change resumes where it stopped; every step is idempotent (an
 //! accepted handshake, an account already in place, tags already there
@@ -132,6 +133,7 @@ impl<'a> Onboard<'a> {
             Step::Accept => self.accept(&record, &onboarding).await,
             Step::Place => self.place(&record, &mut onboarding).await,
             Step::Tag => self.tag(&record).await,
+            Step::Leave => self.leave(&record, &onboarding).await,
             // `next` never runs a step this release does not know.
             Step::Unspecified => Ok(Done::Moot),
         };
@@ -151,6 +153,11 @@ impl<'a> Onboard<'a> {
             }
             // The handshake ended meanwhile: the next round says NOT_APPLICABLE.
             Ok(Done::Moot) => Ok((record, true)),
+            // In another organization: the ACCEPT ends, LEAVE comes next.
+            Err(e @ StepFailure::MustLeave(_)) => {
+                onboarding.must_leave(e.step_error(), now);
+                Ok((self.save(&record, &onboarding, Notice::Quiet).await?, true))
+            }
             Err(e) if e.is_passing() => {
                 metrics.onboarding_step(step, StepResult::Retry);
                 let wait = retry_delay(onboarding.attempts());

@@ -6,6 +6,7 @@ use super::{Done, Onboard, StepFailure};
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{AccountId, Handshake, HandshakeId, HandshakeRecord, HandshakeState, Onboarding, Tag},
+    service::leave::session_name,
     store::Known,
 };
 
@@ -37,6 +38,16 @@ impl Onboard<'_> {
             .assume_role(role, &session, onboarding.spec.external_id.as_ref())
             .await?;
         let accepted = self.invitations.aws().accept_handshake(id, &member).await;
+        if let Err(e) = &accepted {
+            // Leaving once: refused so again after a leave, it fails.
+            let spec = &onboarding.spec;
+            if e.in_another_organization()
+                && spec.leave_previous_organization
+                && !onboarding.has_left()
+            {
+                return Err(StepFailure::MustLeave(e.clone()));
+            }
+        }
         let handshake = self.or_as_closed(accepted, id).await?;
         let accepted = handshake.state == HandshakeState::Accepted;
         self.record_aws(&handshake, None).await?;
@@ -51,6 +62,30 @@ impl Onboard<'_> {
         } else {
             Err(StepFailure::NotAccepted)
         }
+    }
+
+    /// AssumeRole into the invited account, then LeaveOrganization as it:
+    /// AcceptHandshake was refused because it belongs to another
+    /// organization. One that left already (a retry) is done.
+    pub(super) async fn leave(
+        &self,
+        record: &HandshakeRecord,
+        onboarding: &Onboarding,
+    ) -> Result<Done, StepFailure> {
+        let session = session_name(
+            record
+                .request_id
+                .as_deref()
+                .unwrap_or(record.handshake.id.as_str()),
+        );
+        self.invitations
+            .leave_previous_organization(&onboarding.spec, &session)
+            .await?;
+        info!(
+            handshake_id = record.handshake.id.as_str(),
+            "left the previous organization"
+        );
+        Ok(Done::Succeeded)
     }
 
     /// ListParents, then MoveAccount from there to the destination unless
@@ -167,31 +202,4 @@ fn account_of(record: &HandshakeRecord) -> Result<AccountId, StepFailure> {
         .or_else(|| record.handshake.invited_account());
     id.and_then(|id| AccountId::parse(id).ok())
         .ok_or(StepFailure::AccountIdUnknown)
-}
-
-/// The STS session name, naming the request: `org-invites-<request_id>`,
-/// in the characters STS allows, at most 64.
-fn session_name(request: &str) -> String {
-    let cleaned: String = format!("org-invites-{request}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    cleaned.chars().take(64).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn session_names_are_what_sts_takes() {
-        assert_eq!(session_name("abc:1"), "org-invites-abc.1");
-        assert_eq!(session_name(&"x".repeat(80)).len(), 64);
-    }
 }

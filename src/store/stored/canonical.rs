@@ -20,6 +20,7 @@ pub fn spec() -> OnboardingSpec {
         accept_role: Some(AcceptRole::parse("OrgInvitesAccept", "111122223333").unwrap()),
         external_id: Some(ExternalId::parse("ext-42").unwrap()),
         on_accept_failure: OnAcceptFailure::Cancel,
+        leave_previous_organization: false,
     }
 }
 

@@ -12,7 +12,7 @@ mod record;
 
 pub(super) use campaign::StoredCampaignSpec;
 pub(super) use lenient::Lenient;
-pub(super) use progress::{StoredOnboarding, StoredRenewal, StoredSpec, StoredTag};
+pub(super) use progress::{StoredOnboarding, StoredRenewal, StoredSpec, StoredStep, StoredTag};
 pub(super) use record::{StoredParty, StoredRecord, StoredResource};
 
 use crate::domain::Tags;

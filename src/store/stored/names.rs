@@ -123,6 +123,7 @@ spelled!(Step, unknown: Unspecified, {
     Accept => "ACCEPT",
     Place => "PLACE",
     Tag => "TAG",
+    Leave => "LEAVE",
 });
 
 spelled!(OnAcceptFailure, unknown: Unspecified, {

@@ -43,6 +43,9 @@ pub(in crate::store) struct StoredSpec {
     // Written always; missing reads as LEAVE_OPEN, as the first release did.
     #[serde(default = "leave_open")]
     on_accept_failure: Name<OnAcceptFailure>,
+    // Left out when false, as every release before it wrote the spec.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    leave_previous_organization: bool,
 }
 
 fn leave_open() -> Name<OnAcceptFailure> {
@@ -56,6 +59,7 @@ impl From<&OnboardingSpec> for StoredSpec {
             accept_role: s.accept_role.as_ref().map(|r| r.arn().to_string()),
             external_id: s.external_id.as_ref().map(|e| e.as_str().to_string()),
             on_accept_failure: Name(s.on_accept_failure),
+            leave_previous_organization: s.leave_previous_organization,
         }
     }
 }
@@ -75,6 +79,7 @@ impl TryFrom<StoredSpec> for OnboardingSpec {
                 .map(|e| ExternalId::parse(&e).map_err(|_| NotADomainValue))
                 .transpose()?,
             on_accept_failure: s.on_accept_failure.0,
+            leave_previous_organization: s.leave_previous_organization,
         })
     }
 }
@@ -90,7 +95,7 @@ struct StoredStepError {
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredStep {
+pub(in crate::store) struct StoredStep {
     step: Name<Step>,
     start_time: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +104,38 @@ struct StoredStep {
     attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<StoredStepError>,
+}
+
+impl From<&StepRecord> for StoredStep {
+    fn from(s: &StepRecord) -> Self {
+        Self {
+            step: Name(s.step),
+            start_time: s.start_time,
+            end_time: s.end_time,
+            attempts: s.attempts,
+            error: s.error.as_ref().map(|e| StoredStepError {
+                aws_error: e.aws_error.clone(),
+                reason: e.reason.clone(),
+                message: e.message.clone(),
+            }),
+        }
+    }
+}
+
+impl From<StoredStep> for StepRecord {
+    fn from(s: StoredStep) -> Self {
+        Self {
+            step: s.step.0,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            attempts: s.attempts,
+            error: s.error.map(|e| StepError {
+                aws_error: e.aws_error,
+                reason: e.reason,
+                message: e.message,
+            }),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -118,21 +155,7 @@ impl From<&Onboarding> for StoredOnboarding {
         Self {
             spec: StoredSpec::from(&o.spec),
             status: Name(o.status),
-            steps: o
-                .steps
-                .iter()
-                .map(|s| StoredStep {
-                    step: Name(s.step),
-                    start_time: s.start_time,
-                    end_time: s.end_time,
-                    attempts: s.attempts,
-                    error: s.error.as_ref().map(|e| StoredStepError {
-                        aws_error: e.aws_error.clone(),
-                        reason: e.reason.clone(),
-                        message: e.message.clone(),
-                    }),
-                })
-                .collect(),
+            steps: o.steps.iter().map(StoredStep::from).collect(),
             parent_id: o.parent_id.clone(),
             retry_at: o.retry_at,
         }
@@ -146,21 +169,7 @@ impl TryFrom<StoredOnboarding> for Onboarding {
         Ok(Self {
             spec: o.spec.try_into()?,
             status: o.status.0,
-            steps: o
-                .steps
-                .into_iter()
-                .map(|s| StepRecord {
-                    step: s.step.0,
-                    start_time: s.start_time,
-                    end_time: s.end_time,
-                    attempts: s.attempts,
-                    error: s.error.map(|e| StepError {
-                        aws_error: e.aws_error,
-                        reason: e.reason,
-                        message: e.message,
-                    }),
-                })
-                .collect(),
+            steps: o.steps.into_iter().map(StepRecord::from).collect(),
             parent_id: o.parent_id,
             retry_at: o.retry_at,
         })

@@ -101,6 +101,7 @@ const CONTRACT: &[&str] = &[
     "invite_requests.onboarding: jsonb",
     "invite_requests.renewal: jsonb",
     "invite_requests.owner: integer",
+    "invite_requests.leave: jsonb",
     "organization_stats.one: boolean",
     "organization_stats.member_accounts: integer required",
     "organization_stats.member_accounts_time: timestamp with time zone required",
