@@ -486,3 +486,69 @@ async fn the_status_page_and_metrics_show_a_campaigns_progress() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_member_of_a_second_organization_is_moved_with_the_flag_and_failed_without() {
+    use crate::leave::{join, members, second_organization};
+    let app = spawn_app().await;
+    let ou = app.aws.create_ou("moved").await;
+    let other = second_organization(&app.aws).await;
+    let (moved, stays) = (random_account_id(), random_account_id());
+    for account in [&moved, &stays] {
+        join(&app.aws, &other, account).await;
+        app.aws.create_role(account, "OrgInvitesAccept", None).await;
+    }
+    let mut with_flag = campaign_of(std::slice::from_ref(&moved));
+    with_flag.onboarding = Some(pb::OnboardingSpec {
+        destination_parent_id: ou.clone(),
+        accept_role: "OrgInvitesAccept".into(),
+        leave_previous_organization: true,
+        ..Default::default()
+    });
+    with_flag.tags = vec![pb::Tag {
+        key: "from".into(),
+        value: "acquired".into(),
+    }];
+    let mut without = with_flag.clone();
+    without.request_id = uuid::Uuid::new_v4().to_string();
+    without.targets = targets(std::slice::from_ref(&stays));
+    without
+        .onboarding
+        .as_mut()
+        .unwrap()
+        .leave_previous_organization = false;
+    let (a, b) = (
+        create(&app, with_flag).await.unwrap(),
+        create(&app, without).await.unwrap(),
+    );
+    for c in [&a, &b] {
+        eventually(WAIT, "the campaign DONE", || async {
+            (campaign_state(&get(&app, &c.id).await) == pb::CampaignState::Done).then_some(())
+        })
+        .await;
+    }
+    let t = targets_of(&app, &a.id).await.remove(0);
+    assert_eq!(target_state(&t), pb::CampaignTargetState::Complete, "{t:?}");
+    assert_eq!(
+        app.aws.parent_of(&moved).await.as_deref(),
+        Some(ou.as_str())
+    );
+    assert_eq!(app.aws.tags_of(&moved).await, ["from=acquired"]);
+    let h = app.get_handshake(&t.handshake_id).await.unwrap();
+    let steps: Vec<_> = h.onboarding.unwrap().steps.iter().map(|s| s.step).collect();
+    assert_eq!(
+        steps.first(),
+        Some(&(pb::OnboardingStepKind::Leave as i32)),
+        "{steps:?}"
+    );
+    assert!(!members(&other).await.contains(&moved));
+
+    let t = targets_of(&app, &b.id).await.remove(0);
+    assert_eq!(target_state(&t), pb::CampaignTargetState::Failed);
+    assert!(
+        t.reason.contains("ALREADY_IN_AN_ORGANIZATION"),
+        "{}",
+        t.reason
+    );
+    assert!(members(&other).await.contains(&stays));
+}

@@ -46,7 +46,7 @@ fn leaving(account: &str, destination: &str, role: &str, leave: bool) -> pb::Inv
 
 /// Another organization in the same fakecloud: its management account's
 /// client (admin keys from create-admin, then CreateOrganization).
-async fn second_organization(aws: &Fakecloud) -> AwsClient {
+pub(crate) async fn second_organization(aws: &Fakecloud) -> AwsClient {
     let other = aws.member_client(&random_account_id()).await;
     other
         .create_organization()
@@ -58,7 +58,7 @@ async fn second_organization(aws: &Fakecloud) -> AwsClient {
 }
 
 /// `account` joins the organization `org` manages.
-async fn join(aws: &Fakecloud, org: &AwsClient, account: &str) {
+pub(crate) async fn join(aws: &Fakecloud, org: &AwsClient, account: &str) {
     let target = sdk::HandshakeParty::builder()
         .id(account)
         .r#type(sdk::HandshakePartyType::Account)
@@ -75,7 +75,7 @@ async fn join(aws: &Fakecloud, org: &AwsClient, account: &str) {
 }
 
 /// The member account ids `org` lists.
-async fn members(org: &AwsClient) -> Vec<String> {
+pub(crate) async fn members(org: &AwsClient) -> Vec<String> {
     let out = org.list_accounts().send().await.expect("ListAccounts");
     out.accounts()
         .iter()
