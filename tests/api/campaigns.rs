@@ -552,3 +552,79 @@ async fn a_member_of_a_second_organization_is_moved_with_the_flag_and_failed_wit
     );
     assert!(members(&other).await.contains(&stays));
 }
+
+/// The polling replica is killed with -9 while AWS makes a campaign's
+/// invitation whose answer it never hears; the other replica takes over,
+/// finds it, and finishes the campaign: one handshake per target.
+#[tokio::test]
+async fn kill_9_during_a_campaign_leaves_exactly_one_handshake_per_target() {
+    use crate::{binary::BIN, process::*};
+    let fakecloud = Fakecloud::start().await;
+    let db = fresh_database().await;
+    let spec = ReplicaSpec::new(BIN, &db, &fakecloud.endpoint);
+    let gate = AwsGate::start(&fakecloud.endpoint).await;
+    let a = ReplicaSpec {
+        aws_endpoint: gate.endpoint.clone(),
+        ..spec.clone()
+    }
+    .start("replica-a")
+    .await;
+    let started = tokio::time::Instant::now() - Duration::from_secs(1);
+    a.wait_for_log("first sweep as the poller", started, WAIT)
+        .await;
+    let b = spec.start("replica-b").await;
+    let mut to_b = serving(&b).await;
+
+    let ids: Vec<String> = (0..3).map(|_| random_account_id()).collect();
+    gate.arm(Catch::Swallow);
+    let created = to_b
+        .create_campaign(campaign_of(&ids))
+        .await
+        .expect("CreateCampaign")
+        .into_inner();
+    let _caught = gate.caught().await;
+    eventually(WAIT, "AWS to list the first invitation", || async {
+        (!fakecloud.handshakes_for(&ids[0]).await.is_empty()).then_some(())
+    })
+    .await;
+    a.signal("KILL");
+    a.exited().await;
+
+    let accepted = std::sync::Mutex::new(std::collections::HashSet::new());
+    eventually(WAIT, "the campaign DONE on the other replica", || async {
+        let mut c = to_b.clone();
+        let targets = c
+            .list_campaign_targets(pb::ListCampaignTargetsRequest {
+                campaign_id: created.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .targets;
+        for t in &targets {
+            let invited = target_state(t) == pb::CampaignTargetState::Invited;
+            if invited && accepted.lock().unwrap().insert(t.handshake_id.clone()) {
+                fakecloud
+                    .accept(&t.target.as_ref().unwrap().id, &t.handshake_id)
+                    .await;
+            }
+        }
+        let now = c
+            .get_campaign(pb::GetCampaignRequest {
+                id: created.id.clone(),
+            })
+            .await
+            .ok()?
+            .into_inner();
+        (campaign_state(&now) == pb::CampaignState::Done).then_some(())
+    })
+    .await;
+    for id in &ids {
+        assert_eq!(
+            fakecloud.handshakes_for(id).await.len(),
+            1,
+            "one handshake for {id}"
+        );
+    }
+}
