@@ -69,12 +69,14 @@ cat >&2 <<TXT
   Ctrl-C stops the service, Postgres and fakecloud.
 
 TXT
-# Extra arguments go to `serve` (e.g. --auth-tokens-file, --tls-cert-file);
-# without any, authentication is off for local experiments.
+# Extra arguments go to `serve` (e.g. --auth-tokens-file, --tls-cert-file,
+# --invite-quota); unless they name an identities file, authentication is
+# off for local experiments.
 SERVE_ARGS=("$@")
-if [ ${#SERVE_ARGS[@]} -eq 0 ] && [ -z "${ORG_INVITES_AUTH_TOKENS_FILE:-}" ]; then
-  SERVE_ARGS=(--insecure-no-auth)
-fi
+case " $* " in
+  *" --auth-tokens-file"*) ;;
+  *) [ -z "${ORG_INVITES_AUTH_TOKENS_FILE:-}" ] && SERVE_ARGS+=(--insecure-no-auth) ;;
+esac
 "$BIN" serve --listen "$LISTEN" "${SERVE_ARGS[@]}" &
 SERVICE_PID=$!
 # Whatever ended the script (Ctrl-C, the service failing to start or dying

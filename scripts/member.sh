@@ -7,11 +7,14 @@
 #       account (what --accept-role names)
 #   scripts/member.sh create-ou NAME
 #       make an organizational unit under the root; prints its id
+#   scripts/member.sh join-other-org ACCOUNT_ID
+#       make ACCOUNT_ID a member of a second organization (made on first
+#       use, managed by account 210987654321): a migration's source
 # fakecloud reads the access key to choose the account (it does not check
 # signatures); create-admin gives a key for ACCOUNT_ID.
 set -euo pipefail
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 env_file=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
@@ -19,6 +22,7 @@ env_file=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 # shellcheck disable=SC1090
 source "$env_file"
 MANAGEMENT_ACCOUNT=123456789012
+OTHER_MANAGEMENT_ACCOUNT=210987654321
 
 json() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
 
@@ -59,6 +63,16 @@ case "${1:-}" in
     [ $# -eq 2 ] || usage
     root=$(org ListRoots '{}' | json 'v["Roots"][0]["Id"]')
     org CreateOrganizationalUnit "{\"ParentId\":\"$root\",\"Name\":\"$2\"}" | json 'v["OrganizationalUnit"]["Id"]'
+    ;;
+  join-other-org)
+    [ $# -eq 2 ] || usage
+    other=$(member_key "$OTHER_MANAGEMENT_ACCOUNT")
+    # Made once; later calls find it (AlreadyInOrganization).
+    org CreateOrganization '{"FeatureSet":"ALL"}' "$other" >/dev/null 2>&1 || true
+    handshake=$(org InviteAccountToOrganization "{\"Target\":{\"Id\":\"$2\",\"Type\":\"ACCOUNT\"}}" "$other" |
+      json 'v["Handshake"]["Id"]')
+    org AcceptHandshake "{\"HandshakeId\":\"$handshake\"}" "$(member_key "$2")" >/dev/null
+    org DescribeOrganization '{}' "$other" | json 'v["Organization"]["Id"]'
     ;;
   *) usage ;;
 esac

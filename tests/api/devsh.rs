@@ -315,3 +315,76 @@ fn running(pid: u32) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// The README's campaign, as written there, on the local stack dev.sh
+/// starts with the README's quota: every account ends COMPLETE in the OU,
+/// the one from a second organization too, and the watch exits 0.
+#[tokio::test]
+async fn the_readmes_campaign_runs_as_shown_on_the_local_stack() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## A campaign")
+        .nth(1)
+        .expect("the README has its campaign section");
+    let mut blocks = section
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap());
+    let dev_args: Vec<&str> = blocks
+        .next()
+        .unwrap()
+        .trim()
+        .strip_prefix("scripts/dev.sh ")
+        .expect("the first block starts the stack")
+        .split_whitespace()
+        .collect();
+    let script = blocks.next().expect("the campaign block");
+    let addr = free_addr().await;
+    let mut dev = DevSh::start(&addr, &dev_args).await;
+    dev.wait_for("database reachable and migrated: SERVING")
+        .await;
+    let work = std::env::temp_dir().join(format!("readme-campaign-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&work).unwrap();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let ran = tokio::time::timeout(
+        Duration::from_secs(300),
+        Command::new("bash")
+            .args(["-euo", "pipefail", "-c"])
+            .arg(format!(
+                "cd {root}; cd {work}; ln -s {root}/scripts scripts; {script}",
+                root = env!("CARGO_MANIFEST_DIR"),
+                work = work.display()
+            ))
+            .env("PATH", path)
+            .env("ORG_INVITES_DEV_ENV", &dev.env_file)
+            .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+            .output(),
+    )
+    .await
+    .expect("the campaign ends")
+    .unwrap();
+    let printed = String::from_utf8_lossy(&ran.stdout);
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let list = Command::new(BIN)
+        .args(["campaign", "list", "--output", "text"])
+        .args([
+            "--query",
+            "Campaigns[0].[State, Counts.Complete, Counts.Total]",
+        ])
+        .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+        .output()
+        .await
+        .unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    let words: Vec<&str> = listed.split_whitespace().collect();
+    assert_eq!(words, ["DONE", "5", "5"], "{printed}");
+    let _ = std::fs::remove_dir_all(&work);
+    let (_, out, stack) = dev.stop().await;
+    assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
+}
