@@ -628,3 +628,77 @@ async fn kill_9_during_a_campaign_leaves_exactly_one_handshake_per_target() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_older_campaign_sends_first_and_the_newer_waits_for_a_slot() {
+    let app = spawn_with_quota(2, Duration::from_secs(3600)).await;
+    let older: Vec<String> = (0..2).map(|_| random_account_id()).collect();
+    let newer: Vec<String> = (0..2).map(|_| random_account_id()).collect();
+    let a = create(&app, campaign_of(&older)).await.unwrap();
+    let b = create(&app, campaign_of(&newer)).await.unwrap();
+    eventually(WAIT, "the older campaign's two sent", || async {
+        (get(&app, &a.id).await.counts?.invited == 2).then_some(())
+    })
+    .await;
+    let waiting = eventually(WAIT, "the newer campaign told when it sends", || async {
+        let c = get(&app, &b.id).await;
+        c.next_send_time.is_some().then_some(c)
+    })
+    .await;
+    assert_eq!(
+        waiting.counts.unwrap().queued,
+        2,
+        "nothing of the newer one sent"
+    );
+    for id in &newer {
+        assert!(app.aws.handshakes_for(id).await.is_empty());
+    }
+}
+
+/// An expired invitation with a renewal left is sent again: its target
+/// follows the new handshake; one with none left is EXPIRED.
+#[tokio::test]
+async fn a_target_follows_its_renewal_and_expires_with_none_left() {
+    let (fakecloud, clock) = Fakecloud::start_with_clock().await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(fakecloud.clone()),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let (renewed, expires) = (random_account_id(), random_account_id());
+    let mut with_renewal = campaign_of(std::slice::from_ref(&renewed));
+    with_renewal.renewal = Some(pb::RenewalSpec { max_renewals: 1 });
+    let a = create(&app, with_renewal).await.unwrap();
+    let b = create(&app, campaign_of(std::slice::from_ref(&expires)))
+        .await
+        .unwrap();
+    let first = eventually(WAIT, "both sent", || async {
+        let ta = targets_of(&app, &a.id).await.remove(0);
+        let tb = targets_of(&app, &b.id).await.remove(0);
+        (!ta.handshake_id.is_empty() && !tb.handshake_id.is_empty()).then_some(ta.handshake_id)
+    })
+    .await;
+    clock.set("+16d");
+    let again = eventually(WAIT, "the target on its renewal", || async {
+        let t = targets_of(&app, &a.id).await.remove(0);
+        (t.handshake_id != first && target_state(&t) == pb::CampaignTargetState::Invited)
+            .then_some(t.handshake_id)
+    })
+    .await;
+    assert_eq!(app.get_handshake(&again).await.unwrap().campaign_id, a.id);
+    eventually(WAIT, "the other EXPIRED, its campaign DONE", || async {
+        let t = targets_of(&app, &b.id).await.remove(0);
+        let done = campaign_state(&get(&app, &b.id).await) == pb::CampaignState::Done;
+        (target_state(&t) == pb::CampaignTargetState::Expired && done).then_some(())
+    })
+    .await;
+    fakecloud.accept(&renewed, &again).await;
+    eventually(WAIT, "the renewed one COMPLETE", || async {
+        let t = targets_of(&app, &a.id).await.remove(0);
+        (target_state(&t) == pb::CampaignTargetState::Complete).then_some(())
+    })
+    .await;
+}
