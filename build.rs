@@ -22,5 +22,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .file_descriptor_set_path(out_dir.join("orginvites_descriptor.bin"))
         .compile_protos(&protos, &[PathBuf::from("proto"), well_known])?;
     println!("cargo:rerun-if-changed=proto");
+    // sqlx::migrate! embeds migrations/ but cannot tell cargo to watch it on
+    // stable: without this a new migration file is missed until something
+    // else rebuilds the crate.
+    println!("cargo:rerun-if-changed=migrations");
     Ok(())
 }

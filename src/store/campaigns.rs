@@ -49,6 +49,93 @@ const CAMPAIGN_COLUMNS: &str = "id, display_name, state, pause_reason, quota_res
 const TARGET_COLUMNS: &str =
     "idx, target_type, target_id, notes, tags, state, handshake_id, reason, update_time";
 
+// The statements of every campaign RPC and pass, named so that
+// `Store::hot_query_plans` checks each reads by index (campaigns and their
+// targets grow with the history).
+
+/// One campaign (every RPC that answers a campaign), after its columns.
+pub(super) const GET_CAMPAIGN: &str = "FROM campaigns WHERE id = $1";
+/// ListCampaigns: newest first, before a position, after the columns.
+pub(super) const LIST_CAMPAIGNS: &str = "FROM campaigns
+     WHERE seq < coalesce($1, 9223372036854775807)
+     ORDER BY seq DESC LIMIT $2";
+/// ListCampaignTargets: in index order after an index, of some states or
+/// all, after the target columns.
+pub(super) const LIST_TARGETS: &str = "FROM campaign_targets
+     WHERE campaign_id = $1 AND idx > coalesce($2, -1)
+       AND (cardinality($3::text[]) = 0 OR state = ANY($3))
+     ORDER BY idx LIMIT $4";
+/// The targets in each state of some campaigns.
+pub(super) const COUNTS_OF: &str = "SELECT campaign_id, state, count(*) FROM campaign_targets
+     WHERE campaign_id = ANY($1) GROUP BY campaign_id, state";
+/// The lowest queued target of each ACTIVE campaign (of `$1` only, when
+/// not NULL), oldest campaign first, after the campaign columns.
+pub(super) const NEXT_TARGETS: &str = ", t.*
+     FROM campaigns c
+     CROSS JOIN LATERAL (
+         SELECT idx AS t_idx, target_type AS t_target_type, target_id AS t_target_id,
+                notes AS t_notes, tags AS t_tags, update_time AS t_update_time,
+                attempts AS t_attempts, retry_time AS t_retry_time
+         FROM campaign_targets
+         WHERE campaign_id = c.id AND state = 'QUEUED'
+         ORDER BY idx LIMIT 1) t
+     WHERE c.state = 'ACTIVE' AND ($1::text IS NULL OR c.id = $1)
+     ORDER BY c.seq";
+/// Followed targets whose handshake changed since the target did.
+pub(super) const FOLLOWED_CHANGES: &str = "SELECT t.campaign_id, t.idx, t.state, t.handshake_id
+     FROM campaign_targets t JOIN handshakes h ON h.id = t.handshake_id
+     WHERE t.state IN ('INVITED', 'ACCEPTED') AND h.update_time >= t.update_time";
+/// Open invitations of CANCELED campaigns that asked for them to be
+/// cancelled too (of `$1` only, when not NULL).
+pub(super) const INVITATIONS_TO_CANCEL: &str =
+    "SELECT t.campaign_id, t.idx, t.state, t.handshake_id FROM campaign_targets t
+     JOIN campaigns c ON c.id = t.campaign_id
+     WHERE t.state = 'INVITED' AND t.handshake_id IS NOT NULL
+       AND c.state = 'CANCELED' AND c.cancel_open
+       AND ($1::text IS NULL OR c.id = $1)";
+/// ACTIVE or PAUSED campaigns with nothing left to send or follow: DONE.
+pub(super) const FINISH_CAMPAIGNS: &str =
+    "UPDATE campaigns c SET state = 'DONE', next_send_time = NULL,
+                            version = version + 1, update_time = now()
+     WHERE c.state IN ('ACTIVE', 'PAUSED')
+       AND NOT EXISTS (SELECT 1 FROM campaign_targets t WHERE t.campaign_id = c.id
+                       AND t.state IN ('QUEUED', 'INVITED', 'ACCEPTED'))
+     RETURNING c.id";
+/// One change of campaign `$1`: its version moves, channel `$2` hears.
+pub(super) const TOUCH: &str =
+    "WITH bumped AS (UPDATE campaigns SET version = version + 1, update_time = now()
+                     WHERE id = $1 RETURNING id)
+     SELECT pg_notify($2, id) FROM bumped";
+/// Target `$2` of campaign `$1` now stands on handshake `$4`, in state `$3`.
+pub(super) const LINK_TARGET: &str = "UPDATE campaign_targets
+     SET state = $3, handshake_id = $4, reason = NULL, retry_time = NULL, update_time = now()
+     WHERE campaign_id = $1 AND idx = $2";
+/// Handshake `$1` was sent or adopted by campaign `$2`.
+pub(super) const LINK_HANDSHAKE: &str =
+    "INSERT INTO campaign_handshakes (handshake_id, campaign_id) VALUES ($1, $2)
+     ON CONFLICT (handshake_id) DO NOTHING";
+/// Queued target `$2` of campaign `$1` ends in state `$3` for reason `$4`.
+pub(super) const END_TARGET: &str =
+    "UPDATE campaign_targets SET state = $3, reason = $4, retry_time = NULL, update_time = now()
+     WHERE campaign_id = $1 AND idx = $2 AND state = 'QUEUED'";
+/// Queued target `$2` of campaign `$1` is tried again at `$3`.
+pub(super) const RETRY_TARGET: &str =
+    "UPDATE campaign_targets SET attempts = attempts + 1, retry_time = $3
+     WHERE campaign_id = $1 AND idx = $2 AND state = 'QUEUED'";
+/// When campaign `$1` sends next (`$2`), when that changed.
+pub(super) const SET_NEXT_SEND_TIME: &str = "UPDATE campaigns SET next_send_time = $2
+     WHERE id = $1 AND next_send_time IS DISTINCT FROM $2";
+
+/// `SELECT` the campaign columns, then `tail`.
+pub(super) fn campaign_rows(tail: &str) -> String {
+    format!("SELECT {CAMPAIGN_COLUMNS} {tail}")
+}
+
+/// `SELECT` the target columns, then `tail`.
+pub(super) fn target_rows(tail: &str) -> String {
+    format!("SELECT {TARGET_COLUMNS} {tail}")
+}
+
 #[derive(FromRow)]
 struct CampaignRow {
     id: String,
@@ -155,15 +242,11 @@ fn fingerprint(new: &NewCampaign) -> String {
 
 /// One change of `campaign`: its version moves and its watchers hear.
 async fn touch(db: impl PgExecutor<'_>, campaign: &CampaignId) -> Result<(), StoreError> {
-    sqlx::query(
-        "WITH bumped AS (UPDATE campaigns SET version = version + 1, update_time = now()
-                         WHERE id = $1 RETURNING id)
-         SELECT pg_notify($2, id) FROM bumped",
-    )
-    .bind(campaign.as_str())
-    .bind(CAMPAIGNS_CHANNEL)
-    .execute(db)
-    .await?;
+    sqlx::query(TOUCH)
+        .bind(campaign.as_str())
+        .bind(CAMPAIGNS_CHANNEL)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -246,12 +329,11 @@ impl Store {
     }
 
     pub async fn get_campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
-        let row: Option<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
-        )))
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<CampaignRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(campaign_rows(GET_CAMPAIGN)))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let (_, mut campaign) = row.read()?;
         campaign.counts = self.counts_of(&[campaign.id.clone()]).await?.remove(0);
@@ -265,15 +347,12 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<(i64, Campaign)>, StoreError> {
-        let rows: Vec<CampaignRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns
-             WHERE seq < coalesce($1, 9223372036854775807)
-             ORDER BY seq DESC LIMIT $2"
-        )))
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<CampaignRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(campaign_rows(LIST_CAMPAIGNS)))
+                .bind(before)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         let mut out = rows
             .into_iter()
             .map(CampaignRow::read)
@@ -294,31 +373,23 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<CampaignTarget>, StoreError> {
         let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-        let rows: Vec<TargetRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {TARGET_COLUMNS} FROM campaign_targets
-             WHERE campaign_id = $1 AND idx > coalesce($2, -1)
-               AND (cardinality($3::text[]) = 0 OR state = ANY($3))
-             ORDER BY idx LIMIT $4"
-        )))
-        .bind(campaign.as_str())
-        .bind(after.map(i64::from))
-        .bind(&states)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<TargetRow> = sqlx::query_as(sqlx::AssertSqlSafe(target_rows(LIST_TARGETS)))
+            .bind(campaign.as_str())
+            .bind(after.map(i64::from))
+            .bind(&states)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(TargetRow::read).collect()
     }
 
     /// The counts of each campaign of `ids`, in that order.
     async fn counts_of(&self, ids: &[CampaignId]) -> Result<Vec<TargetCounts>, StoreError> {
         let names: Vec<&str> = ids.iter().map(CampaignId::as_str).collect();
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT campaign_id, state, count(*) FROM campaign_targets
-             WHERE campaign_id = ANY($1) GROUP BY campaign_id, state",
-        )
-        .bind(&names)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(COUNTS_OF)
+            .bind(&names)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(ids
             .iter()
             .map(|id| {
@@ -419,16 +490,10 @@ impl Store {
         &self,
         campaign: Option<&CampaignId>,
     ) -> Result<Vec<Followed>, StoreError> {
-        let rows: Vec<(String, i32, String, String)> = sqlx::query_as(
-            "SELECT t.campaign_id, t.idx, t.state, t.handshake_id FROM campaign_targets t
-             JOIN campaigns c ON c.id = t.campaign_id
-             WHERE t.state = 'INVITED' AND t.handshake_id IS NOT NULL
-               AND c.state = 'CANCELED' AND c.cancel_open
-               AND ($1::text IS NULL OR c.id = $1)",
-        )
-        .bind(campaign.map(CampaignId::as_str))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, i32, String, String)> = sqlx::query_as(INVITATIONS_TO_CANCEL)
+            .bind(campaign.map(CampaignId::as_str))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(followed(rows))
     }
 
@@ -451,22 +516,10 @@ impl Store {
             t_attempts: i32,
             t_retry_time: Option<DateTime<Utc>>,
         }
-        let rows: Vec<Head> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CAMPAIGN_COLUMNS}, t.*
-             FROM campaigns c
-             CROSS JOIN LATERAL (
-                 SELECT idx AS t_idx, target_type AS t_target_type, target_id AS t_target_id,
-                        notes AS t_notes, tags AS t_tags, update_time AS t_update_time,
-                        attempts AS t_attempts, retry_time AS t_retry_time
-                 FROM campaign_targets
-                 WHERE campaign_id = c.id AND state = 'QUEUED'
-                 ORDER BY idx LIMIT 1) t
-             WHERE c.state = 'ACTIVE' AND ($1::text IS NULL OR c.id = $1)
-             ORDER BY c.seq"
-        )))
-        .bind(only.map(CampaignId::as_str))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<Head> = sqlx::query_as(sqlx::AssertSqlSafe(campaign_rows(NEXT_TARGETS)))
+            .bind(only.map(CampaignId::as_str))
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|r| {
                 let target = TargetRow {
@@ -515,17 +568,13 @@ impl Store {
         reason: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE campaign_targets SET state = $3, reason = $4, retry_time = NULL,
-                                         update_time = now()
-             WHERE campaign_id = $1 AND idx = $2 AND state = 'QUEUED'",
-        )
-        .bind(campaign.as_str())
-        .bind(index_of(index))
-        .bind(state.as_str())
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(END_TARGET)
+            .bind(campaign.as_str())
+            .bind(index_of(index))
+            .bind(state.as_str())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
         touch(&mut *tx, campaign).await?;
         tx.commit().await?;
         Ok(())
@@ -538,15 +587,12 @@ impl Store {
         index: u32,
         retry_time: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE campaign_targets SET attempts = attempts + 1, retry_time = $3
-             WHERE campaign_id = $1 AND idx = $2 AND state = 'QUEUED'",
-        )
-        .bind(campaign.as_str())
-        .bind(index_of(index))
-        .bind(retry_time)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(RETRY_TARGET)
+            .bind(campaign.as_str())
+            .bind(index_of(index))
+            .bind(retry_time)
+            .execute(&self.pool)
+            .await?;
         self.set_next_send_time(campaign, Some(retry_time)).await
     }
 
@@ -557,15 +603,12 @@ impl Store {
         at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE campaigns SET next_send_time = $2
-             WHERE id = $1 AND next_send_time IS DISTINCT FROM $2",
-        )
-        .bind(campaign.as_str())
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let changed = sqlx::query(SET_NEXT_SEND_TIME)
+            .bind(campaign.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if changed > 0 {
             touch(&mut *tx, campaign).await?;
         }
@@ -575,13 +618,9 @@ impl Store {
 
     /// Followed targets whose handshake changed since the target did.
     pub async fn followed_changes(&self) -> Result<Vec<Followed>, StoreError> {
-        let rows: Vec<(String, i32, String, String)> = sqlx::query_as(
-            "SELECT t.campaign_id, t.idx, t.state, t.handshake_id
-             FROM campaign_targets t JOIN handshakes h ON h.id = t.handshake_id
-             WHERE t.state IN ('INVITED', 'ACCEPTED') AND h.update_time >= t.update_time",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, i32, String, String)> = sqlx::query_as(FOLLOWED_CHANGES)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(followed(rows))
     }
 
@@ -604,16 +643,9 @@ impl Store {
     /// ACTIVE or PAUSED campaigns with no target left to send or follow
     /// become DONE; returns how many did.
     pub async fn finish_campaigns(&self) -> Result<u64, StoreError> {
-        let done: Vec<String> = sqlx::query_scalar(
-            "UPDATE campaigns c SET state = 'DONE', next_send_time = NULL,
-                                    version = version + 1, update_time = now()
-             WHERE c.state IN ('ACTIVE', 'PAUSED')
-               AND NOT EXISTS (SELECT 1 FROM campaign_targets t WHERE t.campaign_id = c.id
-                               AND t.state IN ('QUEUED', 'INVITED', 'ACCEPTED'))
-             RETURNING c.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let done: Vec<String> = sqlx::query_scalar(FINISH_CAMPAIGNS)
+            .fetch_all(&self.pool)
+            .await?;
         for id in &done {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CAMPAIGNS_CHANNEL)
@@ -650,24 +682,17 @@ async fn link(
     index: u32,
     record: &HandshakeRecord,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE campaign_targets
-         SET state = $3, handshake_id = $4, reason = NULL, retry_time = NULL, update_time = now()
-         WHERE campaign_id = $1 AND idx = $2",
-    )
-    .bind(campaign.as_str())
-    .bind(index_of(index))
-    .bind(TargetState::of(record).as_str())
-    .bind(record.handshake.id.as_str())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO campaign_handshakes (handshake_id, campaign_id) VALUES ($1, $2)
-         ON CONFLICT (handshake_id) DO NOTHING",
-    )
-    .bind(record.handshake.id.as_str())
-    .bind(campaign.as_str())
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(LINK_TARGET)
+        .bind(campaign.as_str())
+        .bind(index_of(index))
+        .bind(TargetState::of(record).as_str())
+        .bind(record.handshake.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(LINK_HANDSHAKE)
+        .bind(record.handshake.id.as_str())
+        .bind(campaign.as_str())
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
