@@ -12,8 +12,8 @@ use tracing::{info, warn};
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{
-        AccountId, CampaignState, HandshakeState, InviteRequest, InviteTarget, TargetState,
-        ALREADY_MEMBER,
+        AccountId, CampaignState, HandshakeState, InviteRequest, InviteTarget, QuotaUse,
+        TargetState, ALREADY_MEMBER,
     },
     service::{backoff, Error, Invitations},
     store::NextTarget,
@@ -62,8 +62,17 @@ impl<'a> Campaigns<'a> {
             ..Default::default()
         };
         self.invitations.cancel_open_invitations(None, None).await;
-        for head in self.invitations.store().next_targets(None).await? {
-            self.send_campaign(head, &mut report).await?;
+        let heads = self.invitations.store().next_targets(None).await?;
+        if heads.is_empty() {
+            report.finished = self.invitations.store().finish_campaigns().await?;
+            return Ok(report);
+        }
+        // One count for the pass: a campaign whose reserve leaves it no
+        // slot waits without a call to AWS (each send recounts under the
+        // quota lock, so this only saves calls, never lets one through).
+        let mut quota = self.invitations.quota_use().await?;
+        for head in heads {
+            self.send_campaign(head, &mut quota, &mut report).await?;
         }
         report.finished = self.invitations.store().finish_campaigns().await?;
         if report.sent + report.skipped + report.failed + report.paused > 0 {
@@ -100,10 +109,28 @@ impl<'a> Campaigns<'a> {
     async fn send_campaign(
         &self,
         mut head: NextTarget,
+        quota: &mut QuotaUse,
         report: &mut CampaignReport,
     ) -> Result<(), Error> {
         loop {
-            match self.turn(&head).await? {
+            if quota.used + head.campaign.quota_reserve >= quota.limit {
+                let at = quota.next_slot_time.unwrap_or_else(|| {
+                    quota.now + chrono::Duration::from_std(QUOTA_RECHECK).unwrap_or_default()
+                });
+                let store = self.invitations.store();
+                store
+                    .set_next_send_time(&head.campaign.id, Some(at))
+                    .await?;
+                return Ok(());
+            }
+            let turn = self.turn(&head).await?;
+            if matches!(
+                turn,
+                Turn::Done(TargetState::Invited | TargetState::Accepted | TargetState::Complete)
+            ) {
+                quota.used += 1;
+            }
+            match turn {
                 Turn::Done(TargetState::Skipped) => report.skipped += 1,
                 Turn::Done(TargetState::Failed) => report.failed += 1,
                 Turn::Done(_) => report.sent += 1,
@@ -161,17 +188,14 @@ impl<'a> Campaigns<'a> {
                 store
                     .target_sent(&campaign.id, target.index, &record)
                     .await?;
-                store
-                    .set_next_send_time(&campaign.id, Some(Utc::now()))
-                    .await?;
                 Ok(Turn::Done(TargetState::of(&record)))
             }
             Err(Error::QuotaExhausted(q)) => {
-                let wait = match q.retry_after() {
-                    d if d.is_zero() => QUOTA_RECHECK,
-                    d => d,
-                };
-                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                // The slot's own time, so a waiting campaign is not
+                // rewritten (nor its watchers woken) at every pass.
+                let at = q.next_slot_time.unwrap_or_else(|| {
+                    q.now + chrono::Duration::from_std(QUOTA_RECHECK).unwrap_or_default()
+                });
                 store.set_next_send_time(&campaign.id, Some(at)).await?;
                 Ok(Turn::Later)
             }

@@ -14,6 +14,11 @@ pub struct QuotaReport {
 }
 
 impl Invitations {
+    /// The daily quota as it is used now (one count, no AWS call).
+    pub async fn quota_use(&self) -> Result<crate::domain::QuotaUse, Error> {
+        Ok(self.store.invite_quota(self.quota).await?)
+    }
+
     pub async fn quota(&self) -> Result<QuotaReport, Error> {
         Ok(QuotaReport {
             quota: self.store.invite_quota(self.quota).await?,
