@@ -7,7 +7,8 @@ mod serve;
 
 pub use duration::parse_duration;
 pub use serve::{
-    AuthArgs, BudgetArgs, DashboardArgs, InvitationArgs, LimitsArgs, PollerArgs, ServeArgs, TlsArgs,
+    AuthArgs, BudgetArgs, DashboardArgs, DeliveryArgs, InvitationArgs, LimitsArgs, PollerArgs,
+    ServeArgs, TlsArgs,
 };
 
 use clap::{Args, Parser, Subcommand};

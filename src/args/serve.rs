@@ -10,6 +10,7 @@ use crate::{
     aws::BudgetSettings,
     domain::InviteQuota,
     poller::PollerSettings,
+    reconcile::delivery::DeliveryOptions,
     service::ServiceSettings,
     transport::{Limits, TlsSettings},
 };
@@ -40,6 +41,38 @@ pub struct ServeArgs {
     pub dashboards: DashboardArgs,
     #[command(flatten)]
     pub limits: LimitsArgs,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeliveryArgs {
+    /// Where recorded events are pushed: a YAML or JSON file of
+    /// subscriptions (signed webhooks, EventBridge buses; see docs/events.md).
+    /// Re-read when it changes; a bad file stops the start, and on reload
+    /// the last good one stays in force. No delivery when unset.
+    #[arg(long, env = "ORG_INVITES_SUBSCRIPTIONS_FILE")]
+    pub subscriptions_file: Option<PathBuf>,
+    /// The CloudEvents `source` of every event; unset:
+    /// `urn:org-invites:<organization id>`.
+    #[arg(long, env = "ORG_INVITES_EVENTS_SOURCE")]
+    pub events_source: Option<String>,
+    /// The delay before each attempt after the first, comma-separated
+    /// (`2s,2s` is three attempts in all), each jittered by ±20%; after the
+    /// last the delivery is DEAD.
+    #[arg(long, env = "ORG_INVITES_DELIVERY_RETRY_SCHEDULE", value_delimiter = ',',
+          default_value = "5s,30s,2m,10m,30m,1h,2h,4h,8h,12h,24h,24h", value_parser = parse_duration)]
+    pub delivery_retry_schedule: Vec<Duration>,
+}
+
+impl From<DeliveryArgs> for DeliveryOptions {
+    fn from(a: DeliveryArgs) -> Self {
+        Self {
+            subscriptions_file: a.subscriptions_file,
+            events_source: a.events_source,
+            retry_schedule: a.delivery_retry_schedule,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

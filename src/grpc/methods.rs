@@ -24,7 +24,7 @@ const fn method(name: &'static str, role: Role, streams: bool) -> Method {
     }
 }
 
-pub const METHODS: [Method; 15] = [
+pub const METHODS: [Method; 19] = [
     method("InviteAccount", Role::Inviter, false),
     method("GetHandshake", Role::Reader, false),
     method("ListHandshakes", Role::Reader, false),
@@ -40,6 +40,10 @@ pub const METHODS: [Method; 15] = [
     method("ResumeCampaign", Role::Inviter, false),
     method("CancelCampaign", Role::Inviter, false),
     method("WatchCampaign", Role::Reader, true),
+    method("ListSubscriptions", Role::Reader, false),
+    method("ListDeliveries", Role::Reader, false),
+    method("RedeliverEvents", Role::Admin, false),
+    method("EnableSubscription", Role::Admin, false),
 ];
 
 /// Services anyone who reaches the port may call: probes and grpcurl need them.
@@ -140,6 +144,10 @@ mod tests {
             ("ListCampaigns", Role::Reader),
             ("ListCampaignTargets", Role::Reader),
             ("WatchCampaign", Role::Reader),
+            ("ListSubscriptions", Role::Reader),
+            ("ListDeliveries", Role::Reader),
+            ("RedeliverEvents", Role::Admin),
+            ("EnableSubscription", Role::Admin),
         ] {
             let Access::Method(m) = access(&format!("/{SERVICE_NAME}/{name}")) else {
                 panic!("{name} not in the table");

@@ -3,7 +3,9 @@
 //! (once, in `status`). The method table and the layers in front of every
 //! call live here too.
 mod campaigns;
+mod cloudevent;
 mod convert;
+mod deliveries;
 pub mod layers;
 pub mod methods;
 mod parse;
@@ -11,4 +13,5 @@ mod server;
 pub mod status;
 mod watch;
 
+pub use cloudevent::CloudEvents;
 pub use server::InvitationApi;

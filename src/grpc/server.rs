@@ -3,14 +3,15 @@ use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::{
-    campaigns, convert, parse,
+    campaigns, convert, deliveries, parse,
     watch::{self, ProtoStream},
 };
 use crate::{
     auth::Identity,
-    domain::Violations,
+    domain::{FieldViolation, Subscription, Violations},
     metrics::WatchMethod,
     proto::v1::{self as pb, invitation_service_server::InvitationService},
+    reconcile::delivery::SubscriptionSet,
     service::{Error, Invitations},
     watch::{decode_resume_token, Watches},
 };
@@ -18,6 +19,8 @@ use crate::{
 pub struct InvitationApi {
     invitations: Invitations,
     watches: Watches,
+    /// The subscriptions in force; none without a subscriptions file.
+    subscriptions: Option<SubscriptionSet>,
 }
 
 impl InvitationApi {
@@ -25,6 +28,30 @@ impl InvitationApi {
         Self {
             invitations,
             watches,
+            subscriptions: None,
+        }
+    }
+
+    pub fn with_subscriptions(self, subscriptions: Option<SubscriptionSet>) -> Self {
+        Self {
+            subscriptions,
+            ..self
+        }
+    }
+
+    fn configured(&self) -> std::sync::Arc<Vec<Subscription>> {
+        self.subscriptions
+            .as_ref()
+            .map(SubscriptionSet::current)
+            .unwrap_or_default()
+    }
+
+    /// `id` when the subscriptions file names it.
+    fn subscription(&self, id: &str) -> Result<String, Status> {
+        if self.configured().iter().any(|s| s.id == id) {
+            Ok(id.to_string())
+        } else {
+            Err(Error::SubscriptionNotFound(id.to_string()).into())
         }
     }
 }
@@ -233,6 +260,79 @@ impl InvitationService for InvitationApi {
             .cancel_campaign(&id, cancel_open, caller(&request))
             .await?;
         Ok(Response::new(campaigns::campaign_to_proto(&campaign)))
+    }
+
+    #[instrument(skip_all, name = "ListSubscriptions")]
+    async fn list_subscriptions(
+        &self,
+        _request: Request<pb::ListSubscriptionsRequest>,
+    ) -> Result<Response<pb::ListSubscriptionsResponse>, Status> {
+        let subs = self.configured();
+        let ids: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
+        let rows = self.invitations.subscriptions(&ids).await?;
+        Ok(Response::new(pb::ListSubscriptionsResponse {
+            subscriptions: subs
+                .iter()
+                .map(|s| {
+                    let row = rows.iter().find(|r| r.id == s.id);
+                    deliveries::subscription_to_proto(s, row)
+                })
+                .collect(),
+        }))
+    }
+
+    #[instrument(skip_all, name = "ListDeliveries")]
+    async fn list_deliveries(
+        &self,
+        request: Request<pb::ListDeliveriesRequest>,
+    ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
+        let req = request.get_ref();
+        let id = self.subscription(&req.subscription_id)?;
+        let q = deliveries::parse_list(req).map_err(Error::Invalid)?;
+        let (rows, next) = self
+            .invitations
+            .deliveries(&id, &q.states, q.before, q.limit)
+            .await?;
+        Ok(Response::new(pb::ListDeliveriesResponse {
+            deliveries: rows.iter().map(deliveries::delivery_to_proto).collect(),
+            next_page_token: deliveries::next_token(next, &q),
+        }))
+    }
+
+    #[instrument(skip_all, name = "RedeliverEvents")]
+    async fn redeliver_events(
+        &self,
+        request: Request<pb::RedeliverEventsRequest>,
+    ) -> Result<Response<pb::RedeliverEventsResponse>, Status> {
+        let req = request.get_ref();
+        let id = self.subscription(&req.subscription_id)?;
+        if req.event_ids.is_empty() {
+            let v = FieldViolation::new("event_ids", "name at least one event");
+            return Err(Error::Invalid(Violations(vec![v])).into());
+        }
+        let rows = self.invitations.redeliver(&id, &req.event_ids).await?;
+        Ok(Response::new(pb::RedeliverEventsResponse {
+            deliveries: rows.iter().map(deliveries::delivery_to_proto).collect(),
+        }))
+    }
+
+    #[instrument(skip_all, name = "EnableSubscription")]
+    async fn enable_subscription(
+        &self,
+        request: Request<pb::EnableSubscriptionRequest>,
+    ) -> Result<Response<pb::Subscription>, Status> {
+        let id = self.subscription(&request.get_ref().id)?;
+        self.invitations.enable_subscription(&id).await?;
+        let subs = self.configured();
+        let sub = subs.iter().find(|s| s.id == id).expect("checked above");
+        let rows = self
+            .invitations
+            .subscriptions(std::slice::from_ref(&id))
+            .await?;
+        Ok(Response::new(deliveries::subscription_to_proto(
+            sub,
+            rows.first(),
+        )))
     }
 
     type WatchCampaignStream = watch::CampaignProtoStream;

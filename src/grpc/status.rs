@@ -40,6 +40,12 @@ impl From<Error> for Status {
                 "HANDSHAKE_NOT_FOUND",
                 None,
             ),
+            Error::SubscriptionNotFound(id) => service_status(
+                Code::NotFound,
+                format!("subscription {id} is not in the subscriptions file"),
+                "SUBSCRIPTION_NOT_FOUND",
+                None,
+            ),
             Error::CampaignNotFound(id) => service_status(
                 Code::NotFound,
                 format!("campaign {id} not found"),

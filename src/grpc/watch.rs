@@ -14,7 +14,7 @@ use crate::{
 
 pub type ProtoStream = Pin<Box<dyn Stream<Item = Result<pb::HandshakeEvent, Status>> + Send>>;
 
-fn event_to_proto(e: &HandshakeEvent) -> pb::HandshakeEvent {
+pub(super) fn event_to_proto(e: &HandshakeEvent) -> pb::HandshakeEvent {
     pb::HandshakeEvent {
         handshake: Some(handshake_to_proto(&e.record)),
         previous_state: state_to_proto(e.previous_state) as i32,

@@ -15,7 +15,7 @@ use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 use crate::domain::{HandshakeState, Step, TargetCounts, TargetState};
 use series::{
     MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel, StepOutcome,
-    TargetStateLabel, WatchLabel,
+    SubscriptionLabel, SubscriptionOutcome, TargetStateLabel, WatchLabel,
 };
 
 /// Cheap to clone (one Arc): every RPC and stream holds one.
@@ -145,6 +145,42 @@ impl Metrics {
             .identities_reloads
             .get_or_create(&SimpleLabel::result(outcome))
             .inc();
+    }
+
+    /// A changed subscriptions file was read: `Ok`, or refused.
+    pub fn subscriptions_reload(&self, outcome: Outcome) {
+        self.0
+            .subscriptions_reloads
+            .get_or_create(&SimpleLabel::result(outcome))
+            .inc();
+    }
+
+    /// One delivery attempt to `subscription` ended as `outcome`.
+    pub fn delivery(&self, subscription: &str, outcome: &'static str) {
+        self.0
+            .deliveries
+            .get_or_create(&SubscriptionOutcome {
+                subscription: subscription.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// An event reached its subscriber `since` after its commit.
+    pub fn delivered_after(&self, since: Duration) {
+        self.0.delivery_latency_seconds.observe(since.as_secs_f64());
+    }
+
+    /// Each subscription's backlog and whether it is disabled.
+    pub fn set_subscription(&self, subscription: &str, backlog: i64, disabled: bool) {
+        let label = SubscriptionLabel {
+            subscription: subscription.into(),
+        };
+        self.0.delivery_backlog.get_or_create(&label).set(backlog);
+        self.0
+            .subscription_disabled
+            .get_or_create(&label)
+            .set(i64::from(disabled));
     }
 
     /// A row of `table` this release could not read was met (and skipped,

@@ -52,6 +52,18 @@ pub(super) struct TableLabel {
 }
 
 /// Constructors for the one-label sets.
+/// A subscription (ids come from the operator's file: a bounded set).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct SubscriptionLabel {
+    pub subscription: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct SubscriptionOutcome {
+    pub subscription: String,
+    pub outcome: String,
+}
+
 pub(super) struct SimpleLabel;
 
 impl SimpleLabel {
@@ -161,6 +173,12 @@ pub(super) struct Series {
     /// Attempts taken over from an owner that stopped, by how it was told.
     pub abandoned_attempts: Family<ByLabel, Counter>,
     pub identities_reloads: Family<ResultLabel, Counter>,
+    pub subscriptions_reloads: Family<ResultLabel, Counter>,
+    pub deliveries: Family<SubscriptionOutcome, Counter>,
+    /// From the event's commit to its delivery.
+    pub delivery_latency_seconds: Histogram,
+    pub delivery_backlog: Family<SubscriptionLabel, Gauge>,
+    pub subscription_disabled: Family<SubscriptionLabel, Gauge>,
     pub onboarding_steps: Family<StepOutcome, Counter>,
     /// From ACCEPTED to COMPLETE.
     pub onboarding_seconds: Histogram,
@@ -195,6 +213,11 @@ impl Series {
             poller_gap_seconds: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             abandoned_attempts: Family::default(),
             identities_reloads: Family::default(),
+            subscriptions_reloads: Family::default(),
+            deliveries: Family::default(),
+            delivery_latency_seconds: latency(),
+            delivery_backlog: Family::default(),
+            subscription_disabled: Family::default(),
             onboarding_steps: Family::default(),
             // 1 s to ~9 h.
             onboarding_seconds: Histogram::new(exponential_buckets(1.0, 2.0, 16)),
@@ -309,6 +332,32 @@ impl Series {
             m.identities_reloads.clone(),
         );
         r.register(
+            format!("{p}subscriptions_reloads"),
+            "Reloads of a changed subscriptions file, by outcome (ok; error: it was refused and \
+             the subscriptions in force were kept)",
+            m.subscriptions_reloads.clone(),
+        );
+        r.register(
+            format!("{p}deliveries"),
+            "Event delivery attempts, by subscription and outcome (delivered, retry, dead, gone)",
+            m.deliveries.clone(),
+        );
+        r.register(
+            format!("{p}delivery_latency_seconds"),
+            "From an event's commit to its delivery to a subscription",
+            m.delivery_latency_seconds.clone(),
+        );
+        r.register(
+            format!("{p}delivery_backlog"),
+            "Events not yet delivered, by subscription (counted at each scrape)",
+            m.delivery_backlog.clone(),
+        );
+        r.register(
+            format!("{p}subscription_disabled"),
+            "1 while a subscription is DISABLED (a 410 Gone), by subscription",
+            m.subscription_disabled.clone(),
+        );
+        r.register(
             format!("{p}onboarding_steps"),
             "Onboarding step attempts, by step (ACCEPT, PLACE, TAG) and outcome (ok, retry, failed)",
             m.onboarding_steps.clone(),
@@ -332,6 +381,9 @@ impl Series {
             let _ = m.sweeps.get_or_create(&SimpleLabel::result(outcome));
             let _ = m
                 .identities_reloads
+                .get_or_create(&SimpleLabel::result(outcome));
+            let _ = m
+                .subscriptions_reloads
                 .get_or_create(&SimpleLabel::result(outcome));
         }
         for &state in TargetState::ALL {

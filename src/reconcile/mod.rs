@@ -5,6 +5,7 @@
 //! the member count, campaigns). Each job is a small type with its own
 //! outcome; a job to come (event delivery) gets a file here.
 mod campaigns;
+pub mod delivery;
 mod expiry;
 mod members;
 mod onboarding;

@@ -13,6 +13,9 @@ pub enum Error {
     Invalid(Violations),
     #[error("handshake {0} not found")]
     NotFound(HandshakeId),
+    /// Not in the subscriptions file.
+    #[error("subscription {0} not found")]
+    SubscriptionNotFound(String),
     #[error("campaign {0} not found")]
     CampaignNotFound(CampaignId),
     /// Pause, resume or cancel of a campaign in a state that allows none.

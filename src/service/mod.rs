@@ -5,6 +5,7 @@
 //! what an interrupted attempt sent) from here.
 pub mod backoff;
 mod campaigns;
+mod deliveries;
 mod error;
 mod invite;
 pub mod leave;

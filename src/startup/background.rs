@@ -13,11 +13,17 @@ use crate::{
     http::HttpState,
     metrics::Outcome,
     poller::Poller,
-    reconcile::Reconciler,
+    reconcile::{
+        delivery::{Deliver, DeliverySettings, SubscriptionSet},
+        Reconciler,
+    },
     service::Invitations,
     store::DatabaseReady,
     watch::{run_campaign_listener, run_listener, Hub, Watches},
 };
+
+/// How often a replica looks for deliveries come due when nothing is recorded.
+const DELIVER_EVERY: Duration = Duration::from_millis(500);
 
 /// Background work finishes within this after shutdown, or is left behind.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -72,6 +78,25 @@ pub fn spawn(
             path,
             tasks.clone(),
             move |ok| metrics.identities_reload(if ok { Outcome::Ok } else { Outcome::Error }),
+        )));
+    }
+    if let Some((subscriptions, settings)) = app.delivery.clone() {
+        if let Some(path) = app.settings.delivery.subscriptions_file.clone() {
+            let metrics = app.metrics.clone();
+            handles.push(tokio::spawn(subscriptions.clone().watch_file(
+                path,
+                tasks.clone(),
+                move |ok| {
+                    metrics.subscriptions_reload(if ok { Outcome::Ok } else { Outcome::Error })
+                },
+            )));
+        }
+        handles.push(tokio::spawn(deliver(
+            app.invitations.clone(),
+            subscriptions,
+            settings,
+            app.hub.clone(),
+            tasks.clone(),
         )));
     }
     if let Some(listener) = app.http_listener.take() {
@@ -139,6 +164,29 @@ async fn wake_while_watched(
         }
         if hub.watchers() > 0 {
             invitations.wake_poller().await;
+        }
+    }
+}
+
+/// Event delivery on this replica (every replica delivers; each delivery
+/// is leased to one): a pass at once after each recorded change, and every
+/// `DELIVER_EVERY` for retries that come due.
+async fn deliver(
+    invitations: Invitations,
+    subscriptions: SubscriptionSet,
+    settings: DeliverySettings,
+    hub: Hub,
+    stop: CancellationToken,
+) {
+    loop {
+        let pass = Deliver::new(&invitations, &subscriptions, &settings);
+        if let Err(e) = pass.run().await {
+            warn!(error = %e, "delivery pass failed; the next one will retry");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(DELIVER_EVERY) => {}
+            _ = hub.published() => {}
         }
     }
 }

@@ -20,7 +20,9 @@ use tower_http::cors::CorsLayer;
 use crate::{
     auth::Authenticator,
     aws::{Budgeted, Measured, Organizations},
+    grpc::CloudEvents,
     metrics::Metrics,
+    reconcile::delivery::{webhook_client, DeliverySettings, RetrySchedule, SubscriptionSet},
     service::Invitations,
     store::{Session, SessionKeeper, Store},
     transport::Tls,
@@ -45,6 +47,8 @@ pub struct Application {
     tls: Option<Tls>,
     cors: Option<CorsLayer>,
     metrics: Metrics,
+    /// Event delivery, when a subscriptions file is given.
+    delivery: Option<(SubscriptionSet, DeliverySettings)>,
 }
 
 impl Application {
@@ -57,6 +61,17 @@ impl Application {
         metrics: Metrics,
     ) -> Result<Self, BoxError> {
         let auth = Authenticator::load(&settings.auth)?;
+        let delivery = match &settings.delivery.subscriptions_file {
+            None => None,
+            Some(path) => Some((
+                SubscriptionSet::load(path)?,
+                DeliverySettings {
+                    schedule: RetrySchedule::new(settings.delivery.retry_schedule.clone()),
+                    render: Arc::new(CloudEvents::new(settings.delivery.events_source.clone())),
+                    http: webhook_client(),
+                },
+            )),
+        };
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let listener = bind(settings.listen, "--listen / ORG_INVITES_LISTEN").await?;
         let store = Store::connect_lazy(settings.database.clone()).reporting_to(&metrics);
@@ -98,6 +113,7 @@ impl Application {
             tls,
             cors,
             metrics,
+            delivery,
         })
     }
 

@@ -63,7 +63,9 @@ fn services(
         impl tonic_health::pb::health_server::Health,
     >,
 ) -> Result<Routes, BoxError> {
-    let api = InvitationServiceServer::new(InvitationApi::new(app.invitations.clone(), watches))
+    let api = InvitationApi::new(app.invitations.clone(), watches)
+        .with_subscriptions(app.delivery.as_ref().map(|(s, _)| s.clone()));
+    let api = InvitationServiceServer::new(api)
         .max_decoding_message_size(app.settings.limits.max_request_bytes);
     Ok(Routes::new(health)
         .add_service(reflection().build_v1()?)

@@ -10,6 +10,7 @@ use crate::{
     auth::AuthSettings,
     aws::BudgetSettings,
     poller::PollerSettings,
+    reconcile::delivery::DeliveryOptions,
     service::ServiceSettings,
     transport::{Limits, TlsSettings},
 };
@@ -32,6 +33,7 @@ pub struct Settings {
     pub http_listen: Option<SocketAddr>,
     /// Browser origins allowed to call the gRPC port with gRPC-Web.
     pub cors_origins: Vec<String>,
+    pub delivery: DeliveryOptions,
 }
 
 impl Settings {
@@ -48,6 +50,7 @@ impl Settings {
             limits: a.limits.into(),
             http_listen: a.dashboards.http_listen,
             cors_origins: a.dashboards.cors_allowed_origins,
+            delivery: a.delivery.into(),
         })
     }
 
@@ -69,6 +72,7 @@ impl Settings {
             limits: args::defaults::<args::LimitsArgs>().into(),
             http_listen: dashboards.http_listen,
             cors_origins: dashboards.cors_allowed_origins,
+            delivery: args::defaults::<args::DeliveryArgs>().into(),
         }
     }
 }

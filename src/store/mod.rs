@@ -1,6 +1,7 @@
 //! Postgres, through one concrete store type. SQL lives here and nowhere else.
 mod budget;
 mod campaigns;
+mod deliveries;
 mod error;
 mod events;
 mod handshakes;
@@ -27,6 +28,7 @@ mod unreadable;
 
 pub use budget::Turn;
 pub use campaigns::{CreatedCampaign, Followed, NextTarget};
+pub use deliveries::{Attempted, DeliveryRow, DueDelivery, NewDelivery, SubscriptionRow};
 pub use error::StoreError;
 pub use events::EventBatch;
 pub use handshakes::{Known, ListCursor, ListQuery};

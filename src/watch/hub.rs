@@ -34,6 +34,9 @@ pub struct Hub {
     per_handshake_capacity: usize,
     /// The last event id broadcast; the listener resumes after it.
     last: Arc<AtomicI64>,
+    /// Told of every broadcast without counting as a watcher: event
+    /// delivery wakes on it.
+    published: Arc<tokio::sync::Notify>,
 }
 
 struct ById {
@@ -71,6 +74,7 @@ impl Hub {
             })),
             per_handshake_capacity: capacity.min(PER_HANDSHAKE_CAPACITY),
             last: Arc::new(AtomicI64::new(-1)),
+            published: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -134,6 +138,13 @@ impl Hub {
         }
         // No receiver is fine: nobody is watching.
         let _ = self.all.send(event);
+        self.published.notify_one();
+    }
+
+    /// Returns once an event was broadcast since the last return (at once
+    /// if one was meanwhile); for one waiter.
+    pub async fn published(&self) {
+        self.published.notified().await;
     }
 
     /// Drops `tx`, the channel of `id` that just found no receiver, unless

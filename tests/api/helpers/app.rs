@@ -7,6 +7,7 @@ use org_invites::{
     domain::InviteQuota,
     metrics::Metrics,
     poller::PollerSettings,
+    reconcile::delivery::DeliveryOptions,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     service::ServiceSettings,
     startup::{Application, Settings},
@@ -62,6 +63,8 @@ pub struct AppOptions {
     /// Serve plaintext health on a free port (`TestApp::health_addr`).
     pub health_listen: bool,
     pub cors_origins: Vec<String>,
+    /// Event delivery (`--subscriptions-file` and its neighbours).
+    pub delivery: DeliveryOptions,
 }
 
 /// `serve`'s defaults, for everything a test does not change.
@@ -99,6 +102,7 @@ impl Default for AppOptions {
             http: false,
             health_listen: false,
             cors_origins: d.cors_origins,
+            delivery: d.delivery,
         }
     }
 }
@@ -154,6 +158,7 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         limits: opts.limits,
         http_listen: opts.http.then(|| "127.0.0.1:0".parse().unwrap()),
         cors_origins: opts.cors_origins,
+        delivery: opts.delivery,
     };
     let aws_api = opts.aws.unwrap_or_else(|| aws.organizations());
     let app = Application::build(settings, aws_api, Metrics::new())
