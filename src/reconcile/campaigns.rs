@@ -117,10 +117,14 @@ impl<'a> Campaigns<'a> {
                 let at = quota.next_slot_time.unwrap_or_else(|| {
                     quota.now + chrono::Duration::from_std(QUOTA_RECHECK).unwrap_or_default()
                 });
-                let store = self.invitations.store();
-                store
-                    .set_next_send_time(&head.campaign.id, Some(at))
-                    .await?;
+                // Written only when it moves: a waiting campaign costs
+                // nothing per pass.
+                if head.campaign.next_send_time != Some(at) {
+                    let store = self.invitations.store();
+                    store
+                        .set_next_send_time(&head.campaign.id, Some(at))
+                        .await?;
+                }
                 return Ok(());
             }
             let turn = self.turn(&head).await?;
