@@ -61,7 +61,7 @@ pub fn spawn(
             ready.clone(),
             tasks.clone(),
         )),
-        tokio::spawn(poller.run(ready, tasks.clone())),
+        tokio::spawn(poller.run(ready.clone(), tasks.clone())),
         tokio::spawn(wake_while_watched(
             app.invitations.clone(),
             app.hub.clone(),
@@ -96,6 +96,7 @@ pub fn spawn(
             subscriptions,
             settings,
             app.hub.clone(),
+            ready.clone(),
             tasks.clone(),
         )));
     }
@@ -176,8 +177,12 @@ async fn deliver(
     subscriptions: SubscriptionSet,
     settings: DeliverySettings,
     hub: Hub,
+    mut ready: DatabaseReady,
     stop: CancellationToken,
 ) {
+    if !ready.wait(&stop).await {
+        return;
+    }
     loop {
         let pass = Deliver::new(&invitations, &subscriptions, &settings);
         if let Err(e) = pass.run().await {

@@ -10,6 +10,7 @@ mod cli;
 mod cli_options;
 mod cli_skeleton;
 mod dashboards;
+mod delivery;
 mod devsh;
 mod docs;
 mod due;

@@ -28,8 +28,9 @@ use crate::{
 const BATCH: i64 = 500;
 /// Deliveries claimed per pass.
 const CLAIM: i64 = 200;
-/// An attempt holds its delivery this long (the webhook timeout, and room).
-const LEASE: Duration = Duration::from_secs(30);
+/// An attempt holds its delivery this long (the webhook timeout, and room):
+/// a replica that dies mid-attempt delays its deliveries by at most this.
+const LEASE: Duration = Duration::from_secs(15);
 /// Attempts in flight at once.
 const PARALLEL: usize = 32;
 
@@ -98,7 +99,10 @@ impl<'a> Deliver<'a> {
         }
         let store = self.invitations.store();
         if self.subscriptions.take_changed() {
-            store.sync_subscriptions(&subs).await?;
+            if let Err(e) = store.sync_subscriptions(&subs).await {
+                self.subscriptions.mark_changed();
+                return Err(e.into());
+            }
         }
         for sub in subs.iter() {
             report.enqueued += self.enqueue(sub).await?;

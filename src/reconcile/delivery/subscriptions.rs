@@ -48,6 +48,11 @@ impl SubscriptionSet {
         self.changed.swap(false, Ordering::AcqRel)
     }
 
+    /// The store must hear of the set again (its last sync failed).
+    pub fn mark_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+    }
+
     /// Reads the file again whenever its bytes change; `reloaded` hears
     /// each outcome (true: the new set is in force).
     pub async fn watch_file(

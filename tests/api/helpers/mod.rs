@@ -6,6 +6,9 @@ mod grpc;
 mod http;
 mod metrics;
 mod postgres;
+mod receiver;
 mod wait;
 
-pub use self::{app::*, data::*, fakecloud::*, grpc::*, http::*, metrics::*, postgres::*, wait::*};
+pub use self::{
+    app::*, data::*, fakecloud::*, grpc::*, http::*, metrics::*, postgres::*, receiver::*, wait::*,
+};
