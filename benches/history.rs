@@ -438,6 +438,7 @@ async fn serve_http(store: &Store, invitations: &Invitations, metrics: &Metrics)
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
     let state = HttpState {
+        subscriptions: None,
         invitations: invitations.clone(),
         watches: Watches::new(store.clone(), Hub::new(), metrics.clone(), stop.clone()),
         metrics: metrics.clone(),

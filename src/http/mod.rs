@@ -24,6 +24,7 @@ use tracing::warn;
 use crate::{
     domain::HandshakeState,
     metrics::{Metrics, WatchMethod},
+    reconcile::delivery::SubscriptionSet,
     service::{Error, Invitations},
     watch::{decode_resume_token, encode_resume_token, Watches},
 };
@@ -45,6 +46,8 @@ pub struct HttpState {
     pub metrics: Metrics,
     /// Cancelled at shutdown: the server stops and event streams end.
     pub stop: CancellationToken,
+    /// The subscriptions in force, when events are delivered.
+    pub subscriptions: Option<SubscriptionSet>,
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -54,6 +57,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/api/summary", get(summary))
         .route("/api/events", get(events))
         .route("/api/campaigns", get(campaigns))
+        .route("/api/subscriptions", get(subscriptions))
         .with_state(state)
 }
 
@@ -91,6 +95,9 @@ async fn metrics(State(s): State<HttpState>) -> Response {
         Ok(Ok(n)) => s.metrics.set_expiring(n),
         Ok(Err(e)) => warn!(error = %e, "could not count expiring invitations"),
         Err(_) => {}
+    }
+    for (id, backlog, disabled) in subscription_rows(&s).await {
+        s.metrics.set_subscription(&id, backlog, disabled);
     }
     let targets = s.invitations.campaign_target_counts();
     match tokio::time::timeout(COUNT_TIMEOUT, targets).await {
@@ -152,6 +159,41 @@ async fn summary(State(s): State<HttpState>, Query(q): Query<SummaryQuery>) -> R
         "member_accounts": members,
     }))
     .into_response()
+}
+
+/// Each subscription in force: its id, backlog, and whether it is disabled.
+async fn subscription_rows(s: &HttpState) -> Vec<(String, i64, bool)> {
+    let Some(set) = &s.subscriptions else {
+        return Vec::new();
+    };
+    let ids: Vec<String> = set.current().iter().map(|s| s.id.clone()).collect();
+    match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.subscriptions(&ids)).await {
+        Ok(Ok(rows)) => rows
+            .into_iter()
+            .map(|r| (r.id, r.backlog, r.state == "DISABLED"))
+            .collect(),
+        Ok(Err(e)) => {
+            warn!(error = %e, "could not read the subscriptions");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The subscriptions with their state and backlog (the page polls this).
+async fn subscriptions(State(s): State<HttpState>) -> Response {
+    let rows: Vec<serde_json::Value> = subscription_rows(&s)
+        .await
+        .into_iter()
+        .map(|(id, backlog, disabled)| {
+            serde_json::json!({
+                "id": id,
+                "state": if disabled { "DISABLED" } else { "ACTIVE" },
+                "backlog": backlog,
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "subscriptions": rows })).into_response()
 }
 
 /// The newest campaigns with their progress (the page polls this).

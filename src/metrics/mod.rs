@@ -155,6 +155,22 @@ impl Metrics {
             .inc();
     }
 
+    /// Every series of `subscription` at zero, so dashboards see it before
+    /// its first delivery.
+    pub fn declare_subscription(&self, subscription: &str) {
+        for outcome in ["delivered", "retry", "dead", "gone"] {
+            let _ = self.0.deliveries.get_or_create(&SubscriptionOutcome {
+                subscription: subscription.into(),
+                outcome: outcome.into(),
+            });
+        }
+        let label = SubscriptionLabel {
+            subscription: subscription.into(),
+        };
+        let _ = self.0.delivery_backlog.get_or_create(&label);
+        let _ = self.0.subscription_disabled.get_or_create(&label);
+    }
+
     /// One delivery attempt to `subscription` ended as `outcome`.
     pub fn delivery(&self, subscription: &str, outcome: &'static str) {
         self.0

@@ -102,6 +102,7 @@ pub fn spawn(
     }
     if let Some(listener) = app.http_listener.take() {
         let state = HttpState {
+            subscriptions: app.delivery.as_ref().map(|(s, _)| s.clone()),
             invitations: app.invitations.clone(),
             watches: watches.clone(),
             metrics: app.metrics.clone(),

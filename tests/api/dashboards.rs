@@ -12,12 +12,16 @@ use tokio::{
 
 use crate::helpers::*;
 
+/// With a subscription (to a port nobody listens on), so the delivery
+/// series show too.
 async fn spawn_dashboard_app(cors_origins: Vec<String>) -> TestApp {
+    let file = crate::delivery::SubscriptionsFile::webhook("http://127.0.0.1:9/hook", "");
     spawn_app_with(
         fresh_database().await,
         AppOptions {
             http: true,
             cors_origins,
+            delivery: file.options(&[100]),
             ..AppOptions::default()
         },
     )

@@ -273,6 +273,8 @@ fn registered() -> BTreeMap<String, String> {
     metrics.aws_call("DescribeHandshake", Ok(()), Duration::ZERO);
     let _stream = metrics.watch_stream(WatchMethod::WatchHandshake);
     metrics.rpc("GetHandshake", "OK", Duration::ZERO);
+    metrics.declare_subscription("hooks");
+    metrics.delivered_after(Duration::ZERO);
     let text = metrics.encode();
     let mut out = BTreeMap::new();
     for line in text.lines() {

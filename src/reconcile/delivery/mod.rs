@@ -103,6 +103,9 @@ impl<'a> Deliver<'a> {
                 self.subscriptions.mark_changed();
                 return Err(e.into());
             }
+            for sub in subs.iter() {
+                self.invitations.metrics().declare_subscription(&sub.id);
+            }
         }
         for sub in subs.iter() {
             report.enqueued += self.enqueue(sub).await?;
