@@ -97,8 +97,13 @@ impl<'a> Deliver<'a> {
             return Ok(report);
         }
         let store = self.invitations.store();
+        // Until this write succeeds nothing is enqueued, so a failure
+        // (the first pass can beat the migrations) must not lose the change.
         if self.subscriptions.take_changed() {
-            store.sync_subscriptions(&subs).await?;
+            if let Err(e) = store.sync_subscriptions(&subs).await {
+                self.subscriptions.still_changed();
+                return Err(e.into());
+            }
         }
         for sub in subs.iter() {
             report.enqueued += self.enqueue(sub).await?;

@@ -48,6 +48,12 @@ impl SubscriptionSet {
         self.changed.swap(false, Ordering::AcqRel)
     }
 
+    /// The store was not told after all (its write failed): the next
+    /// `take_changed` says so again.
+    pub fn still_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+    }
+
     /// Reads the file again whenever its bytes change; `reloaded` hears
     /// each outcome (true: the new set is in force).
     pub async fn watch_file(
@@ -87,4 +93,19 @@ fn read(path: &Path) -> Result<Vec<Subscription>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("subscriptions file {}: {}", path.display(), e.kind()))?;
     parse_subscriptions(&text).map_err(|e| format!("subscriptions file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_the_store_was_not_told_of_is_reported_again() {
+        let set = SubscriptionSet::of(Vec::new());
+        assert!(set.take_changed(), "new: the store has not been told");
+        assert!(!set.take_changed());
+        set.still_changed();
+        assert!(set.take_changed());
+        assert!(!set.take_changed());
+    }
 }
