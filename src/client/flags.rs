@@ -5,10 +5,15 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::output::{Color, Format};
 
 mod campaign;
+mod delivery;
 mod spec;
 pub use campaign::{
     CampaignCancelArgs, CampaignCommand, CampaignCreateArgs, CampaignIdArgs, CampaignListArgs,
     CampaignTargetsArgs,
+};
+pub use delivery::{
+    DeliveriesCommand, DeliveriesListArgs, RedeliverArgs, SubscriptionIdArgs, SubscriptionsCommand,
+    SubscriptionsListArgs,
 };
 pub use spec::{PagingArgs, SpecFlags};
 
@@ -36,6 +41,13 @@ pub enum ClientCommand {
     /// cancel, watch.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Where recorded events are pushed (webhooks, EventBridge): list,
+    /// enable.
+    #[command(subcommand)]
+    Subscriptions(SubscriptionsCommand),
+    /// Each event's delivery to a subscription: list, redeliver.
+    #[command(subcommand)]
+    Deliveries(DeliveriesCommand),
 }
 
 impl ClientCommand {
@@ -50,6 +62,8 @@ impl ClientCommand {
             Self::WatchAll(_) => "watch-all",
             Self::Quota(_) => "quota",
             Self::Campaign(c) => c.name(),
+            Self::Subscriptions(c) => c.name(),
+            Self::Deliveries(c) => c.name(),
         }
     }
 
@@ -61,6 +75,8 @@ impl ClientCommand {
             Self::WatchAll(a) => &a.client,
             Self::Quota(a) => &a.client,
             Self::Campaign(c) => c.client(),
+            Self::Subscriptions(c) => c.client(),
+            Self::Deliveries(c) => c.client(),
         }
     }
 }

@@ -143,7 +143,15 @@ nothing_to_mask!(
     pb::PauseCampaignRequest,
     pb::ResumeCampaignRequest,
     pb::CancelCampaignRequest,
-    pb::WatchCampaignRequest
+    pb::WatchCampaignRequest,
+    pb::ListSubscriptionsRequest,
+    pb::ListSubscriptionsResponse,
+    pb::Subscription,
+    pb::EnableSubscriptionRequest,
+    pb::ListDeliveriesRequest,
+    pb::ListDeliveriesResponse,
+    pb::RedeliverEventsRequest,
+    pb::RedeliverEventsResponse
 );
 
 #[cfg(test)]

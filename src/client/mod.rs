@@ -1,6 +1,7 @@
 //! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
-//! `watch-all`, `quota` and `campaign ...`, with the AWS CLI's syntax,
-//! output and exit codes, over gRPC.
+//! `watch-all`, `quota`, `campaign ...`, `subscriptions ...` and
+//! `deliveries ...`, with the AWS CLI's syntax, output and exit codes,
+//! over gRPC.
 mod commands;
 mod conn;
 mod exit;

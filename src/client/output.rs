@@ -35,6 +35,9 @@ const KEY_ORDER: &[&str] = &[
     "Campaigns",
     "DisplayName",
     "Targets",
+    "Subscription",
+    "Subscriptions",
+    "Deliveries",
     "PreviousState",
     "ResumeToken",
     "ObservedTimestamp",
@@ -45,6 +48,8 @@ const KEY_ORDER: &[&str] = &[
     "Tags",
     "RequestId",
     "HandshakeId",
+    "SubscriptionId",
+    "EventIds",
     "States",
     "TargetId",
     "Id",
@@ -100,7 +105,8 @@ const KEY_ORDER: &[&str] = &[
 ];
 
 /// The members of a campaign, of a campaign's target (as listed and as
-/// given) and of its counts, which have orders of their own.
+/// given), of its counts, of a subscription and of a delivery, which have
+/// orders of their own.
 const CAMPAIGN_ORDER: &[&str] = &[
     "Id",
     "DisplayName",
@@ -131,6 +137,31 @@ const TARGET_ORDER: &[&str] = &[
     "Notes",
     "Tags",
 ];
+/// A subscription's and a delivery's members, as the issue lists them.
+const SUBSCRIPTION_ORDER: &[&str] = &[
+    "Id",
+    "Kind",
+    "Target",
+    "State",
+    "DisabledReason",
+    "Backlog",
+    "OldestUndeliveredTime",
+    "LastSuccessTime",
+    "LastError",
+];
+const DELIVERY_ORDER: &[&str] = &[
+    "EventId",
+    "CloudEventId",
+    "HandshakeId",
+    "Type",
+    "State",
+    "Attempts",
+    "LastAttemptTime",
+    "NextAttemptTime",
+    "LastStatus",
+    "LastError",
+    "SubscriptionId",
+];
 const COUNT_ORDER: &[&str] = &[
     "Total", "Queued", "Skipped", "Invited", "Accepted", "Complete", "Failed", "Declined",
     "Canceled", "Expired",
@@ -143,6 +174,8 @@ fn order_under(key: &str) -> &'static [&'static str] {
         "Campaign" | "Campaigns" => CAMPAIGN_ORDER,
         "Targets" => TARGET_ORDER,
         "Counts" => COUNT_ORDER,
+        "Subscription" | "Subscriptions" => SUBSCRIPTION_ORDER,
+        "Deliveries" => DELIVERY_ORDER,
         _ => KEY_ORDER,
     }
 }

@@ -294,6 +294,8 @@ fn shape_type(shape: &Shape) -> &'static str {
 }
 
 /// A sample input for `--cli-input-json` (`--generate-cli-skeleton input`).
+/// A number's placeholder is 0, as botocore's: where 0 is below the
+/// minimum (an EventId), an untouched skeleton is refused, not sent.
 pub fn skeleton(shape: &Shape) -> Value {
     match shape {
         Shape::String { values, .. } => json!(values.first().copied().unwrap_or("")),
@@ -304,7 +306,7 @@ pub fn skeleton(shape: &Shape) -> Value {
                 .collect::<Map<_, _>>(),
         ),
         Shape::List { member, .. } => json!([skeleton(member)]),
-        Shape::Integer { min, .. } => json!(min),
+        Shape::Integer { .. } => json!(0),
         Shape::Boolean { .. } => json!(false),
     }
 }
@@ -332,8 +334,8 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
                 let v = values.first().copied().unwrap_or("''");
                 out.push_str(&format!("{pad}{}: {v}  # {comment}\n", m.name));
             }
-            Shape::Integer { min, .. } => {
-                out.push_str(&format!("{pad}{}: {min}  # {comment}\n", m.name));
+            Shape::Integer { .. } => {
+                out.push_str(&format!("{pad}{}: 0  # {comment}\n", m.name));
             }
             Shape::Boolean { .. } => {
                 out.push_str(&format!("{pad}{}: false  # {comment}\n", m.name));
@@ -355,8 +357,11 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
                         let valid = valid_values(values);
                         out.push_str(&format!("{item_pad}{v}  # {doc}{valid}\n"));
                     }
-                    Shape::List { .. } | Shape::Integer { .. } | Shape::Boolean { .. } => {
-                        unreachable!("no lists of lists, numbers or booleans")
+                    Shape::Integer { doc, .. } => {
+                        out.push_str(&format!("{item_pad}0  # {doc}\n"));
+                    }
+                    Shape::List { .. } | Shape::Boolean { .. } => {
+                        unreachable!("no lists of lists or booleans")
                     }
                 }
             }
@@ -385,9 +390,11 @@ fn valid_values(values: &[&str]) -> String {
 }
 
 mod campaign;
+mod delivery;
 pub use campaign::{
     CAMPAIGN_CANCEL, CAMPAIGN_CREATE, CAMPAIGN_ID, CAMPAIGN_LIST, CAMPAIGN_TARGETS,
 };
+pub use delivery::{DELIVERIES_LIST, DELIVERIES_REDELIVER, SUBSCRIPTIONS_LIST, SUBSCRIPTION_ID};
 
 #[cfg(test)]
 mod tests;

@@ -377,5 +377,12 @@ pub use campaign::{
     sample_campaigns_output, sample_targets_output, target_state_from_name, targets_output,
 };
 
+mod delivery;
+pub use delivery::{
+    deliveries_output, delivery_state_from_name, sample_deliveries_output, sample_deliveries_page,
+    sample_subscription_output, sample_subscriptions_output, subscription_output,
+    subscriptions_output,
+};
+
 #[cfg(test)]
 pub mod tests;

@@ -2,12 +2,14 @@
 //! This routes a parsed command line to its file and reports its error.
 mod by_id;
 mod campaign;
+mod deliveries;
 mod invite;
 mod list;
 mod pager;
 mod preamble;
 mod quota;
 mod spec;
+mod subscriptions;
 mod watch_all;
 
 use by_id::ById;
@@ -50,5 +52,7 @@ async fn dispatch(cmd: ClientCommand) -> Result<u8, CliError> {
         ClientCommand::WatchAll(a) => watch_all::run(a).await,
         ClientCommand::Quota(a) => quota::run(a).await,
         ClientCommand::Campaign(c) => campaign::run(c).await,
+        ClientCommand::Subscriptions(c) => subscriptions::run(c).await,
+        ClientCommand::Deliveries(c) => deliveries::run(c).await,
     }
 }

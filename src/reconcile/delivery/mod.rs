@@ -98,6 +98,8 @@ impl<'a> Deliver<'a> {
             return Ok(report);
         }
         let store = self.invitations.store();
+        // Until this write succeeds nothing is enqueued, so a failure
+        // (the first pass can beat the migrations) must not lose the change.
         if self.subscriptions.take_changed() {
             if let Err(e) = store.sync_subscriptions(&subs).await {
                 self.subscriptions.mark_changed();

@@ -93,3 +93,18 @@ fn read(path: &Path) -> Result<Vec<Subscription>, String> {
         .map_err(|e| format!("subscriptions file {}: {}", path.display(), e.kind()))?;
     parse_subscriptions(&text).map_err(|e| format!("subscriptions file {}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_the_store_was_not_told_of_is_reported_again() {
+        let set = SubscriptionSet::of(Vec::new());
+        assert!(set.take_changed(), "new: the store has not been told");
+        assert!(!set.take_changed());
+        set.mark_changed();
+        assert!(set.take_changed());
+        assert!(!set.take_changed());
+    }
+}

@@ -2,6 +2,7 @@
 //! server on port 0 and fakecloud: the AWS CLI page's example, queries and
 //! formats, bad parameters, service errors, and waiting for an answer.
 mod campaign;
+mod delivery;
 mod lifecycle;
 mod output;
 mod waits;
