@@ -98,7 +98,11 @@ impl<'a> Deliver<'a> {
         }
         let store = self.invitations.store();
         if self.subscriptions.take_changed() {
-            store.sync_subscriptions(&subs).await?;
+            if let Err(e) = store.sync_subscriptions(&subs).await {
+                // Without the rows nothing is enqueued: try again next pass.
+                self.subscriptions.still_changed();
+                return Err(e.into());
+            }
         }
         for sub in subs.iter() {
             report.enqueued += self.enqueue(sub).await?;

@@ -48,6 +48,12 @@ impl SubscriptionSet {
         self.changed.swap(false, Ordering::AcqRel)
     }
 
+    /// The store was not told after all (its write failed): the next pass
+    /// tells it again.
+    pub fn still_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+    }
+
     /// Reads the file again whenever its bytes change; `reloaded` hears
     /// each outcome (true: the new set is in force).
     pub async fn watch_file(
