@@ -13,6 +13,7 @@ mod dashboards;
 mod devsh;
 mod docs;
 mod due;
+mod eventbridge;
 mod failover;
 mod health;
 mod helm;

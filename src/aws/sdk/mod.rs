@@ -61,13 +61,6 @@ impl SdkOrganizations {
     }
 }
 
-impl SdkOrganizations {
-    /// Clients from aws-config's standard chain (see `load_config`).
-    pub async fn from_env(retry_counter: Option<Counter>) -> Self {
-        Self::from_config(&load_config().await, retry_counter)
-    }
-}
-
 /// aws-config's standard chain (env, profiles, endpoint overrides such as
 /// `AWS_ENDPOINT_URL`), in us-east-1 unless set.
 pub async fn load_config() -> SdkConfig {
