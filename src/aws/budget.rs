@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use tracing::debug;
 
 use super::{
-    decorate::{Around, Call, Decorated, Ready},
-    AwsError, AwsErrorKind, Operation, Organizations,
+    decorate::{Around, Call, Decorated, DecoratedBus, Ready},
+    AwsError, AwsErrorKind, EventBus, Operation, Organizations,
 };
 use crate::{metrics::Metrics, store::Store};
 
@@ -63,6 +63,12 @@ fn default_rate(op: Operation) -> Rate {
         | ListTagsForResource
         | ListAccounts => r(2.0, 4),
         MoveAccount | TagResource | LeaveOrganization => r(1.0, 2),
+        // AWS's PutEvents quota is per account and region, in the
+        // thousands a second where it is largest and far lower elsewhere,
+        // and every other producer of the account shares it. Ten calls a
+        // second (100 events, ten to a call) is far more than invitations
+        // make, and a small share of any region's quota.
+        PutEvents => r(10.0, 10),
     }
 }
 
@@ -116,6 +122,28 @@ impl Budgeted {
     ) -> Self {
         metrics.declare_aws_operations(Operation::ALL.map(Operation::name));
         Decorated::with(
+            inner,
+            Budget {
+                store,
+                settings,
+                metrics,
+            },
+        )
+    }
+}
+
+/// An `EventBus` whose every PutEvents waits its turn in the budget.
+pub type BudgetedBus = DecoratedBus<Budget>;
+
+impl BudgetedBus {
+    pub fn new(
+        inner: Arc<dyn EventBus>,
+        store: Store,
+        settings: BudgetSettings,
+        metrics: Metrics,
+    ) -> Self {
+        metrics.declare_aws_operations(Operation::ALL.map(Operation::name));
+        DecoratedBus::with(
             inner,
             Budget {
                 store,

@@ -1,11 +1,14 @@
-//! Decorators of `Organizations`: something done around every AWS call
-//! (measuring it, spending the request budget), written once for every
-//! operation of the trait.
+//! Decorators of `Organizations` and `EventBus`: something done around
+//! every AWS call (measuring it, spending the request budget), written once
+//! for every operation of the traits.
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use async_trait::async_trait;
 
-use super::{AwsError, HandshakePage, MemberCredentials, Operation, Organizations};
+use super::{
+    AwsError, BusEntry, EntryResult, EventBus, HandshakePage, MemberCredentials, Operation,
+    Organizations,
+};
 use crate::domain::{
     AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,
 };
@@ -49,6 +52,26 @@ pub struct Decorated<A> {
 impl<A: Around> Decorated<A> {
     pub fn with(inner: Arc<dyn Organizations>, around: A) -> Self {
         Self { inner, around }
+    }
+}
+
+/// The bus `inner`, with `around` around each PutEvents.
+pub struct DecoratedBus<A> {
+    inner: Arc<dyn EventBus>,
+    around: A,
+}
+
+impl<A: Around> DecoratedBus<A> {
+    pub fn with(inner: Arc<dyn EventBus>, around: A) -> Self {
+        Self { inner, around }
+    }
+}
+
+#[async_trait]
+impl<A: Around> EventBus for DecoratedBus<A> {
+    async fn put_events(&self, entries: &[BusEntry]) -> Result<Vec<EntryResult>, AwsError> {
+        let call = self.inner.put_events(entries);
+        self.around.around(Operation::PutEvents, call).await
     }
 }
 

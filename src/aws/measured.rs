@@ -4,14 +4,24 @@ use std::{sync::Arc, time::Instant};
 use tracing::Instrument;
 
 use super::{
-    decorate::{Around, Call, Decorated},
-    AwsErrorKind, Operation, Organizations,
+    decorate::{Around, Call, Decorated, DecoratedBus},
+    AwsErrorKind, EventBus, Operation, Organizations,
 };
 use crate::metrics::Metrics;
 
 pub struct Measure(Metrics);
 
 pub type Measured = Decorated<Measure>;
+
+/// An `EventBus` whose every PutEvents is counted and timed.
+pub type MeasuredBus = DecoratedBus<Measure>;
+
+impl MeasuredBus {
+    pub fn new(inner: Arc<dyn EventBus>, metrics: Metrics) -> Self {
+        metrics.declare_aws_operations(Operation::ALL.map(Operation::name));
+        DecoratedBus::with(inner, Measure(metrics))
+    }
+}
 
 impl Measured {
     pub fn new(inner: Arc<dyn Organizations>, metrics: Metrics) -> Self {

@@ -1,9 +1,11 @@
-//! The AWS Organizations operations this service uses, behind a thin trait so
-//! tests can fake throttling and faults; `sdk` is the real implementation.
+//! The AWS Organizations operations this service uses, and EventBridge's
+//! PutEvents, behind thin traits so tests can fake throttling and faults;
+//! `sdk` is the real implementation.
 mod budget;
 mod credentials;
 mod decorate;
 mod error;
+mod events;
 /// The in-process fake, for tests and benchmarks only: never in the
 /// production binary (the `test-support` feature, which the tests and
 /// benches enable through the crate's dev-dependency on itself).
@@ -15,12 +17,13 @@ mod sdk;
 use async_trait::async_trait;
 
 pub use crate::domain::Operation;
-pub use budget::{BudgetSettings, Budgeted, Rate};
+pub use budget::{BudgetSettings, Budgeted, BudgetedBus, Rate};
 pub use credentials::MemberCredentials;
-pub use decorate::{Around, Call, Decorated, Ready};
+pub use decorate::{Around, Call, Decorated, DecoratedBus, Ready};
 pub use error::{AwsError, AwsErrorKind, ALREADY_IN_AN_ORGANIZATION, MEMBERSHIP_CHANGE_RATE_LIMIT};
-pub use measured::Measured;
-pub use sdk::{retries, timeouts, SdkOrganizations};
+pub use events::{BusEntry, EntryResult, EventBus, MAX_ENTRIES};
+pub use measured::{Measured, MeasuredBus};
+pub use sdk::{load_config, retries, timeouts, SdkEventBus, SdkOrganizations};
 
 use crate::domain::{
     AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,

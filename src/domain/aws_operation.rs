@@ -1,5 +1,5 @@
-//! The AWS operations this service calls (Organizations, and STS's
-//! AssumeRole), by name: the keys of the request budget (its Postgres
+//! The AWS operations this service calls (Organizations, STS's AssumeRole
+//! and EventBridge's PutEvents), by name: the keys of the request budget (its Postgres
 //! rows, which the store seeds for every one at start-up, and
 //! `--aws-rate`), and the `operation` label of the AWS metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,10 +22,12 @@ pub enum Operation {
     TagResource,
     /// The organization's member count.
     ListAccounts,
+    /// EventBridge: event delivery to a bus.
+    PutEvents,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 14] = [
+    pub const ALL: [Operation; 15] = [
         Self::InviteAccountToOrganization,
         Self::DescribeHandshake,
         Self::ListHandshakesForOrganization,
@@ -40,6 +42,7 @@ impl Operation {
         Self::ListTagsForResource,
         Self::TagResource,
         Self::ListAccounts,
+        Self::PutEvents,
     ];
 
     /// The AWS API name.
@@ -59,6 +62,7 @@ impl Operation {
             Self::ListTagsForResource => "ListTagsForResource",
             Self::TagResource => "TagResource",
             Self::ListAccounts => "ListAccounts",
+            Self::PutEvents => "PutEvents",
         }
     }
 
@@ -66,6 +70,7 @@ impl Operation {
     pub fn service(self) -> &'static str {
         match self {
             Self::AssumeRole => "STS",
+            Self::PutEvents => "EventBridge",
             _ => "Organizations",
         }
     }

@@ -8,7 +8,7 @@ use tracing::info;
 use super::{settings::connect_options, Application, BoxError, Settings};
 use crate::{
     args::{DatabaseArgs, ServeArgs},
-    aws::SdkOrganizations,
+    aws::{load_config, SdkEventBus, SdkOrganizations},
     metrics::{Metrics, RetrySource},
     store::Store,
 };
@@ -18,8 +18,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     let settings = Settings::from_args(args)?;
     let metrics = Metrics::new();
     let sdk_retries = metrics.retry_counter(RetrySource::Sdk);
-    let aws = Arc::new(SdkOrganizations::from_env(Some(sdk_retries)).await);
-    let app = Application::build(settings, aws, metrics).await?;
+    // One AWS configuration (credentials, region, endpoint overrides) for
+    // Organizations and EventBridge alike.
+    let config = load_config().await;
+    let aws = Arc::new(SdkOrganizations::from_config(
+        &config,
+        Some(sdk_retries.clone()),
+    ));
+    let bus = Arc::new(SdkEventBus::from_config(&config, Some(sdk_retries)));
+    let app = Application::build(settings, aws, bus, metrics).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn({
         let shutdown = shutdown.clone();

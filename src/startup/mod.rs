@@ -19,7 +19,7 @@ use tower_http::cors::CorsLayer;
 
 use crate::{
     auth::Authenticator,
-    aws::{Budgeted, Measured, Organizations},
+    aws::{Budgeted, BudgetedBus, EventBus, Measured, MeasuredBus, Organizations},
     grpc::CloudEvents,
     metrics::Metrics,
     reconcile::delivery::{webhook_client, DeliverySettings, RetrySchedule, SubscriptionSet},
@@ -52,29 +52,37 @@ pub struct Application {
 }
 
 impl Application {
-    /// `aws` is the Organizations API as it is (the SDK, or a fake in
-    /// tests); every call to it is measured into `metrics` and spends the
-    /// shared request budget.
+    /// `aws` is the Organizations API as it is, `bus` EventBridge (the
+    /// SDK, or fakes in tests); every call to them is measured into
+    /// `metrics` and spends the shared request budget.
     pub async fn build(
         settings: Settings,
         aws: Arc<dyn Organizations>,
+        bus: Arc<dyn EventBus>,
         metrics: Metrics,
     ) -> Result<Self, BoxError> {
         let auth = Authenticator::load(&settings.auth)?;
-        let delivery = match &settings.delivery.subscriptions_file {
-            None => None,
-            Some(path) => Some((
-                SubscriptionSet::load(path)?,
-                DeliverySettings {
-                    schedule: RetrySchedule::new(settings.delivery.retry_schedule.clone()),
-                    render: Arc::new(CloudEvents::new(settings.delivery.events_source.clone())),
-                    http: webhook_client(),
-                },
-            )),
-        };
+        let subscriptions = settings
+            .delivery
+            .subscriptions_file
+            .as_deref()
+            .map(SubscriptionSet::load)
+            .transpose()?;
         let tls = settings.tls.clone().map(Tls::load).transpose()?;
         let listener = bind(settings.listen, "--listen / ORG_INVITES_LISTEN").await?;
         let store = Store::connect_lazy(settings.database.clone()).reporting_to(&metrics);
+        let delivery = subscriptions.map(|set| {
+            let bus = Arc::new(MeasuredBus::new(bus, metrics.clone()));
+            let bus =
+                BudgetedBus::new(bus, store.clone(), settings.budget.clone(), metrics.clone());
+            let settings = DeliverySettings {
+                schedule: RetrySchedule::new(settings.delivery.retry_schedule.clone()),
+                render: Arc::new(CloudEvents::new(settings.delivery.events_source.clone())),
+                http: webhook_client(),
+                bus: Arc::new(bus),
+            };
+            (set, settings)
+        });
         let aws = Arc::new(Measured::new(aws, metrics.clone()));
         let aws = Arc::new(Budgeted::new(
             aws,

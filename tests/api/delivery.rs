@@ -362,9 +362,11 @@ async fn a_bad_subscriptions_file_stops_the_start_naming_the_subscription_and_fi
     let file = SubscriptionsFile::webhook("http://169.254.169.254/latest", "");
     let mut settings = serve_defaults();
     settings.delivery = file.options(&[100]);
+    let fakecloud = Fakecloud::start().await;
     let err = org_invites::startup::Application::build(
         settings,
-        Fakecloud::start().await.organizations(),
+        fakecloud.organizations(),
+        fakecloud.event_bus(),
         org_invites::metrics::Metrics::new(),
     )
     .await

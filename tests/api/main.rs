@@ -14,6 +14,7 @@ mod delivery;
 mod devsh;
 mod docs;
 mod due;
+mod eventbridge;
 mod failover;
 mod health;
 mod helm;

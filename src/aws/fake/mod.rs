@@ -1,7 +1,8 @@
 //! An in-process Organizations for throttling and fault tests and for the
 //! benchmarks: handshakes in memory, AWS's page size, AWS's request rates
-//! (exceeding them answers TooManyRequests), and faults on demand. The real
-//! SDK path is tested against fakecloud; this never replaces that.
+//! (exceeding them answers TooManyRequests), and faults on demand; and an
+//! event bus (`bus`) that fails single entries. The real SDK path is
+//! tested against fakecloud; this never replaces that.
 use std::{
     collections::BTreeMap,
     sync::{
@@ -13,6 +14,7 @@ use std::{
 
 use chrono::Utc;
 
+mod bus;
 mod calls;
 mod org;
 
@@ -20,6 +22,7 @@ use super::AwsError;
 use crate::domain::{
     AccountId, Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType, Tag,
 };
+pub use bus::FakeEventBus;
 pub use org::ROOT;
 
 /// AWS's page size for ListHandshakesForOrganization.

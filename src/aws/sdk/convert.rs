@@ -14,8 +14,20 @@ use crate::{
     },
 };
 
-/// One conversion from the SDK's error to ours, for every operation.
+/// One conversion from the SDK's error to ours, for every Organizations
+/// and STS operation.
 pub(super) fn from_sdk<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    from_sdk_of("AWS Organizations", err)
+}
+
+/// The same, for `service`'s operations (named in the messages).
+pub(super) fn from_sdk_of<E>(
+    service: &str,
+    err: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
@@ -35,23 +47,23 @@ where
             AwsError::with_kind(
                 AwsErrorKind::Timeout,
                 "Timeout",
-                "no answer from AWS Organizations in time",
+                format!("no answer from {service} in time"),
             )
         }
         SdkError::DispatchFailure(d) if d.is_timeout() || d.is_io() => AwsError::with_kind(
             AwsErrorKind::Timeout,
             "DispatchFailure",
-            "the connection to AWS Organizations failed",
+            format!("the connection to {service} failed"),
         ),
         SdkError::DispatchFailure(_) => AwsError::with_kind(
             AwsErrorKind::Unreachable,
             "DispatchFailure",
-            "AWS Organizations could not be reached",
+            format!("{service} could not be reached"),
         ),
         SdkError::ResponseError(_) => AwsError::with_kind(
             AwsErrorKind::Service,
             "ResponseError",
-            "AWS Organizations sent an unreadable response",
+            format!("{service} sent an unreadable response"),
         ),
         _ => AwsError::with_kind(AwsErrorKind::Other, "SdkError", err.to_string()),
     }

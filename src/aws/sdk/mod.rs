@@ -1,8 +1,12 @@
 //! `Organizations` through `aws-sdk-organizations` (and `aws-sdk-sts` for
-//! roles in invited accounts): clients, their retries, timeouts and
-//! interceptors. The calls are in `calls.rs`, the conversions in `convert.rs`.
+//! roles in invited accounts), `EventBus` through `aws-sdk-eventbridge`:
+//! clients, their retries, timeouts and interceptors. The calls are in
+//! `calls.rs` and `bus.rs`, the conversions in `convert.rs`.
+mod bus;
 mod calls;
 mod convert;
+
+pub use bus::SdkEventBus;
 
 use std::time::Duration;
 
@@ -55,18 +59,17 @@ impl SdkOrganizations {
             sts: aws_sdk_sts::Client::from_conf(sts),
         }
     }
+}
 
-    /// Clients from aws-config's standard chain (env, profiles, endpoint
-    /// overrides such as `AWS_ENDPOINT_URL`), in us-east-1 unless set.
-    pub async fn from_env(retry_counter: Option<Counter>) -> Self {
-        let region = aws_config::meta::region::RegionProviderChain::default_provider()
-            .or_else(Region::new("us-east-1"));
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
-            .load()
-            .await;
-        Self::from_config(&config, retry_counter)
-    }
+/// aws-config's standard chain (env, profiles, endpoint overrides such as
+/// `AWS_ENDPOINT_URL`), in us-east-1 unless set.
+pub async fn load_config() -> SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider()
+        .or_else(Region::new("us-east-1"));
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .load()
+        .await
 }
 
 /// Explicit retries: the SDK retries throttling, 5xx and transient network

@@ -4,7 +4,9 @@
 //! (one replica at a time per subscription), claims the due ones under a
 //! lease, sends them, and records each outcome. A replica that dies
 //! mid-attempt leaves its lease to run out; another sends again, with the
-//! same CloudEvent id.
+//! same CloudEvent id. A webhook gets one POST per delivery; an EventBridge
+//! bus one PutEvents per ten deliveries of a subscription.
+mod eventbridge;
 mod schedule;
 mod subscriptions;
 mod webhook;
@@ -19,6 +21,7 @@ use tokio::task::JoinSet;
 use tracing::warn;
 
 use crate::{
+    aws::{EventBus, MAX_ENTRIES},
     domain::{Endpoint, HandshakeEvent, Subscription},
     service::{Error, Invitations},
     store::{Attempted, DueDelivery, NewDelivery},
@@ -62,6 +65,8 @@ pub struct DeliverySettings {
     pub schedule: RetrySchedule,
     pub render: Arc<dyn RenderEvent>,
     pub http: reqwest::Client,
+    /// EventBridge, measured and within the AWS request budget.
+    pub bus: Arc<dyn EventBus>,
 }
 
 /// What one pass did.
@@ -116,18 +121,12 @@ impl<'a> Deliver<'a> {
         let due = store.claim_deliveries(&ids, CLAIM, LEASE).await?;
         report.attempted = due.len();
         let mut running = JoinSet::new();
-        for d in due {
-            let Some(sub) = subs.iter().find(|s| s.id == d.subscription_id).cloned() else {
-                continue;
-            };
+        for job in jobs(due, &subs) {
             if running.len() >= PARALLEL {
                 report.delivered += self.finish(running.join_next().await).await;
             }
             let settings = self.settings.clone();
-            running.spawn(async move {
-                let outcome = attempt(&settings, &sub, &d).await;
-                (d, outcome)
-            });
+            running.spawn(async move { job.attempt(&settings).await });
         }
         while let Some(done) = running.join_next().await {
             report.delivered += self.finish(Some(done)).await;
@@ -163,30 +162,104 @@ impl<'a> Deliver<'a> {
         }
     }
 
-    /// Records a finished attempt; 1 when it delivered.
-    async fn finish(
-        &self,
-        done: Option<Result<(DueDelivery, Attempted), tokio::task::JoinError>>,
-    ) -> usize {
-        let Some(Ok((d, outcome))) = done else {
+    /// Records a finished job's attempts; how many delivered.
+    async fn finish(&self, done: Option<Result<Vec<Outcome>, tokio::task::JoinError>>) -> usize {
+        let Some(Ok(outcomes)) = done else {
             return 0;
         };
         let metrics = self.invitations.metrics();
-        let delivered = matches!(outcome, Attempted::Delivered { .. });
-        metrics.delivery(&d.subscription_id, outcome_label(&outcome));
-        if delivered {
-            let since = (chrono::Utc::now() - d.observe_time)
-                .to_std()
-                .unwrap_or_default();
-            metrics.delivered_after(since);
+        let mut delivered = 0;
+        for (d, outcome) in outcomes {
+            metrics.delivery(&d.subscription_id, outcome_label(&outcome));
+            if matches!(outcome, Attempted::Delivered { .. }) {
+                delivered += 1;
+                let since = (chrono::Utc::now() - d.observe_time)
+                    .to_std()
+                    .unwrap_or_default();
+                metrics.delivered_after(since);
+            }
+            if let Err(e) = self.invitations.store().record_attempt(&d, &outcome).await {
+                // The lease runs out and the delivery is tried again: at least once.
+                warn!(subscription = d.subscription_id.as_str(), event_id = d.event_id, error = %e,
+                      "could not record a delivery attempt");
+            }
         }
-        if let Err(e) = self.invitations.store().record_attempt(&d, &outcome).await {
-            // The lease runs out and the delivery is tried again: at least once.
-            warn!(subscription = d.subscription_id.as_str(), event_id = d.event_id, error = %e,
-                  "could not record a delivery attempt");
-        }
-        usize::from(delivered)
+        delivered
     }
+}
+
+/// A delivery and what its attempt came to.
+type Outcome = (DueDelivery, Attempted);
+
+/// One request's worth of due deliveries.
+#[derive(Debug)]
+enum Job {
+    /// One POST.
+    Webhook(Subscription, DueDelivery),
+    /// One PutEvents: up to ten deliveries of one subscription, in claim
+    /// (event) order.
+    Bus(Subscription, Vec<DueDelivery>),
+}
+
+impl Job {
+    async fn attempt(self, settings: &DeliverySettings) -> Vec<Outcome> {
+        match self {
+            Self::Webhook(sub, d) => {
+                let Endpoint::Webhook { url, secrets } = &sub.endpoint else {
+                    return Vec::new();
+                };
+                let sent = webhook::post(&settings.http, url, secrets, &d).await;
+                let outcome = settings.schedule.after(d.attempts, sent);
+                vec![(d, outcome)]
+            }
+            Self::Bus(sub, batch) => {
+                let Endpoint::EventBridge { event_bus, source } = &sub.endpoint else {
+                    return Vec::new();
+                };
+                let outcomes = eventbridge::put(
+                    settings.bus.as_ref(),
+                    &settings.schedule,
+                    event_bus,
+                    source,
+                    &batch,
+                )
+                .await;
+                batch.into_iter().zip(outcomes).collect()
+            }
+        }
+    }
+}
+
+/// The claimed deliveries as requests: each webhook delivery alone, each
+/// subscription's EventBridge deliveries in calls of at most ten, in the
+/// order claimed. Deliveries of subscriptions no longer configured wait
+/// for their leases to run out.
+fn jobs(due: Vec<DueDelivery>, subs: &[Subscription]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut filling: Vec<(Subscription, Vec<DueDelivery>)> = Vec::new();
+    for d in due {
+        let Some(sub) = subs.iter().find(|s| s.id == d.subscription_id) else {
+            continue;
+        };
+        if let Endpoint::Webhook { .. } = sub.endpoint {
+            jobs.push(Job::Webhook(sub.clone(), d));
+            continue;
+        }
+        let i = match filling.iter().position(|(s, _)| s.id == sub.id) {
+            Some(i) => i,
+            None => {
+                filling.push((sub.clone(), Vec::new()));
+                filling.len() - 1
+            }
+        };
+        filling[i].1.push(d);
+        if filling[i].1.len() == MAX_ENTRIES {
+            let (sub, batch) = filling.swap_remove(i);
+            jobs.push(Job::Bus(sub, batch));
+        }
+    }
+    jobs.extend(filling.into_iter().map(|(sub, batch)| Job::Bus(sub, batch)));
+    jobs
 }
 
 fn outcome_label(a: &Attempted) -> &'static str {
@@ -198,16 +271,75 @@ fn outcome_label(a: &Attempted) -> &'static str {
     }
 }
 
-async fn attempt(settings: &DeliverySettings, sub: &Subscription, d: &DueDelivery) -> Attempted {
-    match &sub.endpoint {
-        Endpoint::Webhook { url, secrets } => {
-            let sent = webhook::post(&settings.http, url, secrets, d).await;
-            settings.schedule.after(d.attempts, sent)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Filter;
+
+    fn sub(id: &str, endpoint: Endpoint) -> Subscription {
+        Subscription {
+            id: id.into(),
+            endpoint,
+            filter: Filter::default(),
         }
-        Endpoint::EventBridge { .. } => Attempted::Retry {
-            at: chrono::Utc::now() + chrono::Duration::seconds(60),
-            status: String::new(),
-            error: "EventBridge delivery is not built yet".into(),
-        },
+    }
+
+    fn due(sub: &str, event_id: i64) -> DueDelivery {
+        DueDelivery {
+            subscription_id: sub.into(),
+            event_id,
+            handshake_id: format!("h-{event_id:08}"),
+            cloud_event_id: format!("o-x-{event_id}"),
+            kind: "orginvites.handshake.v1.state_change".into(),
+            body: "{}".into(),
+            attempts: 1,
+            observe_time: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_bus_gets_its_deliveries_ten_to_a_call_in_order_a_webhook_one_each() {
+        let bus = |name: &str| Endpoint::EventBridge {
+            event_bus: name.into(),
+            source: "org-invites".into(),
+        };
+        let subs = [
+            sub("a", bus("a")),
+            sub("b", bus("b")),
+            sub(
+                "w",
+                Endpoint::Webhook {
+                    url: "https://x".into(),
+                    secrets: vec![],
+                },
+            ),
+        ];
+        let mut claimed = Vec::new();
+        for i in 1..=23 {
+            claimed.push(due("a", i));
+        }
+        claimed.push(due("b", 30));
+        claimed.push(due("w", 31));
+        claimed.push(due("w", 32));
+        claimed.push(due("gone", 33));
+        let mut calls: Vec<(String, Vec<i64>)> = jobs(claimed, &subs)
+            .into_iter()
+            .map(|j| match j {
+                Job::Webhook(s, d) => (format!("{}:post", s.id), vec![d.event_id]),
+                Job::Bus(s, b) => (s.id, b.iter().map(|d| d.event_id).collect()),
+            })
+            .collect();
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                ("a".to_string(), (1..=10).collect::<Vec<_>>()),
+                ("a".to_string(), (11..=20).collect()),
+                ("a".to_string(), vec![21, 22, 23]),
+                ("b".to_string(), vec![30]),
+                ("w:post".to_string(), vec![31]),
+                ("w:post".to_string(), vec![32]),
+            ]
+        );
     }
 }

@@ -5,8 +5,32 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::webhook::Sent;
 use crate::store::Attempted;
+
+/// How one attempt went, for any kind of endpoint.
+#[derive(Debug)]
+pub enum Sent {
+    Delivered {
+        status: String,
+    },
+    /// 410 Gone: the receiver asks for no more.
+    Gone {
+        status: String,
+        error: String,
+    },
+    /// Worth another try, if the schedule has one left.
+    Failed {
+        status: String,
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    /// Final: no attempt of this delivery can succeed (an EventBridge
+    /// entry refused for anything but InternalFailure or throttling).
+    Refused {
+        status: String,
+        error: String,
+    },
+}
 
 /// The longest Retry-After honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -24,6 +48,7 @@ impl RetrySchedule {
         match sent {
             Sent::Delivered { status } => Attempted::Delivered { status },
             Sent::Gone { status, error } => Attempted::Gone { status, error },
+            Sent::Refused { status, error } => Attempted::Dead { status, error },
             Sent::Failed {
                 status,
                 error,
@@ -77,6 +102,16 @@ mod tests {
             assert!((1500..=2500).contains(&wait), "{wait} ms");
         }
         assert!(matches!(s.after(3, failed(None)), Attempted::Dead { .. }));
+    }
+
+    #[test]
+    fn a_refusal_is_dead_at_the_first_attempt() {
+        let s = RetrySchedule::new(vec![Duration::from_secs(2)]);
+        let refused = Sent::Refused {
+            status: "MalformedDetail".into(),
+            error: "no".into(),
+        };
+        assert!(matches!(s.after(1, refused), Attempted::Dead { .. }));
     }
 
     #[test]

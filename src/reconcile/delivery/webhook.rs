@@ -8,28 +8,11 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::schedule::Sent;
 use crate::{domain::Secret, store::DueDelivery};
 
 /// The most of a response body read (and dropped).
 const MAX_BODY: usize = 64 * 1024;
-
-/// How the POST went.
-#[derive(Debug)]
-pub enum Sent {
-    Delivered {
-        status: String,
-    },
-    /// 410 Gone: the receiver asks for no more.
-    Gone {
-        status: String,
-        error: String,
-    },
-    Failed {
-        status: String,
-        error: String,
-        retry_after: Option<Duration>,
-    },
-}
 
 /// The client every attempt uses.
 pub fn client() -> reqwest::Client {

@@ -3,7 +3,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use org_invites::{
     auth::{token_line, AuthSettings, Role},
-    aws::{BudgetSettings, Organizations},
+    aws::{BudgetSettings, EventBus, Organizations},
     domain::InviteQuota,
     metrics::Metrics,
     poller::PollerSettings,
@@ -45,6 +45,9 @@ pub struct AppOptions {
     pub fakecloud: Option<Arc<Fakecloud>>,
     /// What the app calls AWS through; the real SDK against fakecloud when None.
     pub aws: Option<Arc<dyn Organizations>>,
+    /// What the app sends EventBridge events through; the real SDK against
+    /// fakecloud when None.
+    pub bus: Option<Arc<dyn EventBus>>,
     pub invite_grace: Duration,
     pub poller: PollerSettings,
     pub wait_serving: bool,
@@ -81,6 +84,7 @@ impl Default for AppOptions {
             database: None,
             fakecloud: None,
             aws: None,
+            bus: None,
             invite_grace: d.service.invite_grace,
             poller: PollerSettings {
                 interval: Duration::from_secs(2),
@@ -161,7 +165,8 @@ pub async fn spawn_app_with(db_options: PgConnectOptions, opts: AppOptions) -> T
         delivery: opts.delivery,
     };
     let aws_api = opts.aws.unwrap_or_else(|| aws.organizations());
-    let app = Application::build(settings, aws_api, Metrics::new())
+    let bus = opts.bus.unwrap_or_else(|| aws.event_bus());
+    let app = Application::build(settings, aws_api, bus, Metrics::new())
         .await
         .expect("app builds");
     let addr = app.local_addr();

@@ -2,7 +2,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use aws_sdk_organizations::{config::Credentials, Client as AwsClient};
-use org_invites::aws::{Organizations, SdkOrganizations};
+use org_invites::aws::{EventBus, Organizations, SdkEventBus, SdkOrganizations};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
@@ -105,6 +105,14 @@ impl Fakecloud {
 
     pub fn organizations(&self) -> Arc<dyn Organizations> {
         Arc::new(SdkOrganizations::from_config(
+            &self.sdk_config("test", "test"),
+            None,
+        ))
+    }
+
+    /// EventBridge in the management account, through the service's SDK client.
+    pub fn event_bus(&self) -> Arc<dyn EventBus> {
+        Arc::new(SdkEventBus::from_config(
             &self.sdk_config("test", "test"),
             None,
         ))
