@@ -29,6 +29,23 @@ if [ -z "${ORG_INVITES_BIN:-}" ]; then
 fi
 ensure_faketime
 stack_up
+# A webhook receiver that prints what it receives, subscribed to every
+# event (unless the arguments name a subscriptions file of their own).
+RECEIVER_PORT=$(free_port)
+python3 - "$STACK_DIR/hooks.secret" <<'PY'
+import base64, os, sys
+open(sys.argv[1], "w").write("whsec_" + base64.b64encode(os.urandom(24)).decode() + "\n")
+PY
+cat >"$STACK_DIR/subscriptions.yaml" <<YAML
+subscriptions:
+  - id: local-receiver
+    webhook:
+      url: http://127.0.0.1:$RECEIVER_PORT/hook
+      secret_file: $STACK_DIR/hooks.secret
+      allow_plain_http: true
+YAML
+python3 scripts/receiver.py "$RECEIVER_PORT" "$STACK_DIR/hooks.secret" &
+STACK_JOBS+=("$!")
 ENV_FILE=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
 printf 'export AWS_ENDPOINT_URL=%q DATABASE_URL=%q FAKECLOUD_CLOCK=%q\n' \
   "$AWS_ENDPOINT_URL" "$DATABASE_URL" "$FAKECLOUD_CLOCK" >"$ENV_FILE"
@@ -66,7 +83,11 @@ cat >&2 <<TXT
     scripts/member.sh accept h-... 111122223333
   Move fakecloud's clock (invitations expire 15 days after they are sent):
     scripts/clock.sh +16d
-  Ctrl-C stops the service, Postgres and fakecloud.
+  Every event is delivered, signed, to a local webhook receiver (subscription
+  local-receiver, http://127.0.0.1:$RECEIVER_PORT/hook), which prints each one here:
+    org-invites subscriptions list
+    org-invites deliveries list --subscription local-receiver
+  Ctrl-C stops the service, the receiver, Postgres and fakecloud.
 
 TXT
 # Extra arguments go to `serve` (e.g. --auth-tokens-file, --tls-cert-file,
@@ -76,6 +97,10 @@ SERVE_ARGS=("$@")
 case " $* " in
   *" --auth-tokens-file"*) ;;
   *) [ -z "${ORG_INVITES_AUTH_TOKENS_FILE:-}" ] && SERVE_ARGS+=(--insecure-no-auth) ;;
+esac
+case " $* " in
+  *" --subscriptions-file"*) ;;
+  *) SERVE_ARGS+=(--subscriptions-file "$STACK_DIR/subscriptions.yaml") ;;
 esac
 "$BIN" serve --listen "$LISTEN" "${SERVE_ARGS[@]}" &
 SERVICE_PID=$!

@@ -388,3 +388,81 @@ async fn the_readmes_campaign_runs_as_shown_on_the_local_stack() {
     let (_, out, stack) = dev.stop().await;
     assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
 }
+
+/// The README's events section on the local stack: dev.sh's receiver
+/// prints the two signed CloudEvents of an invitation accepted, and
+/// `deliveries list` shows both DELIVERED.
+#[tokio::test]
+async fn the_readmes_events_reach_the_local_receiver_signed_and_delivered() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Events pushed")
+        .nth(1)
+        .expect("the README has its events section");
+    let script = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the events block");
+    let addr = free_addr().await;
+    let mut dev = DevSh::start(&addr, &[]).await;
+    dev.wait_for("database reachable and migrated: SERVING")
+        .await;
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let env_file = dev.env_file.clone();
+    let run = |script: String| {
+        let (path, env_file) = (path.clone(), env_file.clone());
+        let addr = addr.clone();
+        async move {
+            Command::new("bash")
+                .args(["-euo", "pipefail", "-c"])
+                .arg(format!("cd {}; {script}", env!("CARGO_MANIFEST_DIR")))
+                .env("PATH", path)
+                .env("ORG_INVITES_DEV_ENV", env_file)
+                .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    // The subscription takes the events recorded after it first appears.
+    eventually(WITHIN, "the receiver's subscription recorded", || async {
+        let out = run(
+            "org-invites subscriptions list --query 'Subscriptions[0].Id' --output text".into(),
+        )
+        .await;
+        String::from_utf8_lossy(&out.stdout)
+            .contains("local-receiver")
+            .then_some(())
+    })
+    .await;
+    let (body, last) = script.trim_end().rsplit_once('\n').unwrap();
+    let ran = run(body.to_string()).await;
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let first = dev
+        .wait_for("[receiver] orginvites.handshake.v1.state_change")
+        .await;
+    let second = dev
+        .wait_for("[receiver] orginvites.handshake.v1.state_change")
+        .await;
+    for line in [&first, &second] {
+        assert!(line.contains("signature verified"), "{line}");
+    }
+    let listed = eventually(WITHIN, "both DELIVERED", || async {
+        let out = run(last.to_string()).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        (text.matches("DELIVERED").count() == 2).then_some(text)
+    })
+    .await;
+    assert!(
+        listed.contains("orginvites.handshake.v1.state_change"),
+        "{listed}"
+    );
+    let (_, out, stack) = dev.stop().await;
+    assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
+}
