@@ -501,3 +501,56 @@ async fn a_delivery_in_flight_on_a_killed_replica_is_sent_again_by_the_other() {
     assert_eq!(got[1].headers["webhook-id"], first[0].headers["webhook-id"]);
     assert!(signed_by(&got[1], &file.secret));
 }
+
+/// Failing deliveries and a refused reload, as the real binary logs them: neither the secret, nor the token in the webhook's query,
+/// nor the notes in the CloudEvent reach a log line.
+#[tokio::test]
+async fn no_secret_token_or_notes_reach_the_logs() {
+    use crate::{binary::BIN, process::*};
+    let receiver = Receiver::start().await;
+    receiver.script(&[], Some(Answer::Status(500)));
+    let token = "tok-4f9a1c";
+    let file = SubscriptionsFile::webhook(&format!("{}?token={token}", receiver.url), "");
+    let fakecloud = Fakecloud::start().await;
+    let db = fresh_database().await;
+    let mut spec = ReplicaSpec::new(BIN, &db, &fakecloud.endpoint);
+    spec.args = vec![
+        "--subscriptions-file".into(),
+        file.path.display().to_string(),
+        "--delivery-retry-schedule".into(),
+        "100ms,100ms".into(),
+    ];
+    let replica = spec.start("replica").await;
+    let mut client = serving(&replica).await;
+    eventually(WAIT, "the subscription recorded", || async {
+        let pool = sqlx::PgPool::connect_with(db.clone()).await.ok()?;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions")
+            .fetch_one(&pool)
+            .await
+            .ok()?;
+        (n > 0).then_some(())
+    })
+    .await;
+    let notes = "secret-notes-7c2e";
+    let mut req = invite_account(&random_account_id());
+    req.notes = notes.into();
+    client.invite_account(req).await.unwrap();
+    receiver.wait_for(3, WAIT).await;
+    std::fs::write(&file.path, "subscriptions: [").unwrap();
+    let since = tokio::time::Instant::now() - Duration::from_secs(60);
+    replica
+        .wait_for_log("subscriptions file not reloaded", since, WAIT)
+        .await;
+    let text = replica.log_text();
+    for (what, needle) in [
+        ("the secret", &file.secret[6..]),
+        ("the token", token),
+        ("the notes", notes),
+    ] {
+        assert!(!text.contains(needle), "{what} is in the logs");
+    }
+    assert!(
+        receiver.received()[0].json.to_string().contains(notes),
+        "the notes were sent"
+    );
+}

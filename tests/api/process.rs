@@ -133,6 +133,11 @@ impl Replica {
         self.log.find(from, |l| l.contains(words)).is_some()
     }
 
+    /// Everything logged so far.
+    pub fn log_text(&self) -> String {
+        self.log.text()
+    }
+
     /// How many lines logged so far contain `words`.
     pub fn times_logged(&self, words: &str) -> usize {
         self.log
