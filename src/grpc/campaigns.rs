@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 
-use super::convert::{party_type_to_proto, timestamp};
+use super::{
+    convert::{party_type_to_proto, timestamp},
+    parse::party_type,
+};
 use crate::{
     domain::{
         merge_tags, AcceptRole, Campaign, CampaignId, CampaignState, CampaignTarget,
@@ -211,15 +214,6 @@ fn tags_of(raw: &[pb::Tag], at: &str, v: &mut Violations) -> Option<Tags> {
             v.0.extend(bad.0.into_iter().map(prefix));
             None
         }
-    }
-}
-
-fn party_type(raw: i32) -> PartyType {
-    match pb::HandshakePartyType::try_from(raw) {
-        Ok(pb::HandshakePartyType::Account) => PartyType::Account,
-        Ok(pb::HandshakePartyType::Email) => PartyType::Email,
-        Ok(pb::HandshakePartyType::Organization) => PartyType::Organization,
-        _ => PartyType::Unspecified,
     }
 }
 

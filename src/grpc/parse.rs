@@ -231,7 +231,7 @@ fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
     })
 }
 
-fn party_type(raw: i32) -> PartyType {
+pub(super) fn party_type(raw: i32) -> PartyType {
     match pb::HandshakePartyType::try_from(raw) {
         Ok(pb::HandshakePartyType::Account) => PartyType::Account,
         Ok(pb::HandshakePartyType::Email) => PartyType::Email,

@@ -318,25 +318,20 @@ impl Store {
         subscription: &str,
         events: &[i64],
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        sqlx::query(
+        // As queued, in one statement: a pass may claim them at once.
+        let mut rows: Vec<DeliveryRow> = sqlx::query_as(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(),
                                    lease_until = NULL, delivered_time = NULL
-             WHERE subscription_id = $1 AND event_id = ANY($2)",
-        )
-        .bind(subscription)
-        .bind(events)
-        .execute(&self.pool)
-        .await?;
-        Ok(sqlx::query_as(
-            "SELECT subscription_id, event_id, handshake_id, cloud_event_id, type, state,
-                    attempts, last_attempt_time, next_attempt_time, last_status, last_error
-             FROM deliveries WHERE subscription_id = $1 AND event_id = ANY($2)
-             ORDER BY event_id",
+             WHERE subscription_id = $1 AND event_id = ANY($2)
+             RETURNING subscription_id, event_id, handshake_id, cloud_event_id, type, state,
+                       attempts, last_attempt_time, next_attempt_time, last_status, last_error",
         )
         .bind(subscription)
         .bind(events)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.sort_by_key(|r| r.event_id);
+        Ok(rows)
     }
 
     /// ACTIVE again; false when it was not DISABLED.

@@ -65,9 +65,15 @@ pub async fn app_delivering(options: DeliveryOptions) -> TestApp {
 }
 
 async fn recorded(app: &TestApp) {
+    recorded_in(&app.db).await;
+}
+
+/// Waits until the database holds a subscription (the service recorded
+/// the file's).
+async fn recorded_in(db: &sqlx::PgPool) {
     eventually(WAIT, "the subscriptions recorded", || async {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions")
-            .fetch_one(&app.db)
+            .fetch_one(db)
             .await
             .ok()?;
         (n > 0).then_some(())
@@ -481,15 +487,8 @@ async fn a_delivery_in_flight_on_a_killed_replica_is_sent_again_by_the_other() {
     ];
     let a = spec.start("replica-a").await;
     let mut to_a = serving(&a).await;
-    eventually(WAIT, "the subscription recorded", || async {
-        let pool = sqlx::PgPool::connect_with(db.clone()).await.ok()?;
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions")
-            .fetch_one(&pool)
-            .await
-            .ok()?;
-        (n > 0).then_some(())
-    })
-    .await;
+    let pool = sqlx::PgPool::connect_with(db.clone()).await.unwrap();
+    recorded_in(&pool).await;
     to_a.invite_account(invite_account(&random_account_id()))
         .await
         .unwrap();
@@ -522,15 +521,8 @@ async fn no_secret_token_or_notes_reach_the_logs() {
     ];
     let replica = spec.start("replica").await;
     let mut client = serving(&replica).await;
-    eventually(WAIT, "the subscription recorded", || async {
-        let pool = sqlx::PgPool::connect_with(db.clone()).await.ok()?;
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions")
-            .fetch_one(&pool)
-            .await
-            .ok()?;
-        (n > 0).then_some(())
-    })
-    .await;
+    let pool = sqlx::PgPool::connect_with(db.clone()).await.unwrap();
+    recorded_in(&pool).await;
     let notes = "secret-notes-7c2e";
     let mut req = invite_account(&random_account_id());
     req.notes = notes.into();
