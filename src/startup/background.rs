@@ -64,7 +64,7 @@ pub fn spawn(
         tokio::spawn(poller.run(ready.clone(), tasks.clone())),
         tokio::spawn(wake_while_watched(
             app.invitations.clone(),
-            app.hub.clone(),
+            watches.clone(),
             app.settings.poller.watched_interval,
             tasks.clone(),
         )),
@@ -155,7 +155,7 @@ async fn report_health(
 /// replica holds the lock) to sweep at the faster watched interval.
 async fn wake_while_watched(
     invitations: Invitations,
-    hub: Hub,
+    watches: Watches,
     every: Duration,
     stop: CancellationToken,
 ) {
@@ -164,7 +164,7 @@ async fn wake_while_watched(
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
-        if hub.watchers() > 0 {
+        if watches.watchers() > 0 {
             invitations.wake_poller().await;
         }
     }

@@ -124,6 +124,12 @@ impl Watches {
         }
     }
 
+    /// Streams open on this replica: handshake watchers and campaign
+    /// watchers (while any is open, the poller sweeps more often).
+    pub fn watchers(&self) -> usize {
+        self.hub.watchers() + self.campaign_ticks.0.receiver_count()
+    }
+
     /// What the campaign listener ticks.
     pub fn campaign_ticks(&self) -> CampaignTicks {
         self.campaign_ticks.clone()

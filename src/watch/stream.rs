@@ -50,7 +50,7 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<Arc<HandshakeEvent>, Wat
 #[derive(Clone)]
 pub struct Watches {
     pub(super) store: Store,
-    hub: Hub,
+    pub(super) hub: Hub,
     pub(super) metrics: Metrics,
     /// Cancelled at shutdown: open streams end with `ShuttingDown`.
     pub(super) stop: CancellationToken,
