@@ -7,19 +7,25 @@
 //! (ORG_INVITES_TEST_HELM).
 use std::{
     collections::{BTreeMap, HashMap},
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Stdio},
     time::Duration,
 };
 
 use org_invites::{
     auth::{token_line, Role},
-    proto::v1::{invitation_service_client::InvitationServiceClient, ListHandshakesRequest},
+    proto::v1::{
+        invitation_service_client::InvitationServiceClient, ListHandshakesRequest,
+        ListSubscriptionsRequest, SubscriptionKind,
+    },
     startup::LIVENESS_SERVICE,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader, Lines},
+    process::{Child, ChildStderr},
+};
 use tonic::{
     transport::{Certificate, Channel, ClientTlsConfig},
     Code,
@@ -141,40 +147,154 @@ fn resolve_env(container: &Value, docs: &[Value], secrets: &Secrets) -> Vec<(Str
     env
 }
 
+/// `value` as the container sees it when it starts with a mount path: the
+/// same path under `root`.
+fn rebase(value: &str, mounts: &[String], root: &Path) -> Option<String> {
+    let m = mounts
+        .iter()
+        .find(|m| value.starts_with(&format!("{m}/")))?;
+    let under = root.join(m.trim_start_matches('/'));
+    Some(format!("{}{}", under.display(), &value[m.len()..]))
+}
+
 /// Writes each mounted volume under `root` as the kubelet would (a Secret's
-/// keys, or its `items`, as files) and returns the mount paths.
-fn mount_volumes(pod: &Value, container: &Value, secrets: &Secrets, root: &Path) -> Vec<String> {
-    let mut mounts = Vec::new();
-    for m in container["volumeMounts"].as_array().unwrap() {
-        let path = text(&m["mountPath"]);
-        let dir = root.join(path.trim_start_matches('/'));
+/// or a rendered ConfigMap's keys, or its `items`, as files; paths in a
+/// ConfigMap's files that point into a mount moved under `root` too) and
+/// returns the mount paths.
+fn mount_volumes(
+    pod: &Value,
+    container: &Value,
+    docs: &[Value],
+    secrets: &Secrets,
+    root: &Path,
+) -> Vec<String> {
+    let all = container["volumeMounts"].as_array().unwrap();
+    let mounts: Vec<String> = all.iter().map(|m| text(&m["mountPath"]).into()).collect();
+    for m in all {
+        let dir = root.join(text(&m["mountPath"]).trim_start_matches('/'));
         std::fs::create_dir_all(&dir).unwrap();
         let volumes = pod["volumes"].as_array().unwrap();
         let volume = volumes.iter().find(|v| v["name"] == m["name"]).unwrap();
-        if let Some(s) = volume.get("secret") {
-            let name = text(&s["secretName"]);
-            let data = secrets
-                .get(name)
-                .unwrap_or_else(|| panic!("no Secret {name}"));
-            let items: Vec<(&str, &str)> = match s["items"].as_array() {
-                Some(items) => items
+        let (source, name, data): (_, _, BTreeMap<String, String>) =
+            if let Some(s) = volume.get("secret") {
+                let name = text(&s["secretName"]);
+                let data = secrets.get(name);
+                (
+                    s,
+                    name,
+                    data.unwrap_or_else(|| panic!("no Secret {name}")).clone(),
+                )
+            } else if let Some(c) = volume.get("configMap") {
+                let name = text(&c["name"]);
+                let cm = docs
                     .iter()
-                    .map(|i| (text(&i["key"]), text(&i["path"])))
-                    .collect(),
-                None => data.keys().map(|k| (k.as_str(), k.as_str())).collect(),
+                    .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == name)
+                    .unwrap_or_else(|| panic!("no ConfigMap {name} rendered"));
+                let data = cm["data"].as_object().unwrap().iter().map(|(k, v)| {
+                    let lines = text(v).split('\n').map(|line| {
+                        let words = line.split(' ');
+                        let words = words.map(|w| rebase(w, &mounts, root).unwrap_or(w.into()));
+                        words.collect::<Vec<_>>().join(" ")
+                    });
+                    (k.clone(), lines.collect::<Vec<_>>().join("\n"))
+                });
+                (c, name, data.collect())
+            } else {
+                assert!(volume.get("emptyDir").is_some(), "{volume}: mount it here");
+                continue;
             };
-            for (key, file) in items {
-                let contents = data
-                    .get(key)
-                    .unwrap_or_else(|| panic!("no {key} in {name}"));
-                std::fs::write(dir.join(file), contents).unwrap();
-            }
-        } else {
-            assert!(volume.get("emptyDir").is_some(), "{volume}: mount it here");
+        let items: Vec<(&str, &str)> = match source["items"].as_array() {
+            Some(items) => items
+                .iter()
+                .map(|i| (text(&i["key"]), text(&i["path"])))
+                .collect(),
+            None => data.keys().map(|k| (k.as_str(), k.as_str())).collect(),
+        };
+        for (key, file) in items {
+            let contents = data
+                .get(key)
+                .unwrap_or_else(|| panic!("no {key} in {name}"));
+            std::fs::write(dir.join(file), contents).unwrap();
         }
-        mounts.push(path.to_string());
     }
     mounts
+}
+
+/// The rendered Deployment's container as the kubelet starts it.
+struct Booting {
+    /// The image's entrypoint and the container's args.
+    argv: Vec<String>,
+    /// The image's env under the pod's; each *_LISTEN port a declared
+    /// container port moved to a free one; mounted paths moved under the
+    /// root.
+    env: BTreeMap<String, String>,
+    /// Container port → the free port it moved to.
+    ports: HashMap<u16, u16>,
+}
+
+fn as_the_kubelet_would(docs: &[Value], secrets: &Secrets, root: &Path) -> Booting {
+    let pod = &find(docs, "Deployment")["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let (image_env, entrypoint, cmd) = image_config();
+    let mut argv = container.get("command").map_or(entrypoint, texts);
+    argv.extend(container.get("args").map_or(cmd, texts));
+    assert_eq!(argv[..2], [IMAGE_BIN, "serve"], "the image's binary serves");
+
+    let mounts = mount_volumes(pod, container, docs, secrets, root);
+    let mut ports: HashMap<u16, u16> = HashMap::new();
+    let mut env: BTreeMap<String, String> = image_env.into_iter().collect();
+    for (name, mut value) in resolve_env(container, docs, secrets) {
+        if name.ends_with("_LISTEN") {
+            let (host, port) = value.rsplit_once(':').unwrap();
+            let port: u16 = port.parse().unwrap();
+            let declared = container["ports"].as_array().unwrap();
+            assert!(
+                declared.iter().any(|p| p["containerPort"] == port),
+                "{name}: {port}?"
+            );
+            value = format!("{host}:{}", ports.entry(port).or_insert_with(free_port));
+        }
+        env.insert(name, rebase(&value, &mounts, root).unwrap_or(value));
+    }
+    Booting { argv, env, ports }
+}
+
+/// Runs the binary as `booting` says until it logs that it listens: the
+/// process and the rest of its log; or its whole log if it exits (or stays
+/// silent for a minute) first.
+async fn boot(booting: &Booting) -> Result<(Child, Lines<BufReader<ChildStderr>>), String> {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(&booting.argv[1..])
+        .env_clear()
+        .envs(&booting.env)
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let listening = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("org-invites listening") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    match listening {
+        Ok(true) => Ok((child, lines)),
+        _ => Err(log),
+    }
+}
+
+/// A fresh directory standing for the container's filesystem.
+fn container_root() -> PathBuf {
+    let root = std::env::temp_dir().join(format!("helm-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&root).unwrap();
+    root
 }
 
 fn free_port() -> u16 {
@@ -192,6 +312,9 @@ fn port_number(container: &Value, port: &Value) -> u16 {
 
 #[tokio::test]
 async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_strangers() {
+    // reqwest (webhooks) brings rustls' ring beside aws-lc-rs, so rustls no
+    // longer picks a provider itself: the collector's TLS names one.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let db = fresh_database().await;
     let fakecloud = Fakecloud::start().await;
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
@@ -205,7 +328,9 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
     .await;
     let (user, port, database) = (db.get_username(), db.get_port(), db.get_database().unwrap());
     // The Secrets values-production.example.yaml names (TLS in
-    // cert-manager's layout), and AWS keys standing in for IRSA.
+    // cert-manager's layout; the webhook's signing secret, two while
+    // rotating), and AWS keys standing in for IRSA.
+    let webhook_secret = format!("{}\n{}\n", new_secret(), new_secret());
     let mut secrets = Secrets::new();
     for (name, key, contents) in [
         (
@@ -224,6 +349,7 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         ("aws-keys", "id", "test".into()),
         ("aws-keys", "secret", "test".into()),
         ("otel-collector-ca", "ca.crt", collector_cert.cert.pem()),
+        ("org-invites-webhooks", "chat-ops", webhook_secret.clone()),
     ] {
         secrets
             .entry(name.into())
@@ -243,43 +369,22 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         ],
         "extraVolumes": [{"name": "otel-ca", "secret": {"secretName": "otel-collector-ca"}}],
         "extraVolumeMounts": [{"name": "otel-ca", "mountPath": "/etc/otel", "readOnly": true}],
+        "delivery": {"eventsSource": "urn:example:org-invites"},
     });
-    let root = std::env::temp_dir().join(format!("helm-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&root).unwrap();
+    let root = container_root();
     let overrides_file = root.join("test-values.yaml");
     std::fs::write(&overrides_file, overrides.to_string()).unwrap();
     let production = format!("{CHART}/values-production.example.yaml");
     let docs = render(&["-f", &production, "-f", overrides_file.to_str().unwrap()]).unwrap();
 
+    // Nothing rendered holds a secret: the webhook's stays in its Secret.
+    let rendered = serde_json::to_string(&docs).unwrap();
+    assert!(!rendered.contains(&webhook_secret), "{rendered}");
+
     let pod = &find(&docs, "Deployment")["spec"]["template"]["spec"];
     let container = &pod["containers"][0];
-    let (image_env, entrypoint, cmd) = image_config();
-    let mut argv = container.get("command").map_or(entrypoint, texts);
-    argv.extend(container.get("args").map_or(cmd, texts));
-    assert_eq!(argv[..2], [IMAGE_BIN, "serve"], "the image's binary serves");
-
-    // The image's env under the pod's; each *_LISTEN port is a declared
-    // container port and moves to a free one; mounted paths move under root.
-    let mounts = mount_volumes(pod, container, &secrets, &root);
-    let mut ports: HashMap<u16, u16> = HashMap::new();
-    let mut env: BTreeMap<String, String> = image_env.into_iter().collect();
-    for (name, mut value) in resolve_env(container, &docs, &secrets) {
-        if name.ends_with("_LISTEN") {
-            let (host, port) = value.rsplit_once(':').unwrap();
-            let port: u16 = port.parse().unwrap();
-            let declared = container["ports"].as_array().unwrap();
-            assert!(
-                declared.iter().any(|p| p["containerPort"] == port),
-                "{name}: {port}?"
-            );
-            value = format!("{host}:{}", ports.entry(port).or_insert_with(free_port));
-        }
-        if let Some(m) = mounts.iter().find(|m| value.starts_with(&format!("{m}/"))) {
-            let under = root.join(m.trim_start_matches('/'));
-            value = format!("{}{}", under.display(), &value[m.len()..]);
-        }
-        env.insert(name, value);
-    }
+    let booting = as_the_kubelet_would(&docs, &secrets, &root);
+    let (env, ports) = (&booting.env, &booting.ports);
     let local = |name: &str| format!("127.0.0.1:{}", env[name].rsplit_once(':').unwrap().1);
 
     // Every probe asks the plaintext health port: startup and readiness for
@@ -299,28 +404,9 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         format!("127.0.0.1:{probe_port}")
     );
 
-    let mut child = tokio::process::Command::new(BIN)
-        .args(&argv[1..])
-        .env_clear()
-        .envs(&env)
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = String::new();
-    let listening = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            log.push_str(&line);
-            log.push('\n');
-            if line.contains("org-invites listening") {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert!(matches!(listening, Ok(true)), "{argv:?} {env:?}:\n{log}");
+    let (_child, mut lines) = boot(&booting)
+        .await
+        .unwrap_or_else(|log| panic!("{:?} {env:?}:\n{log}", booting.argv));
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
     let health = Channel::from_shared(format!("http://127.0.0.1:{probe_port}"))
@@ -380,6 +466,34 @@ async fn the_charts_deployment_runs_the_real_server_serving_health_and_refusing_
         .await
         .expect("the identities file's reader lists");
 
+    // The subscriptions from values, read from the mounted ConfigMap, the
+    // webhook's secrets from the mounted Secret (or the start had failed).
+    let mut req = tonic::Request::new(ListSubscriptionsRequest {});
+    req.metadata_mut()
+        .insert("authorization", "Bearer reader-token".parse().unwrap());
+    let subscriptions = client
+        .list_subscriptions(req)
+        .await
+        .expect("the reader lists subscriptions")
+        .into_inner()
+        .subscriptions;
+    let mut got: Vec<_> = subscriptions
+        .iter()
+        .map(|s| (s.id.as_str(), s.kind(), s.target.as_str()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "chat-ops",
+                SubscriptionKind::Webhook,
+                "https://hooks.example.com/org-invites"
+            ),
+            ("org-bus", SubscriptionKind::Eventbridge, "org-invites"),
+        ]
+    );
+
     let metrics = local("ORG_INVITES_METRICS_LISTEN").parse().unwrap();
     let (status, _, body) = http_request(metrics, "GET", "/metrics", &[], b"").await;
     assert!(status.contains("200"), "{status}");
@@ -432,14 +546,126 @@ fn wrong_values_fail_to_render_and_say_which() {
             "preStopSleepSeconds + 25",
         ),
         ("tls.requireClientCert=true", "tls.clientCA"),
+        ("delivery.retrySchedule=soon", "/delivery/retrySchedule"),
+        ("delivery.eventsSource=a b", "/delivery/eventsSource"),
+        (
+            "delivery.existingSecret=Webhooks",
+            "/delivery/existingSecret",
+        ),
+        (
+            "config.ORG_INVITES_SUBSCRIPTIONS_FILE=/etc/subs.yaml",
+            "use delivery.subscriptions",
+        ),
     ] {
         let err = render(&["--set", set]).expect_err(set);
         assert!(err.contains(says), "{set}: {err}");
     }
+
+    // delivery.subscriptions, as the subscriptions file has them but for
+    // secretKey (a key of delivery.existingSecret) instead of secret_file.
+    let hook = json!({"url": "https://hooks.example.com/x", "secretKey": "chat-ops"});
+    let bus = json!({"event_bus": "org-invites"});
+    for (subscriptions, says) in [
+        (
+            json!([{"id": "Chat_Ops", "eventbridge": bus}]),
+            "/delivery/subscriptions/0/id",
+        ),
+        (json!([{"id": "a"}]), "missing property 'webhook'"),
+        (
+            json!([{"id": "a", "webhook": hook, "eventbridge": bus}]),
+            "/delivery/subscriptions/0': 'oneOf' failed",
+        ),
+        (
+            json!([{"id": "a", "webhook": {"url": "https://x", "secret_file": "/etc/s"}}]),
+            "secret_file",
+        ),
+        (
+            json!([{"id": "a", "webhook": {"url": "https://x"}}]),
+            "missing property 'secretKey'",
+        ),
+        (
+            json!([{"id": "a", "eventbridge": {"event_bus": ""}}]),
+            "/delivery/subscriptions/0/eventbridge/event_bus",
+        ),
+        (
+            json!([{"id": "a", "eventbridge": bus, "filter": {"kinds": ["ACCEPTED"]}}]),
+            "/delivery/subscriptions/0/filter/kinds/0",
+        ),
+        (
+            json!([{"id": "a", "eventbridge": bus, "filters": {}}]),
+            "filters",
+        ),
+        (
+            json!([{"id": "a", "eventbridge": bus}, {"id": "a", "eventbridge": bus}]),
+            "delivery.subscriptions[a]: id used twice",
+        ),
+        (
+            json!([{"id": "a", "webhook": hook}]),
+            "delivery.subscriptions[a].webhook.secretKey needs delivery.existingSecret",
+        ),
+    ] {
+        let set = format!("delivery.subscriptions={subscriptions}");
+        let err = render(&["--set-json", &set]).expect_err(&set);
+        assert!(err.contains(says), "{set}: {err}");
+    }
+    let plain =
+        json!([{"id": "a", "webhook": {"url": "http://hooks.internal/x", "secretKey": "k"}}]);
+    let set = format!("delivery.subscriptions={plain}");
+    let err = render(&["--set", "delivery.existingSecret=w", "--set-json", &set]).expect_err(&set);
+    assert!(
+        err.contains("delivery.subscriptions[a].webhook.url: http:// needs allow_plain_http: true"),
+        "{err}"
+    );
+}
+
+/// A webhook's secret the existing Secret does not hold, or not as
+/// whsec_<base64>: the chart cannot see the Secret, so it renders, and the
+/// server refuses to start, naming the subscription and the field.
+#[tokio::test]
+async fn a_webhook_secret_missing_from_the_existing_secret_stops_the_server_naming_the_field() {
+    let delivery = json!({
+        "existingSecret": "org-invites-webhooks",
+        "subscriptions": [{
+            "id": "chat-ops",
+            "webhook": {"url": "https://hooks.example.com/x", "secretKey": "chat-ops"},
+        }],
+    });
+    let docs = render(&["--set-json", &format!("delivery={delivery}")]).unwrap();
+    let secret = new_secret();
+    for (key, contents, says) in [
+        ("other", secret.as_str(), "cannot be read"),
+        ("chat-ops", "hunter2", "a secret is not whsec_<base64>"),
+        ("chat-ops", "", "must hold one secret"),
+    ] {
+        let mut secrets = Secrets::new();
+        for (name, key, contents) in [
+            (
+                "org-invites-database",
+                "DATABASE_URL",
+                "postgres://nobody@127.0.0.1:1/none",
+            ),
+            ("org-invites-identities", "identities", ""),
+            ("org-invites-webhooks", key, contents),
+        ] {
+            let secret = secrets.entry(name.into()).or_default();
+            secret.insert(key.into(), contents.into());
+        }
+        let root = container_root();
+        let booting = as_the_kubelet_would(&docs, &secrets, &root);
+        let log = boot(&booting)
+            .await
+            .expect_err("the server refuses to start");
+        let says = format!("subscription chat-ops: webhook.secret_file: {says}");
+        assert!(log.contains(&says), "{says}?\n{log}");
+        assert!(!log.contains("hunter2"), "{log}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
 
 /// Every `serve` setting (each `[env: NAME=]` in `serve --help`) is a key
-/// of `config` in values.schema.json, where the chart's own are marked.
+/// of `config` in values.schema.json, where the chart's own are marked; the
+/// chart refuses those in `config`, and their flags in `extraArgs`, naming
+/// the value that sets them.
 #[test]
 fn every_serve_setting_is_reachable_through_the_charts_values() {
     let help = Command::new(BIN)
@@ -452,17 +678,56 @@ fn every_serve_setting_is_reachable_through_the_charts_values() {
     let config = schema["properties"]["config"]["properties"]
         .as_object()
         .unwrap();
-    let names: Vec<&str> = help
-        .split("[env: ")
-        .skip(1)
-        .map(|s| s.split(['=', ']']).next().unwrap())
-        .collect();
-    assert!(names.contains(&"ORG_INVITES_HEALTH_LISTEN"), "{help}");
-    for name in names {
-        assert!(
-            config.contains_key(name),
-            "{name}: add it to the chart's values.schema.json"
-        );
+    // (NAME, its flag): an option's first line names the flag, its help
+    // the variable.
+    let (mut settings, mut flag) = (Vec::new(), "");
+    for line in help.lines().map(str::trim) {
+        if line.starts_with('-') {
+            let long = line.split_whitespace().find(|w| w.starts_with("--"));
+            flag = long.expect("a long flag").trim_end_matches(',');
+        }
+        for env in line.split("[env: ").skip(1) {
+            settings.push((env.split(['=', ']']).next().unwrap(), flag));
+        }
+    }
+    let names: Vec<&str> = settings.iter().map(|(name, _)| *name).collect();
+    for name in [
+        "ORG_INVITES_HEALTH_LISTEN",
+        "ORG_INVITES_SUBSCRIPTIONS_FILE",
+        "ORG_INVITES_EVENTS_SOURCE",
+        "ORG_INVITES_DELIVERY_RETRY_SCHEDULE",
+    ] {
+        assert!(names.contains(&name), "{name}?\n{help}");
+    }
+    let mut charts_own = Vec::new();
+    for (name, flag) in settings {
+        let entry = config
+            .get(name)
+            .unwrap_or_else(|| panic!("{name}: add it to the chart's values.schema.json"));
+        let description = entry["description"].as_str().unwrap_or_default();
+        let Some((from, _)) = description
+            .strip_prefix("Set by the chart from ")
+            .and_then(|d| d.split_once(". The chart refuses it here."))
+        else {
+            continue;
+        };
+        let set = format!("config.{name}=x");
+        let err = render(&["--set", &set]).expect_err(&set);
+        let says = format!("{name} is set by the chart: use {from}");
+        assert!(err.contains(&says), "{set}: {says}?\n{err}");
+        let set = format!("extraArgs[0]={flag}");
+        let err = render(&["--set", &set]).expect_err(&set);
+        let says = format!("{flag} is set by the chart: use {from}");
+        assert!(err.contains(&says), "{set}: {says}?\n{err}");
+        charts_own.push(name);
+    }
+    for name in [
+        "ORG_INVITES_LISTEN",
+        "ORG_INVITES_SUBSCRIPTIONS_FILE",
+        "ORG_INVITES_EVENTS_SOURCE",
+        "ORG_INVITES_DELIVERY_RETRY_SCHEDULE",
+    ] {
+        assert!(charts_own.contains(&name), "{name}: the chart's own?");
     }
 }
 

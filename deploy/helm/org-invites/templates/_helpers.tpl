@@ -47,6 +47,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* Where the Secrets are mounted (read-only). */}}
 {{- define "org-invites.identitiesDir" -}}/etc/org-invites/identities{{- end }}
 {{- define "org-invites.tlsDir" -}}/etc/org-invites/tls{{- end }}
+{{- define "org-invites.webhookSecretsDir" -}}/etc/org-invites/webhook-secrets{{- end }}
+{{/* The subscriptions ConfigMap's mount (a directory, so updates reach it). */}}
+{{- define "org-invites.subscriptionsDir" -}}/etc/org-invites/subscriptions{{- end }}
+{{- define "org-invites.subscriptionsKey" -}}subscriptions.yaml{{- end }}
 
 {{/*
 A setting's value as the server reads it: lists comma-separated, numbers
@@ -74,6 +78,9 @@ ORG_INVITES_TLS_CLIENT_CA_FILE: tls.clientCA
 ORG_INVITES_TLS_REQUIRE_CLIENT_CERT: tls.requireClientCert
 AWS_REGION: aws.region
 AWS_ENDPOINT_URL: aws.endpointUrl
+ORG_INVITES_SUBSCRIPTIONS_FILE: delivery.subscriptions
+ORG_INVITES_EVENTS_SOURCE: delivery.eventsSource
+ORG_INVITES_DELIVERY_RETRY_SCHEDULE: delivery.retrySchedule
 {{- end }}
 
 {{- define "org-invites.managedFlags" -}}
@@ -86,6 +93,9 @@ AWS_ENDPOINT_URL: aws.endpointUrl
 --tls-key-file: tls.secretName
 --tls-client-ca-file: tls.clientCA
 --tls-require-client-cert: tls.requireClientCert
+--subscriptions-file: delivery.subscriptions
+--events-source: delivery.eventsSource
+--delivery-retry-schedule: delivery.retrySchedule
 {{- end }}
 
 {{/*
@@ -117,11 +127,59 @@ insecureNoAuth.iUnderstandAnyoneCanInvite is true.
 {{- end }}
 
 {{/*
+What the schema cannot say of delivery.subscriptions: ids are unique, a
+webhook's secret comes from delivery.existingSecret, http:// is asked for.
+*/}}
+{{- define "org-invites.checkDelivery" -}}
+{{- $seen := dict }}
+{{- range .Values.delivery.subscriptions }}
+{{- $at := printf "delivery.subscriptions[%s]" .id }}
+{{- if hasKey $seen .id }}
+{{- fail (printf "%s: id used twice" $at) }}
+{{- end }}
+{{- $_ := set $seen .id true }}
+{{- with .webhook }}
+{{- if not $.Values.delivery.existingSecret }}
+{{- fail (printf "%s.webhook.secretKey needs delivery.existingSecret (the Secret holding %s)" $at .secretKey) }}
+{{- end }}
+{{- if and (hasPrefix "http://" .url) (not .allow_plain_http) }}
+{{- fail (printf "%s.webhook.url: http:// needs allow_plain_http: true" $at) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The subscriptions file: delivery.subscriptions with each webhook's
+secretKey turned into the secret_file where the Secret is mounted.
+*/}}
+{{- define "org-invites.subscriptionsFile" -}}
+{{- $subs := list }}
+{{- range .Values.delivery.subscriptions }}
+{{- $sub := omit . "webhook" }}
+{{- with .webhook }}
+{{- $hook := omit . "secretKey" }}
+{{- $_ := set $hook "secret_file" (printf "%s/%s" (include "org-invites.webhookSecretsDir" $) .secretKey) }}
+{{- $_ := set $sub "webhook" $hook }}
+{{- end }}
+{{- $subs = append $subs $sub }}
+{{- end }}
+{{- if not $subs }}subscriptions: []
+{{- else }}subscriptions:
+{{- range $subs }}
+  - id: {{ .id | quote }}
+    {{- toYaml (omit . "id") | nindent 4 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 Every serve setting the pods get from the ConfigMap, as KEY: "value" lines
 (the names of deploy/org-invites.env).
 */}}
 {{- define "org-invites.settings" -}}
 {{- include "org-invites.checkValues" . }}
+{{- include "org-invites.checkDelivery" . }}
 {{- $v := .Values }}
 {{- if and $v.tls.requireClientCert (not $v.tls.clientCA) }}
 {{- fail "tls.requireClientCert needs tls.clientCA (the CA that signs client certificates)" }}
@@ -149,6 +207,15 @@ Every serve setting the pods get from the ConfigMap, as KEY: "value" lines
 {{- if $v.tls.requireClientCert }}
 {{- $_ := set $s "ORG_INVITES_TLS_REQUIRE_CLIENT_CERT" "true" }}
 {{- end }}
+{{- end }}
+{{- if $v.delivery.subscriptions }}
+{{- $_ := set $s "ORG_INVITES_SUBSCRIPTIONS_FILE" (printf "%s/%s" (include "org-invites.subscriptionsDir" .) (include "org-invites.subscriptionsKey" .)) }}
+{{- end }}
+{{- with $v.delivery.eventsSource }}
+{{- $_ := set $s "ORG_INVITES_EVENTS_SOURCE" . }}
+{{- end }}
+{{- with $v.delivery.retrySchedule }}
+{{- $_ := set $s "ORG_INVITES_DELIVERY_RETRY_SCHEDULE" (include "org-invites.envValue" .) }}
 {{- end }}
 {{- $_ := set $s "AWS_REGION" $v.aws.region }}
 {{- if $v.aws.endpointUrl }}
