@@ -14,9 +14,22 @@ use crate::{domain::Secret, store::DueDelivery};
 /// The most of a response body read (and dropped).
 const MAX_BODY: usize = 64 * 1024;
 
-/// The client every attempt uses.
+/// The client every attempt uses: rustls on aws-lc-rs (the service's one
+/// provider) with the system's roots.
 pub fn client() -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("aws-lc-rs supports the default TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .build()
