@@ -546,3 +546,32 @@ async fn no_secret_token_or_notes_reach_the_logs() {
         "the notes were sent"
     );
 }
+
+/// Rotating a secret in its own file (the subscriptions file untouched)
+/// is picked up: the next events are signed with the new secret.
+#[tokio::test]
+async fn a_secret_rotated_in_its_file_signs_the_next_events() {
+    let receiver = Receiver::start().await;
+    let file = SubscriptionsFile::webhook(&receiver.url, "");
+    let app = app_delivering(file.options(&[100])).await;
+    app.invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let first = receiver.wait_for(1, WAIT).await;
+    assert!(signed_by(&first[0], &file.secret));
+    let rotated = new_secret();
+    let secret_file = file.path.parent().unwrap().join("hooks.secret");
+    std::fs::write(&secret_file, format!("{rotated}\n")).unwrap();
+    let got = eventually(WAIT, "an event signed with the rotated secret", || async {
+        app.invite(invite_account(&random_account_id()))
+            .await
+            .ok()?;
+        let got = receiver.received();
+        got.last().filter(|r| signed_by(r, &rotated)).cloned()
+    })
+    .await;
+    assert!(
+        !signed_by(&got, &file.secret),
+        "the old secret no longer signs"
+    );
+}

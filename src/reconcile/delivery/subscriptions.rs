@@ -53,26 +53,29 @@ impl SubscriptionSet {
         self.changed.store(true, Ordering::Release);
     }
 
-    /// Reads the file again whenever its bytes change; `reloaded` hears
-    /// each outcome (true: the new set is in force).
+    /// Reads the file again whenever it, or a secret file it names,
+    /// changes; `reloaded` hears each outcome (true: the new set is in
+    /// force).
     pub async fn watch_file(
         self,
         path: PathBuf,
         stop: CancellationToken,
         reloaded: impl Fn(bool) + Send,
     ) {
-        let mut last = std::fs::read(&path).ok();
+        // The file and the secret files it names are read whole each time:
+        // a secret rotated in its own file counts as a change too.
+        let mut last = read(&path);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(RELOAD_EVERY) => {}
             }
-            let now = std::fs::read(&path).ok();
+            let now = read(&path);
             if now == last {
                 continue;
             }
-            last = now;
-            match read(&path) {
+            last = now.clone();
+            match now {
                 Ok(subs) => {
                     info!(subscriptions = subs.len(), "subscriptions file reloaded");
                     *self.current.write().expect("subscriptions lock") = Arc::new(subs);
