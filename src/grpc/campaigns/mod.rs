@@ -1,20 +1,20 @@
-//! Campaign requests → domain values, and campaigns → proto. A bad target
-//! is reported under its index (`targets[3].target.id`), every one at once.
+//! Campaign requests → domain values (here), and campaigns → proto
+//! (`convert`). A bad target is reported under its index
+//! (`targets[3].target.id`), every one at once.
+mod convert;
+
+pub use convert::{campaign_to_proto, target_to_proto};
 use std::collections::HashMap;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    convert::{party_type_to_proto, timestamp},
-    parse::party_type,
-};
+use super::parse::party_type;
 use crate::{
     domain::{
-        merge_tags, AcceptRole, Campaign, CampaignId, CampaignState, CampaignTarget,
-        FieldViolation, IfOpenExists, InviteTarget, NewCampaign, Notes, OnAcceptFailure, PartyType,
-        RequestId, SharedOnboarding, SharedSpec, Tag, Tags, TargetSpec, TargetState, Violations,
-        MAX_TARGETS,
+        merge_tags, AcceptRole, CampaignId, FieldViolation, IfOpenExists, InviteTarget,
+        NewCampaign, Notes, OnAcceptFailure, PartyType, RequestId, SharedOnboarding, SharedSpec,
+        Tags, TargetSpec, TargetState, Violations, MAX_TARGETS,
     },
     proto::v1 as pb,
 };
@@ -295,189 +295,5 @@ pub fn states_key(states: &[TargetState]) -> String {
     names.join(",")
 }
 
-fn tags_to_proto<'a>(tags: impl Iterator<Item = &'a Tag>) -> Vec<pb::Tag> {
-    tags.map(|t| pb::Tag {
-        key: t.key.clone(),
-        value: t.value.clone(),
-    })
-    .collect()
-}
-
-fn state_to_proto(s: CampaignState) -> pb::CampaignState {
-    pb::CampaignState::from_str_name(&format!("CAMPAIGN_STATE_{}", s.as_str()))
-        .unwrap_or(pb::CampaignState::Unspecified)
-}
-
-fn target_state_to_proto(s: TargetState) -> pb::CampaignTargetState {
-    pb::CampaignTargetState::from_str_name(&format!("CAMPAIGN_TARGET_STATE_{}", s.as_str()))
-        .unwrap_or(pb::CampaignTargetState::Unspecified)
-}
-
-pub fn campaign_to_proto(c: &Campaign) -> pb::Campaign {
-    let n = |s| i32::try_from(c.counts.of(s)).unwrap_or(i32::MAX);
-    let queued = c.counts.of(TargetState::Queued) > 0;
-    pb::Campaign {
-        id: c.id.to_string(),
-        display_name: c.display_name.clone(),
-        state: state_to_proto(c.state) as i32,
-        create_time: Some(timestamp(c.create_time)),
-        update_time: Some(timestamp(c.update_time)),
-        request_id: c.request_id.as_str().to_string(),
-        requested_by: c.requested_by.clone().unwrap_or_default(),
-        quota_reserve: i32::try_from(c.quota_reserve).unwrap_or(i32::MAX),
-        notes: c.spec.notes.as_str().to_string(),
-        tags: tags_to_proto(c.spec.tags.iter()),
-        onboarding: c.spec.onboarding.as_ref().map(|o| pb::OnboardingSpec {
-            destination_parent_id: o.destination_parent_id.clone(),
-            accept_role: o.accept_role.clone(),
-            external_id: o.external_id.clone(),
-            on_accept_failure: match o.on_accept_failure {
-                OnAcceptFailure::Cancel => pb::OnAcceptFailure::Cancel,
-                OnAcceptFailure::LeaveOpen => pb::OnAcceptFailure::LeaveOpen,
-                OnAcceptFailure::Unspecified => pb::OnAcceptFailure::Unspecified,
-            } as i32,
-            leave_previous_organization: o.leave_previous_organization,
-        }),
-        renewal: (c.spec.max_renewals > 0).then(|| pb::RenewalSpec {
-            max_renewals: i32::from(c.spec.max_renewals),
-        }),
-        if_open_exists: match c.spec.if_open_exists {
-            IfOpenExists::Fail => pb::IfOpenExists::Fail,
-            IfOpenExists::ReturnExisting => pb::IfOpenExists::ReturnExisting,
-        } as i32,
-        counts: Some(pb::CampaignCounts {
-            total: i32::try_from(c.counts.total()).unwrap_or(i32::MAX),
-            queued: n(TargetState::Queued),
-            skipped: n(TargetState::Skipped),
-            invited: n(TargetState::Invited),
-            accepted: n(TargetState::Accepted),
-            complete: n(TargetState::Complete),
-            failed: n(TargetState::Failed),
-            declined: n(TargetState::Declined),
-            canceled: n(TargetState::Canceled),
-            expired: n(TargetState::Expired),
-        }),
-        next_send_time: c
-            .next_send_time
-            .filter(|_| queued && c.state == CampaignState::Active)
-            .map(timestamp),
-        pause_reason: c.pause_reason.clone().unwrap_or_default(),
-    }
-}
-
-pub fn target_to_proto(t: &CampaignTarget) -> pb::CampaignTarget {
-    pb::CampaignTarget {
-        index: i32::try_from(t.index).unwrap_or(i32::MAX),
-        target: Some(pb::HandshakeParty {
-            id: t.spec.target.id().to_string(),
-            r#type: party_type_to_proto(t.spec.target.kind()) as i32,
-        }),
-        state: target_state_to_proto(t.state) as i32,
-        handshake_id: t
-            .handshake_id
-            .as_ref()
-            .map(|h| h.to_string())
-            .unwrap_or_default(),
-        reason: t.reason.clone().unwrap_or_default(),
-        update_time: Some(timestamp(t.update_time)),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(id: &str) -> pb::CampaignTargetSpec {
-        pb::CampaignTargetSpec {
-            target: Some(pb::HandshakeParty {
-                id: id.into(),
-                r#type: pb::HandshakePartyType::Account as i32,
-            }),
-            ..Default::default()
-        }
-    }
-
-    fn request(targets: Vec<pb::CampaignTargetSpec>) -> pb::CreateCampaignRequest {
-        pb::CreateCampaignRequest {
-            display_name: "fleet".into(),
-            request_id: "r-1".into(),
-            targets,
-            ..Default::default()
-        }
-    }
-
-    fn fields(r: Result<NewCampaign, Violations>) -> Vec<String> {
-        r.unwrap_err().0.into_iter().map(|f| f.field).collect()
-    }
-
-    #[test]
-    fn a_bad_target_is_named_by_its_index() {
-        let r = parse_create(request(vec![account("111122223333"), account("12")]), None);
-        assert_eq!(fields(r), ["targets[1].target.id"]);
-    }
-
-    #[test]
-    fn duplicates_name_both_indices_emails_whatever_their_case() {
-        let email = |id: &str| pb::CampaignTargetSpec {
-            target: Some(pb::HandshakeParty {
-                id: id.into(),
-                r#type: pb::HandshakePartyType::Email as i32,
-            }),
-            ..Default::default()
-        };
-        let r = parse_create(
-            request(vec![
-                email("A@x.com"),
-                account("111122223333"),
-                email("a@x.com"),
-            ]),
-            None,
-        );
-        assert_eq!(fields(r), ["targets[0].target.id", "targets[2].target.id"]);
-    }
-
-    #[test]
-    fn one_to_a_thousand_targets() {
-        assert_eq!(fields(parse_create(request(vec![]), None)), ["targets"]);
-        let many = (0..1001).map(|i| account(&format!("{:012}", i))).collect();
-        assert_eq!(fields(parse_create(request(many), None)), ["targets"]);
-        let most = (0..1000).map(|i| account(&format!("{:012}", i))).collect();
-        assert_eq!(
-            parse_create(request(most), None).unwrap().targets.len(),
-            1000
-        );
-    }
-
-    #[test]
-    fn own_notes_replace_and_unset_if_open_exists_returns_existing() {
-        let mut t = account("111122223333");
-        t.notes = "mine".into();
-        let c = parse_create(request(vec![t]), None).unwrap();
-        let inv = c.spec.invitation(&c.targets[0], None);
-        assert_eq!(inv.notes.as_str(), "mine");
-        assert_eq!(c.spec.if_open_exists, IfOpenExists::ReturnExisting);
-    }
-
-    #[test]
-    fn leaving_needs_a_role_and_a_role_needs_account_targets() {
-        let mut r = request(vec![account("111122223333")]);
-        r.onboarding = Some(pb::OnboardingSpec {
-            destination_parent_id: "r-abcd".into(),
-            leave_previous_organization: true,
-            ..Default::default()
-        });
-        assert_eq!(
-            fields(parse_create(r.clone(), None)),
-            ["onboarding.leave_previous_organization"]
-        );
-        r.onboarding.as_mut().unwrap().accept_role = "OrgInvitesAccept".into();
-        r.targets.push(pb::CampaignTargetSpec {
-            target: Some(pb::HandshakeParty {
-                id: "a@x.com".into(),
-                r#type: pb::HandshakePartyType::Email as i32,
-            }),
-            ..Default::default()
-        });
-        assert_eq!(fields(parse_create(r, None)), ["targets[1].target.type"]);
-    }
-}
+mod tests;
