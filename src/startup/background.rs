@@ -172,7 +172,8 @@ async fn wake_while_watched(
 
 /// Event delivery on this replica (every replica delivers; each delivery
 /// is leased to one): a pass at once after each recorded change, and every
-/// `DELIVER_EVERY` for retries that come due.
+/// `DELIVER_EVERY` for retries that come due; at once again after a pass
+/// that claimed all it could (a backlog drains without waiting).
 async fn deliver(
     invitations: Invitations,
     subscriptions: SubscriptionSet,
@@ -186,8 +187,15 @@ async fn deliver(
     }
     loop {
         let pass = Deliver::new(&invitations, &subscriptions, &settings);
-        if let Err(e) = pass.run().await {
-            warn!(error = %e, "delivery pass failed; the next one will retry");
+        match pass.run().await {
+            Ok(report) if report.more => {
+                if stop.is_cancelled() {
+                    return;
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "delivery pass failed; the next one will retry"),
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -75,6 +75,8 @@ pub struct DeliverReport {
     pub enqueued: usize,
     pub attempted: usize,
     pub delivered: usize,
+    /// The claim was full: more deliveries may be due now.
+    pub more: bool,
 }
 
 pub struct Deliver<'a> {
@@ -120,6 +122,7 @@ impl<'a> Deliver<'a> {
         let ids: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
         let due = store.claim_deliveries(&ids, CLAIM, LEASE).await?;
         report.attempted = due.len();
+        report.more = due.len() as i64 >= CLAIM;
         let mut running = JoinSet::new();
         for job in jobs(due, &subs) {
             if running.len() >= PARALLEL {
