@@ -181,7 +181,8 @@ impl Poller {
                 // Stopping: the next poller runs what follows a sweep.
                 return Ok(());
             }
-            self.after_sweep(stop)
+            let next_send = self
+                .after_sweep(stop)
                 .instrument(tracing::info_span!(parent: None, "after sweep"))
                 .await;
             if changed || counted_at.is_none_or(|t| t.elapsed() >= COUNT_MEMBERS_EVERY) {
@@ -204,6 +205,11 @@ impl Poller {
                 settings.interval
             };
             let mut due = started + next;
+            // A campaign waiting for a quota slot: sweep as it frees.
+            if let Some(at) = next_send {
+                let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                due = due.min((Instant::now() + wait).max(started + MIN_GAP));
+            }
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => return Ok(()),
@@ -226,7 +232,8 @@ impl Poller {
     /// What follows from the states the sweep recorded: expiry warnings,
     /// onboarding steps, renewals. Each failure is logged and left for the
     /// next pass.
-    async fn after_sweep(&self, stop: &CancellationToken) {
+    /// Returns when a waiting campaign may next send, if one waits.
+    async fn after_sweep(&self, stop: &CancellationToken) -> Option<chrono::DateTime<chrono::Utc>> {
         if let Err(e) = self
             .jobs
             .expiry_warnings()
@@ -247,8 +254,12 @@ impl Poller {
         }
         // After renewals: a renewal waiting for a slot goes before a
         // campaign's next target.
-        if let Err(e) = self.jobs.campaigns().run().await {
-            warn!(error = %e, "campaign pass failed; the next one will retry");
+        match self.jobs.campaigns().run().await {
+            Ok(report) => report.next_send,
+            Err(e) => {
+                warn!(error = %e, "campaign pass failed; the next one will retry");
+                None
+            }
         }
     }
 

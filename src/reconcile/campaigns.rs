@@ -34,6 +34,9 @@ pub struct CampaignReport {
     pub paused: usize,
     pub followed: usize,
     pub finished: u64,
+    /// When the earliest waiting campaign may send (a quota slot frees):
+    /// the poller sweeps then rather than at its next interval.
+    pub next_send: Option<chrono::DateTime<Utc>>,
 }
 
 /// How one target's turn went.
@@ -117,6 +120,7 @@ impl<'a> Campaigns<'a> {
                 let at = quota.next_slot_time.unwrap_or_else(|| {
                     quota.now + chrono::Duration::from_std(QUOTA_RECHECK).unwrap_or_default()
                 });
+                report.next_send = Some(report.next_send.map_or(at, |n| n.min(at)));
                 // Written only when it moves: a waiting campaign costs
                 // nothing per pass.
                 if head.campaign.next_send_time != Some(at) {
