@@ -41,7 +41,7 @@ pub use parent_id::ParentId;
 pub use quota::{InviteQuota, QuotaUse};
 pub use renewal::{Renewal, MAX_RENEWALS};
 pub use request_id::RequestId;
-pub use subscription::{parse_subscriptions, Endpoint, Filter, Secret, Subscription};
+pub use subscription::{is_metadata, parse_subscriptions, Endpoint, Filter, Secret, Subscription};
 pub use tags::{Tag, Tags};
 pub use target::InviteTarget;
 pub use violation::{FieldViolation, Violations};

@@ -252,7 +252,7 @@ fn webhook(
 
 /// 169.254.0.0/16 (instance metadata, link-local) and fd00:ec2::254, and
 /// IPv6 link-local.
-fn is_metadata(ip: IpAddr) -> bool {
+pub fn is_metadata(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_link_local(),
         IpAddr::V6(v6) => {

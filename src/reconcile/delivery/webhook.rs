@@ -29,11 +29,39 @@ pub fn client() -> reqwest::Client {
     .with_root_certificates(roots)
     .with_no_client_auth();
     reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(NoMetadata))
         .use_preconfigured_tls(tls)
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("the webhook client builds")
+}
+
+/// Resolves a webhook's host, leaving out link-local and instance-metadata
+/// addresses: the file refuses them as literals, and a name that resolves
+/// to one (a DNS record changed after the file was read) is refused here.
+struct NoMetadata;
+
+impl reqwest::dns::Resolve for NoMetadata {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let allowed = allowed(found);
+            if allowed.is_empty() {
+                return Err(
+                    "the host resolves only to link-local or instance-metadata addresses".into(),
+                );
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The addresses a webhook may be sent to.
+fn allowed(found: impl Iterator<Item = std::net::SocketAddr>) -> Vec<std::net::SocketAddr> {
+    found
+        .filter(|a| !crate::domain::is_metadata(a.ip()))
+        .collect()
 }
 
 /// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` for each secret,
@@ -125,6 +153,22 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_and_link_local_addresses_are_left_out_of_a_resolution() {
+        let found = [
+            "169.254.169.254:0",
+            "10.0.0.5:0",
+            "[fd00:ec2::254]:0",
+            "[fe80::1]:0",
+        ]
+        .map(|a| a.parse().unwrap());
+        let kept: Vec<String> = allowed(found.into_iter())
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(kept, ["10.0.0.5:0"]);
+    }
 
     #[test]
     fn the_signature_is_standard_webhooks_v1() {
