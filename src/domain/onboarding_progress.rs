@@ -235,11 +235,10 @@ impl Onboarding {
 
     pub fn next(&self, state: HandshakeState) -> Next {
         use OnboardingStatus as S;
-        // A role that could not accept leaves the invitation to a person
-        // (LEAVE_OPEN): if one accepts, placement goes on.
-        // (Not after a failed LEAVE: `onboarding_due`, migration 0005, does
-        // not list those, and the SQL and this rule must agree.)
-        let accept_failed = self.failed_at() == Some(Step::Accept);
+        // A role that could not accept (or leave the old organization)
+        // leaves the invitation to a person (LEAVE_OPEN): if one accepts,
+        // placement goes on. The store's `onboarding_work` says the same.
+        let accept_failed = matches!(self.failed_at(), Some(Step::Accept | Step::Leave));
         if self.status == S::Unspecified {
             // Written by a later release: this one does not act on it.
             return Next::Wait;

@@ -40,7 +40,7 @@ pub use locks::{POLLER_LOCK, QUOTA_LOCK};
 pub use migrations::OutOfOrder;
 #[cfg(any(test, feature = "test-support"))]
 pub use plans::HotPlan;
-pub use progress::Notice;
+pub use progress::{Notice, ONBOARDING_WORK};
 pub use ready::DatabaseReady;
 pub use session::{Owner, Session, SessionKeeper, FENCE};
 pub use snapshot::StatusSnapshot;

@@ -11,12 +11,28 @@ use super::{
 };
 use crate::domain::{EventKind, HandshakeEvent, HandshakeId, HandshakeRecord, Onboarding, Renewal};
 
-/// The handshakes with onboarding work due: a partial index holds them.
-/// `onboarding_due` (migration 0005) restates `Onboarding::next` in SQL:
-/// every onboarding whose `next` is not Wait is due, and the only due ones
-/// with nothing to do are unfinished ones of REQUESTED/OPEN handshakes
-/// (tests/api/due.rs checks each combination).
-pub(super) const DUE_ONBOARDINGS: &str = "FROM handshakes WHERE onboarding_due ORDER BY id";
+/// Whether a handshake's onboarding may have work: `Onboarding::next`
+/// restated in SQL. Every onboarding whose `next` is not Wait matches, and
+/// the only matches with nothing to do are unfinished ones of
+/// REQUESTED/OPEN handshakes (tests/api/due.rs checks each combination).
+/// The partial index `handshakes_onboarding_work` (migration 0024) has
+/// this predicate word for word; the older `onboarding_due` column
+/// (migration 0005), which the previous release reads, lacks the failed
+/// LEAVE.
+macro_rules! onboarding_work {
+    () => {
+        "COALESCE(onboarding ->> 'status' IN ('PENDING', 'ACCEPTING', 'PLACING', 'TAGGING') \
+         OR (onboarding ->> 'status' = 'FAILED' AND state = 'ACCEPTED' \
+         AND onboarding -> 'steps' -> -1 ->> 'step' IN ('ACCEPT', 'LEAVE')), false)"
+    };
+}
+
+/// `onboarding_work!` as a value, for the test that checks it.
+pub const ONBOARDING_WORK: &str = onboarding_work!();
+
+/// The handshakes with onboarding work due: the partial index holds them.
+pub(super) const DUE_ONBOARDINGS: &str =
+    concat!("FROM handshakes WHERE ", onboarding_work!(), " ORDER BY id");
 
 /// The parts of a handshake's row this module writes whole.
 enum Part {

@@ -1,7 +1,8 @@
 //! The decision rules stated twice, once in Rust and once in SQL, agree on
-//! real Postgres: the generated columns `onboarding_due` and `renewal_due`
-//! (the partial indexes the poller reads) against `Onboarding::next` and
-//! `Renewal::is_due`, for every combination of what either looks at. Each
+//! real Postgres: the predicate `ONBOARDING_WORK` and the generated column
+//! `renewal_due` (the partial indexes the poller reads) against
+//! `Onboarding::next` and `Renewal::is_due`, for every combination of what
+//! either looks at. Each
 //! row is written by the store's own writer (or, for values a later
 //! release writes, by SQL) and read back by its own reader, so the test
 //! also ties the stored JSON spellings to the SQL's literals.
@@ -13,7 +14,7 @@ use org_invites::{
         AcceptRole, HandshakeId, HandshakeRecord, HandshakeState, Next, OnAcceptFailure,
         Onboarding, OnboardingSpec, OnboardingStatus, ParentId, Renewal, Step, StepRecord,
     },
-    store::{Notice, Store},
+    store::{Notice, Store, ONBOARDING_WORK},
 };
 
 use crate::helpers::*;
@@ -198,7 +199,7 @@ async fn the_onboardings_sql_finds_due_are_those_the_domain_would_advance() {
             .unwrap();
         }
 
-        let (record, due) = read_back(&store, id, "onboarding_due").await;
+        let (record, due) = read_back(&store, id, ONBOARDING_WORK).await;
         let read = record.onboarding.expect("the onboarding reads back");
         let state = record.handshake.state;
         let next = read.next(state);

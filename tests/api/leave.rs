@@ -379,3 +379,47 @@ async fn refused_at_accept_time_without_the_flag_it_fails_and_is_cancelled() {
     );
     assert_eq!(fake.calls.leave.load(Ordering::SeqCst), 0);
 }
+
+/// A LEAVE refused at accept time leaves the invitation open (LEAVE_OPEN);
+/// a person who then accepts gets the account placed and tagged, as after
+/// a failed ACCEPT. (The stored `onboarding_due` column knew only a failed
+/// ACCEPT; the poller now reads `ONBOARDING_WORK`, which knows both.)
+#[tokio::test]
+async fn after_a_refused_leave_a_person_who_accepts_gets_the_account_placed() {
+    let account = random_account_id();
+    let (app, fake) = fake_app(&account, RefusedAt::Accept, Untouched).await;
+    fake.refuse_leave(AwsError::new(
+        "ConstraintViolationException",
+        Some("MEMBER_ACCOUNT_PAYMENT_INSTRUMENT_REQUIRED".into()),
+        "the account needs a payment instrument to leave",
+    ));
+    fake.add_ou("ou-abcd-12345678");
+    let mut req = leaving(&account, "ou-abcd-12345678", ROLE, true);
+    req.onboarding.as_mut().unwrap().on_accept_failure = pb::OnAcceptFailure::LeaveOpen as i32;
+    let h = app.invite(req).await.unwrap();
+    let failed = eventually(Duration::from_secs(30), "the LEAVE failed", || async {
+        let got = app.get_handshake(&h.id).await.ok()?;
+        let o = got.onboarding.clone()?;
+        (o.status() == pb::OnboardingStatus::Failed).then_some(got)
+    })
+    .await;
+    assert_eq!(failed.state(), pb::HandshakeState::Open, "left to a person");
+    assert_eq!(
+        steps(failed.onboarding.as_ref().unwrap()).last(),
+        Some(&pb::OnboardingStepKind::Leave)
+    );
+    // A person accepts (the fake moves the handshake as the account would).
+    fake.set_state(
+        &org_invites::domain::HandshakeId::parse(&h.id).unwrap(),
+        org_invites::domain::HandshakeState::Accepted,
+    );
+    eventually(Duration::from_secs(30), "placed and tagged", || async {
+        let got = app.get_handshake(&h.id).await.ok()?;
+        (got.onboarding?.status() == pb::OnboardingStatus::Complete).then_some(())
+    })
+    .await;
+    assert_eq!(
+        fake.parent_of(&account).as_deref(),
+        Some("ou-abcd-12345678")
+    );
+}

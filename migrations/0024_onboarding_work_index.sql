@@ -1,0 +1,11 @@
+-- no-transaction
+-- Built CONCURRENTLY so replicas keep writing while a big table is indexed
+-- (one statement per migration: CONCURRENTLY cannot share a transaction).
+-- The onboardings the polling replica may advance: as the generated column
+-- onboarding_due (migration 0005), and also one whose LEAVE step failed
+-- (issue 25) on a handshake a person then accepted, which still needs
+-- placing and tagging. An index on the expression, not a new generated
+-- column: adding a stored column would rewrite the table under a lock the
+-- previous release's writes would wait on. src/store/progress.rs repeats
+-- this predicate word for word, so the planner uses the index.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS handshakes_onboarding_work ON handshakes (id) WHERE COALESCE(onboarding ->> 'status' IN ('PENDING', 'ACCEPTING', 'PLACING', 'TAGGING') OR (onboarding ->> 'status' = 'FAILED' AND state = 'ACCEPTED' AND onboarding -> 'steps' -> -1 ->> 'step' IN ('ACCEPT', 'LEAVE')), false);
