@@ -92,18 +92,8 @@ fn parse_onboarding(
     o: &pb::OnboardingSpec,
     target: Option<&InviteTarget>,
 ) -> Result<OnboardingSpec, Violations> {
-    let on_accept_failure = match pb::OnAcceptFailure::try_from(o.on_accept_failure) {
-        Ok(pb::OnAcceptFailure::Unspecified | pb::OnAcceptFailure::LeaveOpen) => {
-            OnAcceptFailure::LeaveOpen
-        }
-        Ok(pb::OnAcceptFailure::Cancel) => OnAcceptFailure::Cancel,
-        Err(_) => {
-            return Err(Violations(vec![FieldViolation::new(
-                "onboarding.on_accept_failure",
-                "must be LEAVE_OPEN or CANCEL",
-            )]))
-        }
-    };
+    let on_accept_failure =
+        on_accept_failure(o.on_accept_failure).map_err(|v| Violations(vec![v]))?;
     OnboardingSpec::parse(
         RawOnboarding {
             destination_parent_id: &o.destination_parent_id,
@@ -114,6 +104,20 @@ fn parse_onboarding(
         },
         target,
     )
+}
+
+/// `onboarding.on_accept_failure`: unset is LEAVE_OPEN.
+pub(super) fn on_accept_failure(raw: i32) -> Result<OnAcceptFailure, FieldViolation> {
+    match pb::OnAcceptFailure::try_from(raw) {
+        Ok(pb::OnAcceptFailure::Unspecified | pb::OnAcceptFailure::LeaveOpen) => {
+            Ok(OnAcceptFailure::LeaveOpen)
+        }
+        Ok(pb::OnAcceptFailure::Cancel) => Ok(OnAcceptFailure::Cancel),
+        Err(_) => Err(FieldViolation::new(
+            "onboarding.on_accept_failure",
+            "must be LEAVE_OPEN or CANCEL",
+        )),
+    }
 }
 
 pub fn parse_id(id: &str) -> Result<HandshakeId, Violations> {

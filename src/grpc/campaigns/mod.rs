@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 
-use super::parse::party_type;
+use super::parse::{on_accept_failure, party_type};
 use crate::{
     domain::{
         merge_tags, AcceptRole, CampaignId, FieldViolation, IfOpenExists, InviteTarget,
-        NewCampaign, Notes, OnAcceptFailure, PartyType, RequestId, SharedOnboarding, SharedSpec,
-        Tags, TargetSpec, TargetState, Violations, MAX_TARGETS,
+        NewCampaign, Notes, PartyType, RequestId, SharedOnboarding, SharedSpec, Tags, TargetSpec,
+        TargetState, Violations, MAX_TARGETS,
     },
     proto::v1 as pb,
 };
@@ -92,19 +92,7 @@ pub fn parse_create(
 /// The shared onboarding, checked as far as it can be without a target
 /// (each target's own check follows in `targets_of`).
 fn shared_onboarding(o: &pb::OnboardingSpec, v: &mut Violations) -> Option<SharedOnboarding> {
-    let on_accept_failure = match pb::OnAcceptFailure::try_from(o.on_accept_failure) {
-        Ok(pb::OnAcceptFailure::Unspecified | pb::OnAcceptFailure::LeaveOpen) => {
-            OnAcceptFailure::LeaveOpen
-        }
-        Ok(pb::OnAcceptFailure::Cancel) => OnAcceptFailure::Cancel,
-        Err(_) => {
-            v.push(FieldViolation::new(
-                "onboarding.on_accept_failure",
-                "must be LEAVE_OPEN or CANCEL",
-            ));
-            return None;
-        }
-    };
+    let on_accept_failure = v.take(on_accept_failure(o.on_accept_failure))?;
     let shared = SharedOnboarding {
         destination_parent_id: o.destination_parent_id.clone(),
         accept_role: o.accept_role.clone(),
