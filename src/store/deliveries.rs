@@ -90,6 +90,10 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
 }
 
+/// What a listed delivery reads (`DeliveryRow`).
+const DELIVERY_COLUMNS: &str = "subscription_id, event_id, handshake_id, cloud_event_id, type, \
+     state, attempts, last_attempt_time, next_attempt_time, last_status, last_error";
+
 /// Records every subscription of the file; one named for the first time
 /// takes the events recorded after now.
 const SYNC: &str = "INSERT INTO subscriptions (id, kind, target, start_after, enqueued_through)
@@ -295,14 +299,12 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT subscription_id, event_id, handshake_id, cloud_event_id, type, state,
-                    attempts, last_attempt_time, next_attempt_time, last_status, last_error
-             FROM deliveries
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries
              WHERE subscription_id = $1 AND event_id < coalesce($2, 9223372036854775807)
                AND (cardinality($3::text[]) = 0 OR state = ANY($3))
-             ORDER BY event_id DESC LIMIT $4",
-        )
+             ORDER BY event_id DESC LIMIT $4"
+        )))
         .bind(subscription)
         .bind(before)
         .bind(states)
@@ -319,13 +321,12 @@ impl Store {
         events: &[i64],
     ) -> Result<Vec<DeliveryRow>, StoreError> {
         // As queued, in one statement: a pass may claim them at once.
-        let mut rows: Vec<DeliveryRow> = sqlx::query_as(
+        let mut rows: Vec<DeliveryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE deliveries SET state = 'PENDING', attempts = 0, next_attempt_time = now(),
                                    lease_until = NULL, delivered_time = NULL
              WHERE subscription_id = $1 AND event_id = ANY($2)
-             RETURNING subscription_id, event_id, handshake_id, cloud_event_id, type, state,
-                       attempts, last_attempt_time, next_attempt_time, last_status, last_error",
-        )
+             RETURNING {DELIVERY_COLUMNS}"
+        )))
         .bind(subscription)
         .bind(events)
         .fetch_all(&self.pool)
