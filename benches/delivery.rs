@@ -39,7 +39,6 @@ use axum::{body::Bytes, extract::State, routing::post};
 use common::{cpu_ticks, drop_database, fresh_database, percentile, steal_percent};
 use org_invites::{
     aws::fake::{FakeEventBus, FakeOrganizations},
-    domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
     metrics::Metrics,
     proto::v1::{self as pb, invitation_service_client::InvitationServiceClient},
     reconcile::delivery::DeliveryOptions,
@@ -152,39 +151,14 @@ async fn receive(State(shared): State<Arc<Shared>>, body: Bytes) -> axum::http::
     axum::http::StatusCode::from_u16(status).unwrap()
 }
 
-/// Handshake `n`, OPEN, on an account of its own: one event when saved.
-fn handshake(n: usize) -> Handshake {
-    let id = HandshakeId::parse(&format!("h-deliv{n:07}")).expect("valid id");
-    let now = chrono::Utc::now();
-    Handshake {
-        arn: format!(
-            "arn:aws:organizations::123456789012:handshake/o-bench00000/invite/{}",
-            id.as_str()
-        ),
-        id,
-        parties: vec![
-            Party {
-                id: "o-bench00000".into(),
-                kind: PartyType::Organization,
-            },
-            Party {
-                id: format!("{:012}", 400_000_000_000u64 + n as u64),
-                kind: PartyType::Account,
-            },
-        ],
-        state: HandshakeState::Open,
-        requested_time: Some(now),
-        expiration_time: Some(now + chrono::Duration::days(15)),
-        action: HandshakeAction::Invite,
-        resources: vec![],
-    }
-}
-
 /// Records handshake `n`'s event; its id and when the write returned.
 async fn record(store: &Store, n: usize) -> (i64, Instant, Duration) {
     let t0 = Instant::now();
     let (_, event) = store
-        .save_handshake(&handshake(n), &Known::default())
+        .save_handshake(
+            &common::synthetic_handshake("deliv", n, 400000000000),
+            &Known::default(),
+        )
         .await
         .expect("save the handshake");
     let done = Instant::now();

@@ -45,7 +45,7 @@ use std::{
 use bytes::{Buf, Bytes};
 use futures_util::{stream::FuturesUnordered, FutureExt, StreamExt};
 use org_invites::{
-    domain::{Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType},
+    domain::{Handshake, HandshakeState},
     proto::v1 as pb,
     store::{Known, Store},
 };
@@ -89,33 +89,6 @@ fn url_with_database(url: &str, name: &str) -> String {
     let query = rest.find('?').map(|i| &rest[i..]).unwrap_or("");
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     format!("{head}{}/{name}{query}", &rest[..authority_end])
-}
-
-fn synthetic_handshake(n: usize) -> Handshake {
-    let id = HandshakeId::parse(&format!("h-bench{n:06}")).expect("valid id");
-    let now = chrono::Utc::now();
-    Handshake {
-        arn: format!(
-            "arn:aws:organizations::123456789012:handshake/o-bench00000/invite/{}",
-            id.as_str()
-        ),
-        id,
-        parties: vec![
-            Party {
-                id: "o-bench00000".into(),
-                kind: PartyType::Organization,
-            },
-            Party {
-                id: format!("{:012}", 300_000_000_000u64 + n as u64),
-                kind: PartyType::Account,
-            },
-        ],
-        state: HandshakeState::Open,
-        requested_time: Some(now),
-        expiration_time: Some(now + chrono::Duration::days(15)),
-        action: HandshakeAction::Invite,
-        resources: vec![],
-    }
 }
 
 /// The server process; killed when dropped.
@@ -931,7 +904,7 @@ async fn run() {
     let handshakes: Vec<Vec<Handshake>> = (0..rounds)
         .map(|r| {
             (1..=per_round)
-                .map(|k| synthetic_handshake(r * per_round + k))
+                .map(|k| common::synthetic_handshake("bench", r * per_round + k, 300000000000))
                 .collect()
         })
         .collect();

@@ -76,3 +76,42 @@ pub fn steal_percent(before: &[u64; 8], after: &[u64; 8]) -> f64 {
     }
     100.0 * delta[7] as f64 / total as f64
 }
+
+/// Handshake `n`, OPEN, of the bench organization, to an account of its own
+/// (`account_base + n`); `prefix` keeps each bench's ids apart. (Each
+/// bench is a binary of its own: those that record no handshake leave it
+/// unused.)
+#[allow(dead_code)]
+pub fn synthetic_handshake(
+    prefix: &str,
+    n: usize,
+    account_base: u64,
+) -> org_invites::domain::Handshake {
+    use org_invites::domain::{
+        Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType,
+    };
+    let id = HandshakeId::parse(&format!("h-{prefix}{n:07}")).expect("valid id");
+    let now = chrono::Utc::now();
+    Handshake {
+        arn: format!(
+            "arn:aws:organizations::123456789012:handshake/o-bench00000/invite/{}",
+            id.as_str()
+        ),
+        id,
+        parties: vec![
+            Party {
+                id: "o-bench00000".into(),
+                kind: PartyType::Organization,
+            },
+            Party {
+                id: format!("{:012}", account_base + n as u64),
+                kind: PartyType::Account,
+            },
+        ],
+        state: HandshakeState::Open,
+        requested_time: Some(now),
+        expiration_time: Some(now + chrono::Duration::days(15)),
+        action: HandshakeAction::Invite,
+        resources: vec![],
+    }
+}
