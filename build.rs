@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         PathBuf::from("proto/orginvites/v1/invitation_service.proto"),
         PathBuf::from("proto/orginvites/v1/campaign.proto"),
         PathBuf::from("proto/orginvites/v1/delivery.proto"),
+        PathBuf::from("proto/orginvites/v1/transfer.proto"),
         // Only for the descriptor set: reflection then describes the error
         // details errors carry (BadRequest, ErrorInfo, RetryInfo, ...), so
         // grpcurl prints them decoded. The Rust types are tonic-types'.

@@ -126,6 +126,7 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
         onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
         expiry_warning_time: r.expiry_warning_time.map(timestamp),
         campaign_id: r.campaign_id.clone().unwrap_or_default(),
+        transfer_id: String::new(),
         renewal: r.renewal.as_ref().map(|n| pb::Renewal {
             renewals_left: i32::from(n.renewals_left),
             renewed_from: n

@@ -24,7 +24,7 @@ const fn method(name: &'static str, role: Role, streams: bool) -> Method {
     }
 }
 
-pub const METHODS: [Method; 19] = [
+pub const METHODS: [Method; 27] = [
     method("InviteAccount", Role::Inviter, false),
     method("GetHandshake", Role::Reader, false),
     method("ListHandshakes", Role::Reader, false),
@@ -44,6 +44,14 @@ pub const METHODS: [Method; 19] = [
     method("ListDeliveries", Role::Reader, false),
     method("RedeliverEvents", Role::Admin, false),
     method("EnableSubscription", Role::Admin, false),
+    method("InviteTransfer", Role::Inviter, false),
+    method("GetTransfer", Role::Reader, false),
+    method("ListTransfers", Role::Reader, false),
+    method("WithdrawTransfer", Role::Inviter, false),
+    method("RenameTransfer", Role::Inviter, false),
+    method("AcceptTransfer", Role::Admin, false),
+    method("DeclineTransfer", Role::Admin, false),
+    method("WatchTransfers", Role::Reader, true),
 ];
 
 /// Services anyone who reaches the port may call: probes and grpcurl need them.
@@ -148,6 +156,14 @@ mod tests {
             ("ListDeliveries", Role::Reader),
             ("RedeliverEvents", Role::Admin),
             ("EnableSubscription", Role::Admin),
+            ("InviteTransfer", Role::Inviter),
+            ("GetTransfer", Role::Reader),
+            ("ListTransfers", Role::Reader),
+            ("WithdrawTransfer", Role::Inviter),
+            ("RenameTransfer", Role::Inviter),
+            ("AcceptTransfer", Role::Admin),
+            ("DeclineTransfer", Role::Admin),
+            ("WatchTransfers", Role::Reader),
         ] {
             let Access::Method(m) = access(&format!("/{SERVICE_NAME}/{name}")) else {
                 panic!("{name} not in the table");

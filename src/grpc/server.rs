@@ -348,6 +348,59 @@ impl InvitationService for InvitationApi {
         let first = self.invitations.get_campaign(&id).await?;
         Ok(Response::new(watch::campaign(start(first))))
     }
+
+    // Billing transfers: being built (issue 27).
+    async fn invite_transfer(
+        &self,
+        _: Request<pb::InviteTransferRequest>,
+    ) -> Result<Response<pb::InviteTransferResponse>, Status> {
+        Err(Status::unimplemented("InviteTransfer"))
+    }
+    async fn get_transfer(
+        &self,
+        _: Request<pb::GetTransferRequest>,
+    ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
+        Err(Status::unimplemented("GetTransfer"))
+    }
+    async fn list_transfers(
+        &self,
+        _: Request<pb::ListTransfersRequest>,
+    ) -> Result<Response<pb::ListTransfersResponse>, Status> {
+        Err(Status::unimplemented("ListTransfers"))
+    }
+    async fn withdraw_transfer(
+        &self,
+        _: Request<pb::WithdrawTransferRequest>,
+    ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
+        Err(Status::unimplemented("WithdrawTransfer"))
+    }
+    async fn rename_transfer(
+        &self,
+        _: Request<pb::RenameTransferRequest>,
+    ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
+        Err(Status::unimplemented("RenameTransfer"))
+    }
+    async fn accept_transfer(
+        &self,
+        _: Request<pb::AcceptTransferRequest>,
+    ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
+        Err(Status::unimplemented("AcceptTransfer"))
+    }
+    async fn decline_transfer(
+        &self,
+        _: Request<pb::DeclineTransferRequest>,
+    ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
+        Err(Status::unimplemented("DeclineTransfer"))
+    }
+    type WatchTransfersStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::TransferEvent, Status>> + Send>,
+    >;
+    async fn watch_transfers(
+        &self,
+        _: Request<pb::WatchTransfersRequest>,
+    ) -> Result<Response<Self::WatchTransfersStream>, Status> {
+        Err(Status::unimplemented("WatchTransfers"))
+    }
 }
 
 /// The authenticated caller's name; None when authentication is off.
