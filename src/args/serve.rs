@@ -93,6 +93,10 @@ pub struct PollerArgs {
     /// was sent) gets one EXPIRING_SOON event.
     #[arg(long, env = "ORG_INVITES_EXPIRY_WARNING", default_value = "72h", value_parser = parse_duration)]
     pub expiry_warning: Duration,
+    /// An open billing transfer invitation whose acceptance deadline (its
+    /// start less 24 hours) is this close gets one DEADLINE_SOON event.
+    #[arg(long, env = "ORG_INVITES_TRANSFER_DEADLINE_WARNING", default_value = "72h", value_parser = parse_duration)]
+    pub transfer_deadline_warning: Duration,
 }
 
 impl From<PollerArgs> for PollerSettings {
@@ -102,6 +106,7 @@ impl From<PollerArgs> for PollerSettings {
             watched_interval: a.watched_poll_interval,
             event_retention: a.event_retention,
             expiry_warning: a.expiry_warning,
+            transfer_deadline_warning: a.transfer_deadline_warning,
         }
     }
 }

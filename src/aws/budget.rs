@@ -61,8 +61,18 @@ fn default_rate(op: Operation) -> Rate {
         | DescribeOrganizationalUnit
         | ListParents
         | ListTagsForResource
-        | ListAccounts => r(2.0, 4),
-        MoveAccount | TagResource | LeaveOrganization => r(1.0, 2),
+        | ListAccounts
+        | DescribeOrganization
+        | DescribeResponsibilityTransfer
+        | ListInboundResponsibilityTransfers
+        | ListOutboundResponsibilityTransfers => r(2.0, 4),
+        MoveAccount
+        | TagResource
+        | LeaveOrganization
+        | InviteOrganizationToTransferResponsibility
+        | TerminateResponsibilityTransfer
+        | UpdateResponsibilityTransfer
+        | DeclineHandshake => r(1.0, 2),
         // AWS's PutEvents quota is per account and region, in the
         // thousands a second where it is largest and far lower elsewhere,
         // and every other producer of the account shares it. Ten calls a

@@ -7,10 +7,11 @@ use async_trait::async_trait;
 
 use super::{
     AwsError, BusEntry, EntryResult, EventBus, HandshakePage, MemberCredentials, Operation,
-    Organizations,
+    Organizations, TransferPage,
 };
 use crate::domain::{
-    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,
+    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Participant,
+    Tag, Transfer, TransferDirection, TransferId, TransferInvite,
 };
 
 /// One AWS call, not yet started.
@@ -181,5 +182,71 @@ impl<A: Around> Organizations for Decorated<A> {
     async fn count_accounts(&self) -> Result<usize, AwsError> {
         let call = self.inner.count_accounts();
         self.around.around(Operation::ListAccounts, call).await
+    }
+
+    async fn management_account(&self) -> Result<Participant, AwsError> {
+        let call = self.inner.management_account();
+        self.around
+            .around(Operation::DescribeOrganization, call)
+            .await
+    }
+
+    async fn invite_transfer(&self, invite: &TransferInvite) -> Result<Handshake, AwsError> {
+        let call = self.inner.invite_transfer(invite);
+        self.around
+            .around(Operation::InviteOrganizationToTransferResponsibility, call)
+            .await
+    }
+
+    async fn describe_transfer(&self, id: &TransferId) -> Result<Transfer, AwsError> {
+        let call = self.inner.describe_transfer(id);
+        self.around
+            .around(Operation::DescribeResponsibilityTransfer, call)
+            .await
+    }
+
+    async fn list_transfers(
+        &self,
+        direction: TransferDirection,
+        next_token: Option<String>,
+    ) -> Result<TransferPage, AwsError> {
+        let op = match direction {
+            TransferDirection::Inbound => Operation::ListInboundResponsibilityTransfers,
+            TransferDirection::Outbound => Operation::ListOutboundResponsibilityTransfers,
+        };
+        let call = self.inner.list_transfers(direction, next_token);
+        self.around.around(op, call).await
+    }
+
+    async fn terminate_transfer(
+        &self,
+        id: &TransferId,
+        end: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Transfer, AwsError> {
+        let call = self.inner.terminate_transfer(id, end);
+        self.around
+            .around(Operation::TerminateResponsibilityTransfer, call)
+            .await
+    }
+
+    async fn rename_transfer(&self, id: &TransferId, name: &str) -> Result<Transfer, AwsError> {
+        let call = self.inner.rename_transfer(id, name);
+        self.around
+            .around(Operation::UpdateResponsibilityTransfer, call)
+            .await
+    }
+
+    async fn answer_handshake(
+        &self,
+        id: &HandshakeId,
+        accept: bool,
+    ) -> Result<Handshake, AwsError> {
+        let op = if accept {
+            Operation::AcceptHandshake
+        } else {
+            Operation::DeclineHandshake
+        };
+        let call = self.inner.answer_handshake(id, accept);
+        self.around.around(op, call).await
     }
 }

@@ -24,6 +24,12 @@ pub enum AwsErrorKind {
     DestinationParentNotFound,
     DuplicateAccount,
     TagPolicyViolation,
+    /// Billing transfers: no such transfer (or not a party to it).
+    ResponsibilityTransferNotFound,
+    /// Already WITHDRAWN (or in the status asked for).
+    ResponsibilityTransferAlreadyInStatus,
+    /// Its status allows no such change.
+    InvalidResponsibilityTransferTransition,
     /// AWS answered 5xx (`ServiceException` or otherwise).
     Service,
     TooManyRequests,
@@ -144,6 +150,9 @@ fn kind_of(code: &str) -> AwsErrorKind {
         "DestinationParentNotFound" => DestinationParentNotFound,
         "DuplicateAccount" => DuplicateAccount,
         "TagPolicyViolation" => TagPolicyViolation,
+        "ResponsibilityTransferNotFound" => ResponsibilityTransferNotFound,
+        "ResponsibilityTransferAlreadyInStatus" => ResponsibilityTransferAlreadyInStatus,
+        "InvalidResponsibilityTransferTransition" => InvalidResponsibilityTransferTransition,
         "Service" | "InternalFailure" | "ServiceUnavailable" => Service,
         "TooManyRequests" | "Throttling" | "ThrottlingException" => TooManyRequests,
         _ => Other,

@@ -26,7 +26,8 @@ pub use measured::{Measured, MeasuredBus};
 pub use sdk::{load_config, retries, timeouts, SdkEventBus, SdkOrganizations};
 
 use crate::domain::{
-    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Tag,
+    AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, Participant,
+    Tag, Transfer, TransferDirection, TransferId, TransferInvite,
 };
 
 /// One page of `ListHandshakesForOrganization`.
@@ -34,6 +35,13 @@ use crate::domain::{
 pub struct HandshakePage {
     pub handshakes: Vec<Handshake>,
     /// Set while more pages exist, even after an empty page.
+    pub next_token: Option<String>,
+}
+
+/// One page of ListInbound/ListOutboundResponsibilityTransfers.
+#[derive(Debug, Clone, Default)]
+pub struct TransferPage {
+    pub transfers: Vec<Transfer>,
     pub next_token: Option<String>,
 }
 
@@ -101,4 +109,31 @@ pub trait Organizations: Send + Sync + 'static {
     /// How many accounts the organization has (ListAccounts, every page;
     /// the management account included).
     async fn count_accounts(&self) -> Result<usize, AwsError>;
+
+    // Billing transfers (TRANSFER_RESPONSIBILITY), as the management account.
+
+    /// This organization's management account (DescribeOrganization).
+    async fn management_account(&self) -> Result<Participant, AwsError>;
+    /// InviteOrganizationToTransferResponsibility. Never retried by the
+    /// SDK, as InviteAccount is not: the intent row decides.
+    async fn invite_transfer(&self, invite: &TransferInvite) -> Result<Handshake, AwsError>;
+    async fn describe_transfer(&self, id: &TransferId) -> Result<Transfer, AwsError>;
+    /// One page of the BILLING transfers AWS lists in `direction`.
+    async fn list_transfers(
+        &self,
+        direction: TransferDirection,
+        next_token: Option<String>,
+    ) -> Result<TransferPage, AwsError>;
+    /// TerminateResponsibilityTransfer; `end` None: AWS's default.
+    async fn terminate_transfer(
+        &self,
+        id: &TransferId,
+        end: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Transfer, AwsError>;
+    /// UpdateResponsibilityTransfer: a new name.
+    async fn rename_transfer(&self, id: &TransferId, name: &str) -> Result<Transfer, AwsError>;
+    /// AcceptHandshake (`accept`) or DeclineHandshake as the management
+    /// account itself: the answer to another organization's invitation.
+    async fn answer_handshake(&self, id: &HandshakeId, accept: bool)
+        -> Result<Handshake, AwsError>;
 }

@@ -24,10 +24,20 @@ pub enum Operation {
     ListAccounts,
     /// EventBridge: event delivery to a bus.
     PutEvents,
+    /// Billing transfers (and this organization's management account).
+    DescribeOrganization,
+    InviteOrganizationToTransferResponsibility,
+    DescribeResponsibilityTransfer,
+    ListInboundResponsibilityTransfers,
+    ListOutboundResponsibilityTransfers,
+    TerminateResponsibilityTransfer,
+    UpdateResponsibilityTransfer,
+    /// As the management account, to another organization's transfer.
+    DeclineHandshake,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 15] = [
+    pub const ALL: [Operation; 23] = [
         Self::InviteAccountToOrganization,
         Self::DescribeHandshake,
         Self::ListHandshakesForOrganization,
@@ -43,6 +53,14 @@ impl Operation {
         Self::TagResource,
         Self::ListAccounts,
         Self::PutEvents,
+        Self::DescribeOrganization,
+        Self::InviteOrganizationToTransferResponsibility,
+        Self::DescribeResponsibilityTransfer,
+        Self::ListInboundResponsibilityTransfers,
+        Self::ListOutboundResponsibilityTransfers,
+        Self::TerminateResponsibilityTransfer,
+        Self::UpdateResponsibilityTransfer,
+        Self::DeclineHandshake,
     ];
 
     /// The AWS API name.
@@ -63,6 +81,16 @@ impl Operation {
             Self::TagResource => "TagResource",
             Self::ListAccounts => "ListAccounts",
             Self::PutEvents => "PutEvents",
+            Self::DescribeOrganization => "DescribeOrganization",
+            Self::InviteOrganizationToTransferResponsibility => {
+                "InviteOrganizationToTransferResponsibility"
+            }
+            Self::DescribeResponsibilityTransfer => "DescribeResponsibilityTransfer",
+            Self::ListInboundResponsibilityTransfers => "ListInboundResponsibilityTransfers",
+            Self::ListOutboundResponsibilityTransfers => "ListOutboundResponsibilityTransfers",
+            Self::TerminateResponsibilityTransfer => "TerminateResponsibilityTransfer",
+            Self::UpdateResponsibilityTransfer => "UpdateResponsibilityTransfer",
+            Self::DeclineHandshake => "DeclineHandshake",
         }
     }
 

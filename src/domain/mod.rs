@@ -16,6 +16,7 @@ mod request_id;
 mod subscription;
 mod tags;
 mod target;
+mod transfer;
 mod violation;
 
 pub use account_id::AccountId;
@@ -44,4 +45,9 @@ pub use request_id::RequestId;
 pub use subscription::{is_metadata, parse_subscriptions, Endpoint, Filter, Secret, Subscription};
 pub use tags::{Tag, Tags};
 pub use target::InviteTarget;
+pub use transfer::{
+    parse_end_time, parse_start_time, parse_transfer_name, transfer_of, Participant, Transfer,
+    TransferDirection, TransferEvent, TransferEventKind, TransferId, TransferInvite,
+    TransferRecord, TransferStatus, ACCEPT_BEFORE_START,
+};
 pub use violation::{FieldViolation, Violations};

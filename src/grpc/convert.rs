@@ -126,7 +126,9 @@ pub fn handshake_to_proto(r: &HandshakeRecord) -> pb::Handshake {
         onboarding: r.onboarding.as_ref().map(onboarding_to_proto),
         expiry_warning_time: r.expiry_warning_time.map(timestamp),
         campaign_id: r.campaign_id.clone().unwrap_or_default(),
-        transfer_id: String::new(),
+        transfer_id: crate::domain::transfer_of(&r.handshake)
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
         renewal: r.renewal.as_ref().map(|n| pb::Renewal {
             renewals_left: i32::from(n.renewals_left),
             renewed_from: n

@@ -11,6 +11,7 @@ pub mod methods;
 mod parse;
 mod server;
 pub mod status;
+mod transfers;
 mod watch;
 
 pub use cloudevent::CloudEvents;

@@ -1,9 +1,10 @@
 //! `orginvites.v1.InvitationService`.
+use chrono::Utc;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::{
-    campaigns, convert, deliveries, parse,
+    campaigns, convert, deliveries, parse, transfers,
     watch::{self, ProtoStream},
 };
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
     proto::v1::{self as pb, invitation_service_server::InvitationService},
     reconcile::delivery::SubscriptionSet,
     service::{Error, Invitations},
-    watch::{decode_resume_token, Watches},
+    watch::{decode_resume_token, decode_transfer_token, Watches},
 };
 
 pub struct InvitationApi {
@@ -349,58 +350,145 @@ impl InvitationService for InvitationApi {
         Ok(Response::new(watch::campaign(start(first))))
     }
 
-    // Billing transfers: being built (issue 27).
+    // Notes and party ids are never logged: fields are skipped.
+    #[instrument(skip_all, name = "InviteTransfer")]
     async fn invite_transfer(
         &self,
-        _: Request<pb::InviteTransferRequest>,
+        request: Request<pb::InviteTransferRequest>,
     ) -> Result<Response<pb::InviteTransferResponse>, Status> {
-        Err(Status::unimplemented("InviteTransfer"))
+        let requested_by = caller(&request);
+        let invite =
+            transfers::parse_invite_transfer(request.into_inner(), requested_by, Utc::now())
+                .map_err(Error::Invalid)?;
+        let sent = self.invitations.invite_transfer(invite).await?;
+        Ok(Response::new(pb::InviteTransferResponse {
+            handshake: sent.handshake.as_ref().map(convert::handshake_to_proto),
+            transfer: Some(transfers::transfer_to_proto(&sent.transfer)),
+        }))
     }
+
+    #[instrument(skip_all, name = "GetTransfer")]
     async fn get_transfer(
         &self,
-        _: Request<pb::GetTransferRequest>,
+        request: Request<pb::GetTransferRequest>,
     ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
-        Err(Status::unimplemented("GetTransfer"))
+        let id = transfers::parse_transfer_id(&request.get_ref().id).map_err(Error::Invalid)?;
+        let record = self.invitations.get_transfer(&id).await?;
+        Ok(Response::new(transfers::transfer_to_proto(&record)))
     }
+
+    #[instrument(skip_all, name = "ListTransfers")]
     async fn list_transfers(
         &self,
-        _: Request<pb::ListTransfersRequest>,
+        request: Request<pb::ListTransfersRequest>,
     ) -> Result<Response<pb::ListTransfersResponse>, Status> {
-        Err(Status::unimplemented("ListTransfers"))
+        let (query, filter) = transfers::parse_list(request.get_ref()).map_err(Error::Invalid)?;
+        let rows = self.invitations.list_transfers(&query).await?;
+        let full = rows.len() as i64 == query.limit;
+        Ok(Response::new(pb::ListTransfersResponse {
+            transfers: rows.iter().map(transfers::transfer_to_proto).collect(),
+            next_page_token: transfers::next_page(rows.last(), full, &filter),
+        }))
     }
+
+    #[instrument(skip_all, name = "WithdrawTransfer")]
     async fn withdraw_transfer(
         &self,
-        _: Request<pb::WithdrawTransferRequest>,
+        request: Request<pb::WithdrawTransferRequest>,
     ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
-        Err(Status::unimplemented("WithdrawTransfer"))
+        let req = request.get_ref();
+        let id = transfers::parse_transfer_id(&req.id);
+        let end = transfers::parse_end(req.end_time.as_ref());
+        let (id, end) = both(id, end)?;
+        let record = self.invitations.withdraw_transfer(&id, end).await?;
+        Ok(Response::new(transfers::transfer_to_proto(&record)))
     }
+
+    #[instrument(skip_all, name = "RenameTransfer")]
     async fn rename_transfer(
         &self,
-        _: Request<pb::RenameTransferRequest>,
+        request: Request<pb::RenameTransferRequest>,
     ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
-        Err(Status::unimplemented("RenameTransfer"))
+        let req = request.get_ref();
+        let (id, name) = both(
+            transfers::parse_transfer_id(&req.id),
+            transfers::parse_name(&req.name),
+        )?;
+        let record = self.invitations.rename_transfer(&id, &name).await?;
+        Ok(Response::new(transfers::transfer_to_proto(&record)))
     }
+
+    #[instrument(skip_all, name = "AcceptTransfer")]
     async fn accept_transfer(
         &self,
-        _: Request<pb::AcceptTransferRequest>,
+        request: Request<pb::AcceptTransferRequest>,
     ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
-        Err(Status::unimplemented("AcceptTransfer"))
+        let id = handshake_id(&request.get_ref().handshake_id)?;
+        let record = self.invitations.answer_transfer(&id, true).await?;
+        Ok(Response::new(transfers::transfer_to_proto(&record)))
     }
+
+    #[instrument(skip_all, name = "DeclineTransfer")]
     async fn decline_transfer(
         &self,
-        _: Request<pb::DeclineTransferRequest>,
+        request: Request<pb::DeclineTransferRequest>,
     ) -> Result<Response<pb::ResponsibilityTransfer>, Status> {
-        Err(Status::unimplemented("DeclineTransfer"))
+        let id = handshake_id(&request.get_ref().handshake_id)?;
+        let record = self.invitations.answer_transfer(&id, false).await?;
+        Ok(Response::new(transfers::transfer_to_proto(&record)))
     }
-    type WatchTransfersStream = std::pin::Pin<
-        Box<dyn tokio_stream::Stream<Item = Result<pb::TransferEvent, Status>> + Send>,
-    >;
+
+    type WatchTransfersStream = watch::TransferProtoStream;
+
+    #[instrument(skip_all, name = "WatchTransfers")]
     async fn watch_transfers(
         &self,
-        _: Request<pb::WatchTransfersRequest>,
+        request: Request<pb::WatchTransfersRequest>,
     ) -> Result<Response<Self::WatchTransfersStream>, Status> {
-        Err(Status::unimplemented("WatchTransfers"))
+        let req = request.get_ref();
+        let mut v = Violations::default();
+        let after = if req.resume_token.is_empty() {
+            None
+        } else {
+            v.take(decode_transfer_token(&req.resume_token))
+        };
+        let mut directions = Vec::new();
+        for (i, raw) in req.directions.iter().enumerate() {
+            match transfers::direction_from_proto(*raw) {
+                Some(Some(d)) => directions.push(d),
+                _ => v.push(FieldViolation::new(
+                    format!("directions[{i}]"),
+                    "must be INBOUND or OUTBOUND",
+                )),
+            }
+        }
+        if !v.is_empty() {
+            return Err(Error::Invalid(v).into());
+        }
+        let events = self.watches.transfers(after, directions).await?;
+        Ok(Response::new(watch::transfers(events)))
     }
+}
+
+/// Both parsed, or every violation of either.
+fn both<A, B>(a: Result<A, Violations>, b: Result<B, Violations>) -> Result<(A, B), Status> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => {
+            let mut v = Violations::default();
+            v.0.extend(a.err().into_iter().flat_map(|e| e.0));
+            v.0.extend(b.err().into_iter().flat_map(|e| e.0));
+            Err(Error::Invalid(v).into())
+        }
+    }
+}
+
+/// An answer's handshake id, `h-...`.
+fn handshake_id(id: &str) -> Result<crate::domain::HandshakeId, Status> {
+    crate::domain::HandshakeId::parse(id).map_err(|e| {
+        let v = FieldViolation::new("handshake_id", e.description);
+        Error::Invalid(Violations(vec![v])).into()
+    })
 }
 
 /// The authenticated caller's name; None when authentication is off.

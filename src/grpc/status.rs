@@ -46,6 +46,12 @@ impl From<Error> for Status {
                 "SUBSCRIPTION_NOT_FOUND",
                 None,
             ),
+            Error::TransferNotFound(id) => service_status(
+                Code::NotFound,
+                format!("transfer {} not found", id.as_str()),
+                "TRANSFER_NOT_FOUND",
+                None,
+            ),
             Error::CampaignNotFound(id) => service_status(
                 Code::NotFound,
                 format!("campaign {id} not found"),
@@ -240,12 +246,17 @@ fn quota_status(q: &QuotaUse) -> Status {
 pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
     use AwsErrorKind::*;
     let rate_limited = e.reason.as_deref() == Some(RATE_LIMIT_REASON);
+    let transfer_quota = e.reason.as_deref().is_some_and(is_transfer_quota);
     match e.kind {
         DuplicateHandshake => (Code::AlreadyExists, None),
         // The account's membership changed too recently: a retry later works.
         _ if e.membership_changed_recently() => (Code::Unavailable, Some(MEMBERSHIP_RETRY)),
         HandshakeConstraintViolation | ConstraintViolation if rate_limited => {
             (Code::ResourceExhausted, Some(QUOTA_RETRY))
+        }
+        // Waiting does not help: the quota must be raised (or a transfer ended).
+        HandshakeConstraintViolation | ConstraintViolation if transfer_quota => {
+            (Code::ResourceExhausted, None)
         }
         HandshakeConstraintViolation | ConstraintViolation => (Code::FailedPrecondition, None),
         AccessDenied => (Code::PermissionDenied, None),
@@ -265,8 +276,19 @@ pub fn aws_code(e: &AwsError) -> (Code, Option<Duration>) {
             (Code::FailedPrecondition, None)
         }
         DuplicateAccount | TagPolicyViolation => (Code::FailedPrecondition, None),
+        ResponsibilityTransferNotFound => (Code::NotFound, None),
+        ResponsibilityTransferAlreadyInStatus | InvalidResponsibilityTransferTransition => {
+            (Code::FailedPrecondition, None)
+        }
         Other => (Code::Unknown, None),
     }
+}
+
+/// RESPONSIBILITY_TRANSFER_MAX_{INBOUND,OUTBOUND,LEVEL,TRANSFERS}_QUOTA_VIOLATION:
+/// an account quota (inbound transfers are 0 until raised), like the
+/// daily invitation quota a RESOURCE_EXHAUSTED.
+fn is_transfer_quota(reason: &str) -> bool {
+    reason.starts_with("RESPONSIBILITY_TRANSFER_MAX_") && reason.ends_with("_QUOTA_VIOLATION")
 }
 
 fn aws_status(e: &AwsError) -> Status {

@@ -59,3 +59,13 @@ pub fn campaign(campaigns: CampaignStream) -> CampaignProtoStream {
             .map_err(Status::from)
     }))
 }
+
+pub type TransferProtoStream =
+    Pin<Box<dyn Stream<Item = Result<pb::TransferEvent, Status>> + Send>>;
+
+pub fn transfers(events: crate::watch::TransferStream) -> TransferProtoStream {
+    Box::pin(events.map(|e| {
+        e.map(|e| super::transfers::event_to_proto(&e))
+            .map_err(Status::from)
+    }))
+}

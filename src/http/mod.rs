@@ -26,6 +26,7 @@ use crate::{
     metrics::{Metrics, WatchMethod},
     reconcile::delivery::SubscriptionSet,
     service::{Error, Invitations},
+    store::TransferQuery,
     watch::{decode_resume_token, encode_resume_token, Watches},
 };
 
@@ -58,6 +59,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/api/events", get(events))
         .route("/api/campaigns", get(campaigns))
         .route("/api/subscriptions", get(subscriptions))
+        .route("/api/transfers", get(transfers))
         .with_state(state)
 }
 
@@ -98,6 +100,11 @@ async fn metrics(State(s): State<HttpState>) -> Response {
     }
     for (id, backlog, disabled) in subscription_rows(&s).await {
         s.metrics.set_subscription(&id, backlog, disabled);
+    }
+    match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.transfer_counts()).await {
+        Ok(Ok(counts)) => s.metrics.set_transfers(&counts),
+        Ok(Err(e)) => warn!(error = %e, "could not count transfers"),
+        Err(_) => {}
     }
     let targets = s.invitations.campaign_target_counts();
     match tokio::time::timeout(COUNT_TIMEOUT, targets).await {
@@ -201,6 +208,22 @@ async fn campaigns(State(s): State<HttpState>) -> Response {
     match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.recent_campaigns(CAMPAIGNS)).await {
         Ok(Ok(list)) => Json(serde_json::json!({
             "campaigns": list.iter().map(rows::campaign).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Ok(Err(e)) => unavailable(e),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response(),
+    }
+}
+
+/// The newest billing transfers, with their start and acceptance deadline.
+async fn transfers(State(s): State<HttpState>) -> Response {
+    let query = TransferQuery {
+        limit: CAMPAIGNS,
+        ..TransferQuery::default()
+    };
+    match tokio::time::timeout(COUNT_TIMEOUT, s.invitations.list_transfers(&query)).await {
+        Ok(Ok(list)) => Json(serde_json::json!({
+            "transfers": list.iter().map(rows::transfer).collect::<Vec<_>>(),
         }))
         .into_response(),
         Ok(Err(e)) => unavailable(e),

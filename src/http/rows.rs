@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::domain::{Campaign, HandshakeRecord, HandshakeState, TargetState};
+use crate::domain::{Campaign, HandshakeRecord, HandshakeState, TargetState, TransferRecord};
 
 /// `OPEN`, `ACCEPTED`, …; empty for UNSPECIFIED.
 pub fn state_name(state: HandshakeState) -> &'static str {
@@ -60,6 +60,20 @@ pub fn campaign(c: &Campaign) -> Value {
         "counts": counts,
         "next_send_time": time(c.next_send_time.filter(|_| c.counts.of(TargetState::Queued) > 0)),
         "pause_reason": c.pause_reason,
+    })
+}
+
+/// A billing transfer: its start and the last moment to accept it.
+pub fn transfer(r: &TransferRecord) -> Value {
+    let t = &r.transfer;
+    json!({
+        "id": t.id.as_str(),
+        "name": t.name,
+        "direction": r.direction.as_str(),
+        "status": t.status.as_str(),
+        "start_time": time(Some(t.start_time)),
+        "accept_deadline": time(Some(t.accept_deadline())),
+        "deadline_soon": t.status.is_open() && r.deadline_warning_time.is_some(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! value that exists and a new one is declared here, once.
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 
-use crate::domain::{HandshakeState, Step, TargetState};
+use crate::domain::{HandshakeState, Step, TargetState, TransferDirection, TransferStatus};
 
 /// An enum whose values are label values, spelled as `as_str` says.
 macro_rules! label_values {
@@ -57,6 +57,7 @@ label_values! {
         WatchHandshakes => "WatchHandshakes",
         StatusPageEvents => "StatusPageEvents",
         WatchCampaign => "WatchCampaign",
+        WatchTransfers => "WatchTransfers",
     }
 }
 
@@ -104,6 +105,19 @@ impl EncodeLabelValue for TargetState {
 
 /// Handshake states likewise.
 impl EncodeLabelValue for HandshakeState {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+/// Billing transfer statuses and directions likewise.
+impl EncodeLabelValue for TransferStatus {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+impl EncodeLabelValue for TransferDirection {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
         EncodeLabelValue::encode(&self.as_str(), encoder)
     }

@@ -12,7 +12,9 @@ use std::{sync::Arc, time::Duration};
 
 use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
 
-use crate::domain::{HandshakeState, Step, TargetCounts, TargetState};
+use crate::domain::{
+    HandshakeState, Step, TargetCounts, TargetState, TransferDirection, TransferStatus,
+};
 use series::{
     MethodCode, MethodLabel, OperationLabel, OperationOutcome, Series, SimpleLabel, StepOutcome,
     SubscriptionLabel, SubscriptionOutcome, TargetStateLabel, WatchLabel,
@@ -226,6 +228,22 @@ impl Metrics {
                 .campaign_targets
                 .get_or_create(&TargetStateLabel { state })
                 .set(i64::from(counts.of(state)));
+        }
+    }
+
+    /// Billing transfers by direction and status (every pair, 0 when none).
+    pub fn set_transfers(&self, counts: &[(TransferDirection, TransferStatus, i64)]) {
+        for &direction in TransferDirection::ALL {
+            for &status in TransferStatus::ALL {
+                let n = counts
+                    .iter()
+                    .find(|(d, s, _)| *d == direction && *s == status)
+                    .map_or(0, |c| c.2);
+                self.0
+                    .transfers
+                    .get_or_create(&series::TransferLabel { direction, status })
+                    .set(n);
+            }
         }
     }
 

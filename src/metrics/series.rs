@@ -11,12 +11,18 @@ use prometheus_client::{
 };
 
 use super::labels::{AbandonedBy, Outcome, RetrySource, StepResult, StoredTable, WatchMethod};
-use crate::domain::{HandshakeState, Step, TargetState};
+use crate::domain::{HandshakeState, Step, TargetState, TransferDirection, TransferStatus};
 
 /// A label set of one label; which one is fixed by the constructor used.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct StateLabel {
     state: HandshakeState,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct TransferLabel {
+    pub direction: TransferDirection,
+    pub status: TransferStatus,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -146,6 +152,8 @@ pub(super) struct Series {
     pub handshakes: Family<StateLabel, Gauge>,
     /// Campaign targets by state, counted likewise.
     pub campaign_targets: Family<TargetStateLabel, Gauge>,
+    /// Billing transfers by direction and status, counted likewise.
+    pub transfers: Family<TransferLabel, Gauge>,
     /// Open handshakes past their expiry warning, counted likewise.
     pub handshakes_expiring: Gauge,
     /// InviteAccount attempts by outcome: `sent` or the error's name.
@@ -194,6 +202,7 @@ impl Series {
             handshakes: Family::default(),
             handshakes_expiring: Gauge::default(),
             campaign_targets: Family::default(),
+            transfers: Family::default(),
             invitations: Family::default(),
             aws_calls: Family::default(),
             aws_call_seconds: Family::new_with_constructor(latency),
@@ -233,6 +242,11 @@ impl Series {
             format!("{p}campaign_targets"),
             "Campaign targets, by state",
             m.campaign_targets.clone(),
+        );
+        r.register(
+            format!("{p}transfers"),
+            "Billing transfers recorded, by direction and status",
+            m.transfers.clone(),
         );
         r.register(
             format!("{p}handshakes_expiring"),
@@ -390,6 +404,13 @@ impl Series {
             let _ = m
                 .campaign_targets
                 .get_or_create(&TargetStateLabel { state });
+        }
+        for &direction in TransferDirection::ALL {
+            for &status in TransferStatus::ALL {
+                let _ = m
+                    .transfers
+                    .get_or_create(&TransferLabel { direction, status });
+            }
         }
         for &table in StoredTable::ALL {
             let _ = m.undecodable_rows.get_or_create(&SimpleLabel::table(table));

@@ -41,6 +41,9 @@ pub struct PollerSettings {
     /// An open invitation this close to its expiry gets its EXPIRING_SOON
     /// warning.
     pub expiry_warning: Duration,
+    /// An open billing transfer this close to its acceptance deadline
+    /// (start - 24 h) gets its DEADLINE_SOON warning.
+    pub transfer_deadline_warning: Duration,
 }
 
 /// What the poller works with.
@@ -241,6 +244,18 @@ impl Poller {
             .await
         {
             warn!(error = %e, "expiry warnings failed; the next pass will retry");
+        }
+        match self
+            .jobs
+            .transfers()
+            .run(stop, self.settings.transfer_deadline_warning)
+            .await
+        {
+            Ok(report) if report.settled > 0 || report.warned > 0 => {
+                info!(?report, "transfer pass");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "transfer pass failed; the next one will retry"),
         }
         match self.jobs.onboard().run(stop).await {
             Ok(report) if report.steps > 0 => tracing::debug!(?report, "onboarding pass"),

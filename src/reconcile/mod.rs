@@ -12,6 +12,7 @@ mod onboarding;
 mod renew;
 mod repair;
 mod sweep;
+mod transfers;
 
 pub use campaigns::{CampaignReport, Campaigns};
 pub use expiry::ExpiryWarnings;
@@ -20,6 +21,7 @@ pub use onboarding::{Onboard, OnboardReport};
 pub use renew::{Renew, RenewReport};
 pub use repair::{Repair, Repaired};
 pub use sweep::{Sweep, SweepReport};
+pub use transfers::{TransferReport, Transfers};
 
 use crate::service::Invitations;
 
@@ -54,6 +56,10 @@ impl Reconciler {
 
     pub fn campaigns(&self) -> Campaigns<'_> {
         Campaigns::new(&self.invitations)
+    }
+
+    pub fn transfers(&self) -> Transfers<'_> {
+        Transfers::new(&self.invitations)
     }
 
     pub fn count_members(&self) -> CountMembers<'_> {

@@ -3,7 +3,7 @@ use thiserror::Error;
 
 use crate::{
     aws::AwsError,
-    domain::{CampaignId, CampaignState, HandshakeId, ParentId, QuotaUse, Violations},
+    domain::{CampaignId, CampaignState, HandshakeId, ParentId, QuotaUse, TransferId, Violations},
     store::StoreError,
 };
 
@@ -16,6 +16,8 @@ pub enum Error {
     /// Not in the subscriptions file.
     #[error("subscription {0} not found")]
     SubscriptionNotFound(String),
+    #[error("transfer {} not found", .0.as_str())]
+    TransferNotFound(TransferId),
     #[error("campaign {0} not found")]
     CampaignNotFound(CampaignId),
     /// Pause, resume or cancel of a campaign in a state that allows none.

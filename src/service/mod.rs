@@ -15,11 +15,13 @@ mod quota;
 mod reuse;
 mod sent;
 mod status;
+mod transfers;
 
 pub use error::Error;
 pub use list::{ListHandshakes, Position};
 pub use pages::{retry_throttled, Calls, InvitePages};
 pub use quota::QuotaReport;
+pub use transfers::InvitedTransfer;
 
 use std::{sync::Arc, time::Duration};
 
@@ -44,6 +46,8 @@ pub struct Invitations {
     metrics: Metrics,
     /// Owns the attempts this replica makes (see `store::Session`).
     session: Session,
+    /// This organization's management account, once asked of AWS.
+    management: Arc<tokio::sync::OnceCell<crate::domain::Participant>>,
 }
 
 /// How the service behaves, beyond what it talks to.
@@ -74,6 +78,7 @@ impl Invitations {
             quota: settings.quota,
             metrics,
             session,
+            management: Arc::default(),
         }
     }
 

@@ -9,6 +9,8 @@ use super::{Store, StoreError};
 pub(super) const EVENTS_CHANNEL: &str = "org_invites_events";
 /// The channel of campaign changes; the payload is the campaign id.
 pub(super) const CAMPAIGNS_CHANNEL: &str = "org_invites_campaigns";
+/// The channel of transfer changes; the payload is the event id.
+pub(super) const TRANSFERS_CHANNEL: &str = "org_invites_transfers";
 /// The channel the polling replica LISTENs on for "sweep soon".
 pub(super) const WAKE_CHANNEL: &str = "org_invites_wake";
 /// The channel the other replicas LISTEN on for a released poller lock.
@@ -32,9 +34,15 @@ impl Store {
         self.listen(EVENTS_CHANNEL).await
     }
 
-    /// Changes to campaigns and their targets (the payload: the campaign id).
-    pub async fn listen_for_campaigns(&self) -> Result<Notifications, StoreError> {
-        self.listen(CAMPAIGNS_CHANNEL).await
+    /// Changes to campaigns and their targets, and to transfers: what the
+    /// watchers that re-read on a tick wake on (WatchCampaign,
+    /// WatchTransfers).
+    pub async fn listen_for_ticks(&self) -> Result<Notifications, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener
+            .listen_all([CAMPAIGNS_CHANNEL, TRANSFERS_CHANNEL])
+            .await?;
+        Ok(Notifications(listener))
     }
 
     /// Wake-ups for the poller (`wake_poller`).

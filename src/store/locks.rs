@@ -10,6 +10,9 @@ pub const POLLER_LOCK: i64 = 0x6f72_6769_6e76_0002;
 pub const QUOTA_LOCK: i64 = 0x6f72_6769_6e76_0003;
 /// Held by the replica migrating, and rebuilding invalid indexes, at start.
 pub(super) const MIGRATION_LOCK: i64 = 0x6f72_6769_6e76_0004;
+/// Orders the writers of `transfer_events`, as EVENT_ORDER_LOCK does
+/// handshake events'.
+pub(super) const TRANSFER_EVENT_ORDER_LOCK: i64 = 0x6f72_6769_6e76_0005;
 /// With a replica session's number, the lock that says the session is
 /// alive (the two-key form, so it never meets the keys above).
 pub(super) const OWNER_LOCK_CLASS: i32 = 0x6f72_6769;

@@ -24,6 +24,8 @@ mod rows;
 mod session;
 mod snapshot;
 mod stored;
+mod transfer_requests;
+mod transfers;
 mod unreadable;
 
 pub use budget::Turn;
@@ -44,6 +46,8 @@ pub use progress::{Notice, ONBOARDING_WORK};
 pub use ready::DatabaseReady;
 pub use session::{Owner, Session, SessionKeeper, FENCE};
 pub use snapshot::StatusSnapshot;
+pub use transfer_requests::{BeginTransfer, PendingTransfer};
+pub use transfers::{TransferKnown, TransferQuery};
 pub use unreadable::Unreadable;
 
 use std::time::Duration;

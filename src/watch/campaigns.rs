@@ -38,9 +38,13 @@ impl CampaignTicks {
     fn tick(&self) {
         self.0.send_modify(|n| *n = n.wrapping_add(1));
     }
+
+    pub(super) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
 }
 
-/// Ticks once per campaign change announced in Postgres, and once after
+/// Ticks once per campaign (or transfer) change announced in Postgres, and once after
 /// each reconnect (anything announced meanwhile was missed).
 pub async fn run_campaign_listener(
     store: Store,
@@ -67,7 +71,7 @@ async fn listen(
     ticks: &CampaignTicks,
     stop: &CancellationToken,
 ) -> Result<(), StoreError> {
-    let mut listener = store.listen_for_campaigns().await?;
+    let mut listener = store.listen_for_ticks().await?;
     ticks.tick();
     loop {
         tokio::select! {

@@ -8,9 +8,13 @@ mod hub;
 mod listener;
 mod stream;
 mod token;
+mod transfers;
 
 pub use campaigns::{run_campaign_listener, CampaignStream, CampaignTicks};
 pub use hub::{Events, Hub};
 pub use listener::run_listener;
 pub use stream::{Change, ChangeStream, EventStream, WatchError, Watches};
-pub use token::{decode_resume_token, encode_resume_token};
+pub use token::{
+    decode_resume_token, decode_transfer_token, encode_resume_token, encode_transfer_token,
+};
+pub use transfers::TransferStream;

@@ -37,5 +37,6 @@ mod replicas;
 mod stored;
 mod tls;
 mod traces;
+mod transfers;
 mod upgrades;
 mod watch;

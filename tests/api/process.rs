@@ -257,7 +257,8 @@ pub enum Catch {
 }
 
 /// A TCP proxy in front of AWS: passes everything, except that once armed
-/// it catches the next InviteAccountToOrganization request.
+/// it catches the next invitation (InviteAccountToOrganization or
+/// InviteOrganizationToTransferResponsibility).
 pub struct AwsGate {
     pub endpoint: String,
     arm: Arc<Mutex<Option<Catch>>>,
@@ -270,7 +271,11 @@ pub struct Caught {
     pub closed: tokio::sync::oneshot::Receiver<Instant>,
 }
 
-const INVITE_TARGET: &[u8] = b"InviteAccountToOrganization";
+/// The calls the gate catches: the invitations, to join and to pay a bill.
+const CAUGHT_TARGETS: [&[u8]; 2] = [
+    b"InviteAccountToOrganization",
+    b"InviteOrganizationToTransferResponsibility",
+];
 
 impl AwsGate {
     pub async fn start(upstream: &str) -> Self {
@@ -332,7 +337,7 @@ async fn pass(
                     return;
                 }
                 let chunk = &up[..n];
-                if catch.is_none() && contains(chunk, INVITE_TARGET) {
+                if catch.is_none() && CAUGHT_TARGETS.iter().any(|t| contains(chunk, t)) {
                     if let Some(c) = arm.lock().unwrap().take() {
                         catch = Some(c);
                         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -8,10 +8,10 @@ use super::{
     close, in_another_organization, new_handshake, FakeOrganizations, RefusedAt, PAGE, ROOT,
 };
 use crate::{
-    aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations},
+    aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations, TransferPage},
     domain::{
         AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, HandshakeState, Invitation,
-        ParentId, Tag,
+        ParentId, Participant, Tag, Transfer, TransferDirection, TransferId, TransferInvite,
     },
 };
 
@@ -239,4 +239,56 @@ impl Organizations for FakeOrganizations {
         self.fault(&mut s)?;
         Ok(1 + s.org.members())
     }
+
+    // Billing transfers live in fakecloud only: this fake's organization has
+    // none and sends none (it is for the invitation path's faults).
+
+    async fn management_account(&self) -> Result<Participant, AwsError> {
+        Ok(Participant {
+            account_id: Some(super::MANAGEMENT_ACCOUNT.to_string()),
+            email: None,
+        })
+    }
+
+    async fn invite_transfer(&self, _: &TransferInvite) -> Result<Handshake, AwsError> {
+        Err(no_transfers())
+    }
+
+    async fn describe_transfer(&self, _: &TransferId) -> Result<Transfer, AwsError> {
+        Err(no_transfers())
+    }
+
+    async fn list_transfers(
+        &self,
+        _: TransferDirection,
+        _: Option<String>,
+    ) -> Result<TransferPage, AwsError> {
+        let mut s = self.state.lock().unwrap();
+        self.fault(&mut s)?;
+        Ok(TransferPage::default())
+    }
+
+    async fn terminate_transfer(
+        &self,
+        _: &TransferId,
+        _: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Transfer, AwsError> {
+        Err(no_transfers())
+    }
+
+    async fn rename_transfer(&self, _: &TransferId, _: &str) -> Result<Transfer, AwsError> {
+        Err(no_transfers())
+    }
+
+    async fn answer_handshake(&self, _: &HandshakeId, _: bool) -> Result<Handshake, AwsError> {
+        Err(no_transfers())
+    }
+}
+
+fn no_transfers() -> AwsError {
+    AwsError::with_kind(
+        AwsErrorKind::Other,
+        "ResponsibilityTransferNotFoundException",
+        "the in-process fake has no billing transfers",
+    )
 }

@@ -25,6 +25,8 @@ use crate::domain::{
 pub use bus::FakeEventBus;
 pub use org::ROOT;
 
+/// The fake organization's management account (its handshake ARNs name it).
+const MANAGEMENT_ACCOUNT: &str = "123456789012";
 /// AWS's page size for ListHandshakesForOrganization.
 const PAGE: usize = 20;
 

@@ -9,10 +9,10 @@ use super::{
     SdkOrganizations,
 };
 use crate::{
-    aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations},
+    aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations, TransferPage},
     domain::{
-        AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId, PartyType,
-        Tag,
+        AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId,
+        Participant, PartyType, Tag, Transfer, TransferDirection, TransferId, TransferInvite,
     },
 };
 
@@ -285,6 +285,46 @@ impl Organizations for SdkOrganizations {
                 _ => return Ok(accounts),
             }
         }
+    }
+
+    async fn management_account(&self) -> Result<Participant, AwsError> {
+        self.sdk_management_account().await
+    }
+
+    async fn invite_transfer(&self, invite: &TransferInvite) -> Result<Handshake, AwsError> {
+        self.sdk_invite_transfer(invite).await
+    }
+
+    async fn describe_transfer(&self, id: &TransferId) -> Result<Transfer, AwsError> {
+        self.sdk_describe_transfer(id).await
+    }
+
+    async fn list_transfers(
+        &self,
+        direction: TransferDirection,
+        next_token: Option<String>,
+    ) -> Result<TransferPage, AwsError> {
+        self.sdk_list_transfers(direction, next_token).await
+    }
+
+    async fn terminate_transfer(
+        &self,
+        id: &TransferId,
+        end: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Transfer, AwsError> {
+        self.sdk_terminate_transfer(id, end).await
+    }
+
+    async fn rename_transfer(&self, id: &TransferId, name: &str) -> Result<Transfer, AwsError> {
+        self.sdk_rename_transfer(id, name).await
+    }
+
+    async fn answer_handshake(
+        &self,
+        id: &HandshakeId,
+        accept: bool,
+    ) -> Result<Handshake, AwsError> {
+        self.sdk_answer_handshake(id, accept).await
     }
 }
 

@@ -5,6 +5,7 @@
 mod bus;
 mod calls;
 mod convert;
+mod transfers;
 
 pub use bus::SdkEventBus;
 

@@ -56,6 +56,42 @@ fn each_aws_error_maps_to_its_grpc_code() {
             Some("INVALID_PATTERN"),
             Code::InvalidArgument,
         ),
+        // Billing transfers.
+        (
+            "HandshakeConstraintViolationException",
+            Some("SOURCE_AND_TARGET_CANNOT_MATCH"),
+            Code::FailedPrecondition,
+        ),
+        (
+            "ConstraintViolationException",
+            Some("RESPONSIBILITY_TRANSFER_MAX_INBOUND_QUOTA_VIOLATION"),
+            Code::ResourceExhausted,
+        ),
+        (
+            "ConstraintViolationException",
+            Some("UNUSED_PREPAYMENT_BALANCE"),
+            Code::FailedPrecondition,
+        ),
+        (
+            "ConstraintViolationException",
+            Some("END_DATE_NOT_END_OF_MONTH"),
+            Code::FailedPrecondition,
+        ),
+        (
+            "ResponsibilityTransferNotFoundException",
+            None,
+            Code::NotFound,
+        ),
+        (
+            "ResponsibilityTransferAlreadyInStatusException",
+            None,
+            Code::FailedPrecondition,
+        ),
+        (
+            "InvalidResponsibilityTransferTransitionException",
+            None,
+            Code::FailedPrecondition,
+        ),
     ];
     for (name, reason, want) in table {
         assert_eq!(aws(name, reason).code(), want, "{name} {reason:?}");

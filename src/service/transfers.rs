@@ -1,0 +1,407 @@
+//! Billing transfers: InviteTransfer (intent row first, then AWS, then the
+//! record, as InviteAccount), the calls on a transfer, and the answer to
+//! another organization's invitation. The sweep's side is
+//! `reconcile::transfers`.
+use chrono::{DateTime, Utc};
+use tracing::warn;
+
+use super::{retry_throttled, Calls, Error, Invitations};
+use crate::{
+    aws::AwsErrorKind,
+    domain::{
+        transfer_of, FieldViolation, Handshake, HandshakeAction, HandshakeId, HandshakeRecord,
+        Participant, RequestId, Transfer, TransferDirection, TransferId, TransferInvite,
+        TransferRecord, TransferStatus, Violations,
+    },
+    store::{BeginTransfer, Known, TransferKnown},
+};
+
+/// What InviteTransfer answers.
+#[derive(Debug, Clone)]
+pub struct InvitedTransfer {
+    pub handshake: Option<HandshakeRecord>,
+    pub transfer: TransferRecord,
+}
+
+fn invalid(field: &str, description: impl Into<String>) -> Error {
+    Error::Invalid(Violations(vec![FieldViolation::new(field, description)]))
+}
+
+impl Invitations {
+    /// This organization's management account, asked of AWS once.
+    pub async fn management(&self) -> Result<Participant, Error> {
+        let aws = self.aws.clone();
+        let found = self
+            .management
+            .get_or_try_init(|| async move {
+                let mut calls = Calls::default();
+                retry_throttled(None, &mut calls, || aws.management_account()).await
+            })
+            .await?;
+        Ok(found.clone())
+    }
+
+    /// Sends the invitation once per request_id (one is generated when
+    /// none is given, so every attempt is recorded).
+    pub async fn invite_transfer(&self, invite: TransferInvite) -> Result<InvitedTransfer, Error> {
+        let own = self.management().await?;
+        let target = invite.target.id();
+        let is_own = [own.account_id.as_deref(), own.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|id| id.eq_ignore_ascii_case(target));
+        if is_own {
+            return Err(invalid(
+                "target.id",
+                "the target is this organization's own management account \
+                 (AWS: SOURCE_AND_TARGET_CANNOT_MATCH); name the other organization's",
+            ));
+        }
+        let request_id = invite
+            .request_id
+            .clone()
+            .unwrap_or_else(RequestId::generate);
+        let owner = self.owner().await?;
+        match self
+            .store
+            .begin_transfer(&request_id, &invite, &owner, self.grace)
+            .await?
+        {
+            BeginTransfer::Reused => return Err(Error::RequestIdReused),
+            BeginTransfer::InFlight => return Err(Error::InProgress),
+            BeginTransfer::Sent { transfer_id } => return self.answered(&transfer_id).await,
+            BeginTransfer::Resume => {
+                if let Some(t) = self.find_sent_transfer(&invite).await? {
+                    return self.settle_transfer(&request_id, &invite, None, t).await;
+                }
+            }
+            BeginTransfer::Started => {}
+        }
+        let sent = self.aws.invite_transfer(&invite).await;
+        let h = match sent {
+            Ok(h) => h,
+            // AWS may have made it: the intent stays PENDING, and the sweep
+            // (or a retry after the grace) looks it up.
+            Err(e) if e.outcome_unknown() => {
+                return Err(Error::NotRecorded(Box::new(Error::Aws(e))));
+            }
+            Err(e) => {
+                self.store
+                    .fail_transfer_request(&request_id, &e.code, e.reason.as_deref())
+                    .await?;
+                return Err(Error::Aws(e));
+            }
+        };
+        let known = Known {
+            target: Some(invite.target.clone()),
+            notes: invite.notes.clone(),
+            tags: invite.tags.clone(),
+            requested_by: invite.requested_by.clone(),
+            ..Known::default()
+        };
+        let recorded = async {
+            let (handshake, _) = self.store.save_handshake(&h, &known).await?;
+            let transfer = match transfer_of(&h) {
+                Some(id) => self.describe_or_provisional(&id, &h, &invite).await,
+                None => self
+                    .find_sent_transfer(&invite)
+                    .await?
+                    .ok_or(Error::NotRecorded(Box::new(invalid(
+                        "handshake",
+                        "AWS answered without the transfer",
+                    ))))?,
+            };
+            self.settle_transfer(&request_id, &invite, Some(handshake), transfer)
+                .await
+        }
+        .await;
+        recorded.map_err(|e| match e {
+            Error::NotRecorded(_) => e,
+            other => Error::NotRecorded(Box::new(other)),
+        })
+    }
+
+    /// The transfer as AWS describes it; if it cannot say right now, as the
+    /// request and the handshake tell (the sweep completes it).
+    async fn describe_or_provisional(
+        &self,
+        id: &TransferId,
+        h: &Handshake,
+        invite: &TransferInvite,
+    ) -> Transfer {
+        let mut calls = Calls::default();
+        let aws = &self.aws;
+        match retry_throttled(None, &mut calls, || aws.describe_transfer(id)).await {
+            Ok(t) => t,
+            Err(e) => {
+                warn!(error = %e, "could not describe the new transfer; recording what is known");
+                let target = invite.target.id().to_string();
+                let is_email = target.contains('@');
+                Transfer {
+                    id: id.clone(),
+                    arn: String::new(),
+                    name: invite.source_name.clone(),
+                    kind: "BILLING".into(),
+                    status: TransferStatus::Requested,
+                    source: Participant::default(),
+                    target: Participant {
+                        account_id: (!is_email).then(|| target.clone()),
+                        email: is_email.then_some(target),
+                    },
+                    start_time: invite.start_time,
+                    end_time: None,
+                    active_handshake_id: Some(h.id.clone()),
+                }
+            }
+        }
+    }
+
+    /// Records `t` as the transfer `request_id` made, and closes the intent.
+    pub(crate) async fn settle_transfer(
+        &self,
+        request_id: &RequestId,
+        invite: &TransferInvite,
+        handshake: Option<HandshakeRecord>,
+        t: Transfer,
+    ) -> Result<InvitedTransfer, Error> {
+        let known = TransferKnown {
+            request_id: Some(request_id.clone()),
+            requested_by: invite.requested_by.clone(),
+        };
+        let transfer = self
+            .record_transfer(&t, TransferDirection::Outbound, &known)
+            .await?;
+        let handshake_id = transfer.transfer.active_handshake_id.clone();
+        self.store
+            .complete_transfer_request(
+                request_id,
+                t.id.as_str(),
+                handshake_id.as_ref().map(|h| h.as_str()),
+            )
+            .await?;
+        let handshake = match (handshake, handshake_id) {
+            (Some(h), _) => Some(h),
+            (None, Some(id)) => self.store.get(&id).await?,
+            (None, None) => None,
+        };
+        Ok(InvitedTransfer {
+            handshake,
+            transfer,
+        })
+    }
+
+    async fn answered(&self, transfer_id: &str) -> Result<InvitedTransfer, Error> {
+        let transfer =
+            self.store.get_transfer(transfer_id).await?.ok_or_else(|| {
+                Error::Store(crate::store::StoreError::Corrupt(transfer_id.into()))
+            })?;
+        let handshake = match &transfer.transfer.active_handshake_id {
+            Some(id) => self.store.get(id).await?,
+            None => None,
+        };
+        Ok(InvitedTransfer {
+            handshake,
+            transfer,
+        })
+    }
+
+    /// The outbound transfer `invite` made, if AWS lists one (every page).
+    pub(crate) async fn find_sent_transfer(
+        &self,
+        invite: &TransferInvite,
+    ) -> Result<Option<Transfer>, Error> {
+        let all = self
+            .list_aws_transfers(TransferDirection::Outbound, None)
+            .await?;
+        Ok(all.into_iter().find(|t| invite.made(t)))
+    }
+
+    /// Every BILLING transfer AWS lists in `direction`, throttling waited out.
+    pub(crate) async fn list_aws_transfers(
+        &self,
+        direction: TransferDirection,
+        stop: Option<&tokio_util::sync::CancellationToken>,
+    ) -> Result<Vec<Transfer>, Error> {
+        let (mut all, mut token, mut calls) = (Vec::new(), None, Calls::default());
+        loop {
+            let aws = &self.aws;
+            let page = retry_throttled(stop, &mut calls, || {
+                aws.list_transfers(direction, token.clone())
+            })
+            .await?;
+            all.extend(page.transfers);
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Saves `t` and returns the record, changed or not.
+    pub(crate) async fn record_transfer(
+        &self,
+        t: &Transfer,
+        direction: TransferDirection,
+        known: &TransferKnown,
+    ) -> Result<TransferRecord, Error> {
+        if let Some((record, event)) = self.store.save_transfer(t, direction, known).await? {
+            if let Some(e) = event {
+                tracing::info!(
+                    transfer_id = e.record.transfer.id.as_str(),
+                    status = e.record.transfer.status.as_str(),
+                    "transfer status recorded"
+                );
+            }
+            return Ok(record);
+        }
+        self.get_transfer(&t.id).await
+    }
+
+    pub async fn get_transfer(&self, id: &TransferId) -> Result<TransferRecord, Error> {
+        self.store
+            .get_transfer(id.as_str())
+            .await?
+            .ok_or_else(|| Error::TransferNotFound(id.clone()))
+    }
+
+    /// Recorded transfers by direction and status, for the metrics.
+    pub async fn transfer_counts(
+        &self,
+    ) -> Result<Vec<(TransferDirection, TransferStatus, i64)>, Error> {
+        let rows = self.store.count_transfers().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(d, s, n)| {
+                Some((
+                    TransferDirection::from_aws(&d)?,
+                    TransferStatus::from_aws(&s)?,
+                    n,
+                ))
+            })
+            .collect())
+    }
+
+    /// Newest first.
+    pub async fn list_transfers(
+        &self,
+        q: &crate::store::TransferQuery,
+    ) -> Result<Vec<TransferRecord>, Error> {
+        Ok(self.store.list_transfers(q).await?)
+    }
+
+    /// TerminateResponsibilityTransfer; the open handshake, if any, is read
+    /// again (AWS cancels it).
+    pub async fn withdraw_transfer(
+        &self,
+        id: &TransferId,
+        end: Option<DateTime<Utc>>,
+    ) -> Result<TransferRecord, Error> {
+        let before = self.get_transfer(id).await?;
+        let t = self.aws.terminate_transfer(id, end).await?;
+        let after = self
+            .record_transfer(&t, before.direction, &TransferKnown::default())
+            .await?;
+        if let Some(h) = &before.transfer.active_handshake_id {
+            self.refresh_handshake(h).await;
+        }
+        self.get_transfer(&after.transfer.id).await
+    }
+
+    /// UpdateResponsibilityTransfer.
+    pub async fn rename_transfer(
+        &self,
+        id: &TransferId,
+        name: &str,
+    ) -> Result<TransferRecord, Error> {
+        let before = self.get_transfer(id).await?;
+        let t = self.aws.rename_transfer(id, name).await?;
+        self.record_transfer(&t, before.direction, &TransferKnown::default())
+            .await?;
+        self.get_transfer(id).await
+    }
+
+    /// Accepts (or declines) the billing transfer another organization
+    /// invited this one to, as the management account itself.
+    pub async fn answer_transfer(
+        &self,
+        handshake_id: &HandshakeId,
+        accept: bool,
+    ) -> Result<TransferRecord, Error> {
+        let field = "handshake_id";
+        let known = match self.store.get(handshake_id).await? {
+            Some(r) => r.handshake,
+            None => {
+                let aws = &self.aws;
+                let mut calls = Calls::default();
+                let h = retry_throttled(None, &mut calls, || aws.describe_handshake(handshake_id))
+                    .await
+                    .map_err(|e| match e {
+                        Error::Aws(a) if a.kind == AwsErrorKind::HandshakeNotFound => {
+                            Error::NotFound(handshake_id.clone())
+                        }
+                        other => other,
+                    })?;
+                self.store.save_handshake(&h, &Known::from_aws(&h)).await?;
+                h
+            }
+        };
+        if known.action != HandshakeAction::TransferResponsibility {
+            return Err(invalid(
+                field,
+                "not a billing transfer invitation (TRANSFER_RESPONSIBILITY); \
+                 invitations to join are answered by the invited account",
+            ));
+        }
+        if let Some(t) = self.store.transfer_of_handshake(handshake_id).await? {
+            if t.direction == TransferDirection::Outbound {
+                return Err(invalid(
+                    field,
+                    "this organization sent that invitation: the other organization answers \
+                     it (WithdrawTransfer withdraws it)",
+                ));
+            }
+        }
+        let aws = &self.aws;
+        let mut calls = Calls::default();
+        let h = retry_throttled(None, &mut calls, || {
+            aws.answer_handshake(handshake_id, accept)
+        })
+        .await?;
+        self.store.save_handshake(&h, &Known::from_aws(&h)).await?;
+        let id = match transfer_of(&h).or_else(|| transfer_of(&known)) {
+            Some(id) => id,
+            None => match self.store.transfer_of_handshake(handshake_id).await? {
+                Some(t) => t.transfer.id,
+                None => {
+                    return Err(Error::NotRecorded(Box::new(invalid(
+                        field,
+                        "AWS did not name the transfer; the next sweep records it",
+                    ))))
+                }
+            },
+        };
+        let mut calls = Calls::default();
+        let mut t = retry_throttled(None, &mut calls, || aws.describe_transfer(&id)).await?;
+        // AWS drops the handshake's name once it is answered; keep it.
+        t.active_handshake_id
+            .get_or_insert_with(|| handshake_id.clone());
+        self.record_transfer(&t, TransferDirection::Inbound, &TransferKnown::default())
+            .await?;
+        self.get_transfer(&id).await
+    }
+
+    /// Reads a handshake again and records it; failures are only logged
+    /// (the sweep reads it again anyway).
+    pub(crate) async fn refresh_handshake(&self, id: &HandshakeId) {
+        let aws = &self.aws;
+        let mut calls = Calls::default();
+        match retry_throttled(None, &mut calls, || aws.describe_handshake(id)).await {
+            Ok(h) => {
+                if let Err(e) = self.store.save_handshake(&h, &Known::from_aws(&h)).await {
+                    warn!(error = %e, "could not record the transfer's handshake");
+                }
+            }
+            Err(e) => warn!(error = %e, "could not read the transfer's handshake"),
+        }
+    }
+}

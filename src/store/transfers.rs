@@ -1,0 +1,405 @@
+//! Billing transfers: their rows, status history and change log
+//! (`transfer_events`, in commit order under its own lock, announced on
+//! the transfers channel).
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{types::Json, AssertSqlSafe, FromRow, PgConnection};
+
+use super::{
+    listen::TRANSFERS_CHANNEL,
+    locks::{begin_locked, TRANSFER_EVENT_ORDER_LOCK},
+    Store, StoreError,
+};
+use crate::domain::{
+    HandshakeId, Participant, RequestId, Transfer, TransferDirection, TransferEvent,
+    TransferEventKind, TransferId, TransferRecord, TransferStatus,
+};
+
+pub(super) const TRANSFER_COLUMNS: &str = "id, arn, name, type, status, direction, \
+     source_account_id, source_email, target_account_id, target_email, start_time, end_time, \
+     active_handshake_id, request_id, requested_by, deadline_warning_time, version, create_time, \
+     update_time";
+
+/// A `transfers` row, and an event's snapshot (the same fields as JSON).
+#[derive(FromRow, Serialize, Deserialize)]
+pub(super) struct TransferRow {
+    id: String,
+    arn: String,
+    name: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    status: String,
+    direction: String,
+    source_account_id: Option<String>,
+    source_email: Option<String>,
+    target_account_id: Option<String>,
+    target_email: Option<String>,
+    start_time: DateTime<Utc>,
+    end_time: Option<DateTime<Utc>>,
+    active_handshake_id: Option<String>,
+    request_id: Option<String>,
+    requested_by: Option<String>,
+    deadline_warning_time: Option<DateTime<Utc>>,
+    version: i64,
+    create_time: DateTime<Utc>,
+    update_time: DateTime<Utc>,
+}
+
+impl TransferRow {
+    fn read(self) -> Result<TransferRecord, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("transfer {}: {what}", self.id));
+        Ok(TransferRecord {
+            transfer: Transfer {
+                id: TransferId::parse(&self.id).map_err(|_| corrupt("id"))?,
+                arn: self.arn.clone(),
+                name: self.name.clone(),
+                kind: self.kind.clone(),
+                status: TransferStatus::from_aws(&self.status).ok_or_else(|| corrupt("status"))?,
+                source: Participant {
+                    account_id: self.source_account_id.clone(),
+                    email: self.source_email.clone(),
+                },
+                target: Participant {
+                    account_id: self.target_account_id.clone(),
+                    email: self.target_email.clone(),
+                },
+                start_time: self.start_time,
+                end_time: self.end_time,
+                active_handshake_id: self
+                    .active_handshake_id
+                    .as_deref()
+                    .and_then(|h| HandshakeId::parse(h).ok()),
+            },
+            direction: TransferDirection::from_aws(&self.direction)
+                .ok_or_else(|| corrupt("direction"))?,
+            request_id: self
+                .request_id
+                .as_deref()
+                .and_then(|r| RequestId::parse(r).ok()),
+            requested_by: self.requested_by.clone(),
+            deadline_warning_time: self.deadline_warning_time,
+            history: Vec::new(),
+            version: self.version,
+            create_time: self.create_time,
+            update_time: self.update_time,
+        })
+    }
+}
+
+/// A `transfer_events` row: id, kind, previous status, snapshot, time.
+type EventRow = (
+    i64,
+    String,
+    Option<String>,
+    Json<TransferRow>,
+    DateTime<Utc>,
+);
+
+/// What this service knows of a transfer beyond what AWS reports.
+#[derive(Debug, Clone, Default)]
+pub struct TransferKnown {
+    pub request_id: Option<RequestId>,
+    pub requested_by: Option<String>,
+}
+
+/// Newest first, from after `before` (create_time, id).
+#[derive(Debug, Clone, Default)]
+pub struct TransferQuery {
+    pub direction: Option<TransferDirection>,
+    pub statuses: Vec<TransferStatus>,
+    pub before: Option<(DateTime<Utc>, String)>,
+    pub limit: i64,
+}
+
+const UPSERT: &str = "WITH old AS (SELECT status FROM transfers WHERE id = $1),
+     up AS (
+       INSERT INTO transfers (id, arn, name, type, status, direction, source_account_id,
+           source_email, target_account_id, target_email, start_time, end_time,
+           active_handshake_id, request_id, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (id) DO UPDATE SET
+           arn = EXCLUDED.arn, name = EXCLUDED.name, status = EXCLUDED.status,
+           source_account_id = COALESCE(EXCLUDED.source_account_id, transfers.source_account_id),
+           source_email = COALESCE(EXCLUDED.source_email, transfers.source_email),
+           target_account_id = COALESCE(EXCLUDED.target_account_id, transfers.target_account_id),
+           target_email = COALESCE(EXCLUDED.target_email, transfers.target_email),
+           start_time = EXCLUDED.start_time,
+           end_time = COALESCE(EXCLUDED.end_time, transfers.end_time),
+           active_handshake_id = COALESCE(EXCLUDED.active_handshake_id, transfers.active_handshake_id),
+           request_id = COALESCE(transfers.request_id, EXCLUDED.request_id),
+           requested_by = COALESCE(transfers.requested_by, EXCLUDED.requested_by),
+           version = transfers.version + 1, update_time = now()
+       WHERE (transfers.arn, transfers.name, transfers.status, transfers.start_time)
+               IS DISTINCT FROM (EXCLUDED.arn, EXCLUDED.name, EXCLUDED.status, EXCLUDED.start_time)
+          OR (EXCLUDED.end_time IS NOT NULL AND transfers.end_time IS DISTINCT FROM EXCLUDED.end_time)
+          OR (EXCLUDED.active_handshake_id IS NOT NULL
+              AND transfers.active_handshake_id IS DISTINCT FROM EXCLUDED.active_handshake_id)
+          OR (transfers.request_id IS NULL AND EXCLUDED.request_id IS NOT NULL)
+       RETURNING *)
+     SELECT (SELECT status FROM old) AS previous, up.* FROM up";
+
+#[derive(FromRow)]
+struct Upserted {
+    previous: Option<String>,
+    #[sqlx(flatten)]
+    row: TransferRow,
+}
+
+impl Store {
+    /// Records what AWS says of a transfer; a new status (or a first
+    /// sighting) gets its history row and a STATUS_CHANGE event. None when
+    /// nothing changed.
+    pub async fn save_transfer(
+        &self,
+        t: &Transfer,
+        direction: TransferDirection,
+        known: &TransferKnown,
+    ) -> Result<Option<(TransferRecord, Option<TransferEvent>)>, StoreError> {
+        let mut tx = begin_locked(&self.pool, TRANSFER_EVENT_ORDER_LOCK).await?;
+        let up: Option<Upserted> = sqlx::query_as(UPSERT)
+            .bind(t.id.as_str())
+            .bind(&t.arn)
+            .bind(&t.name)
+            .bind(&t.kind)
+            .bind(t.status.as_str())
+            .bind(direction.as_str())
+            .bind(t.source.account_id.as_deref())
+            .bind(t.source.email.as_deref())
+            .bind(t.target.account_id.as_deref())
+            .bind(t.target.email.as_deref())
+            .bind(t.start_time)
+            .bind(t.end_time)
+            .bind(t.active_handshake_id.as_ref().map(|h| h.as_str()))
+            .bind(known.request_id.as_ref().map(|r| r.as_str()))
+            .bind(known.requested_by.as_deref())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(up) = up else {
+            return Ok(None);
+        };
+        let previous = up.previous.as_deref().and_then(TransferStatus::from_aws);
+        let row_status = up.row.status.clone();
+        let snapshot = Json(&up.row);
+        let mut event = None;
+        if previous.map(|p| p.as_str()) != Some(row_status.as_str()) {
+            event = Some(
+                append(
+                    &mut tx,
+                    &up.row.id,
+                    previous,
+                    &row_status,
+                    snapshot,
+                    TransferEventKind::StatusChange,
+                )
+                .await?,
+            );
+        }
+        let record = up.row.read()?;
+        tx.commit().await?;
+        let event = event.map(|(event_id, observe_time)| TransferEvent {
+            event_id,
+            kind: TransferEventKind::StatusChange,
+            previous_status: previous,
+            record: record.clone(),
+            observe_time,
+        });
+        Ok(Some((record, event)))
+    }
+
+    /// One transfer with its status history.
+    pub async fn get_transfer(&self, id: &str) -> Result<Option<TransferRecord>, StoreError> {
+        let row: Option<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut record = row.read()?;
+        let history: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT status, first_seen_time FROM transfer_status_history
+             WHERE transfer_id = $1 ORDER BY first_seen_time, status",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        record.history = history
+            .into_iter()
+            .filter_map(|(s, t)| TransferStatus::from_aws(&s).map(|s| (s, t)))
+            .collect();
+        Ok(Some(record))
+    }
+
+    /// The transfer whose (last) handshake is `handshake`, if recorded.
+    pub async fn transfer_of_handshake(
+        &self,
+        handshake: &HandshakeId,
+    ) -> Result<Option<TransferRecord>, StoreError> {
+        let row: Option<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE active_handshake_id = $1"
+        )))
+        .bind(handshake.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(TransferRow::read).transpose()
+    }
+
+    /// Newest first (`TransferQuery`).
+    pub async fn list_transfers(
+        &self,
+        q: &TransferQuery,
+    ) -> Result<Vec<TransferRecord>, StoreError> {
+        let statuses: Vec<&str> = q.statuses.iter().map(|s| s.as_str()).collect();
+        let (before_time, before_id) = match &q.before {
+            Some((t, id)) => (Some(*t), Some(id.as_str())),
+            None => (None, None),
+        };
+        let rows: Vec<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers
+             WHERE ($1::text IS NULL OR direction = $1)
+               AND (cardinality($2::text[]) = 0 OR status = ANY($2))
+               AND ($3::timestamptz IS NULL OR (create_time, id) < ($3, $4))
+             ORDER BY create_time DESC, id DESC LIMIT $5"
+        )))
+        .bind(q.direction.map(|d| d.as_str()))
+        .bind(&statuses)
+        .bind(before_time)
+        .bind(before_id)
+        .bind(q.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TransferRow::read).collect()
+    }
+
+    /// The open transfers (REQUESTED): what the sweep checks when AWS's
+    /// lists no longer show one.
+    pub async fn open_transfers(&self) -> Result<Vec<TransferRecord>, StoreError> {
+        let rows: Vec<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE status = 'REQUESTED' ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TransferRow::read).collect()
+    }
+
+    /// Transfers by direction and status, for the metrics.
+    pub async fn count_transfers(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT direction, status, count(*) FROM transfers GROUP BY direction, status",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records the DEADLINE_SOON warning of every open transfer whose
+    /// acceptance deadline (start - 24 h) comes within `within`: once per
+    /// transfer, whichever replica runs it, however often.
+    pub async fn warn_transfer_deadlines(
+        &self,
+        within: Duration,
+    ) -> Result<Vec<TransferEvent>, StoreError> {
+        let mut tx = begin_locked(&self.pool, TRANSFER_EVENT_ORDER_LOCK).await?;
+        let rows: Vec<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE transfers
+             SET deadline_warning_time = now(), version = version + 1, update_time = now()
+             WHERE status = 'REQUESTED' AND deadline_warning_time IS NULL
+               AND start_time - interval '24 hours' <= now() + make_interval(secs => $1)
+             RETURNING {TRANSFER_COLUMNS}"
+        )))
+        .bind(within.as_secs_f64())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let status = TransferStatus::from_aws(&row.status);
+            let (event_id, observe_time) = append(
+                &mut tx,
+                &row.id,
+                status,
+                &row.status.clone(),
+                Json(&row),
+                TransferEventKind::DeadlineSoon,
+            )
+            .await?;
+            events.push(TransferEvent {
+                event_id,
+                kind: TransferEventKind::DeadlineSoon,
+                previous_status: status,
+                record: row.read()?,
+                observe_time,
+            });
+        }
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// Transfer events after `after`, oldest first, at most `limit`.
+    pub async fn transfer_events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<TransferEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT event_id, kind, previous_status, snapshot, observe_time
+                 FROM transfer_events WHERE event_id > $1 ORDER BY event_id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(event_id, kind, previous, snapshot, observe_time)| {
+                Ok(TransferEvent {
+                    event_id,
+                    kind: TransferEventKind::from_db(&kind),
+                    previous_status: previous.as_deref().and_then(TransferStatus::from_aws),
+                    record: snapshot.0.read()?,
+                    observe_time,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest transfer event's id (0 when none).
+    pub async fn latest_transfer_event_id(&self) -> Result<i64, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT max(event_id) FROM transfer_events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+}
+
+/// Appends one event (and, for a status change, the history row) and
+/// announces it with the commit; the caller holds the transfer event lock.
+async fn append(
+    tx: &mut PgConnection,
+    id: &str,
+    previous: Option<TransferStatus>,
+    status: &str,
+    snapshot: Json<&TransferRow>,
+    kind: TransferEventKind,
+) -> Result<(i64, DateTime<Utc>), StoreError> {
+    let (event_id, observe_time, _): (i64, DateTime<Utc>, Option<String>) = sqlx::query_as(
+        "WITH history AS (
+             INSERT INTO transfer_status_history (transfer_id, status)
+             SELECT $1, $3 WHERE $7
+             ON CONFLICT DO NOTHING),
+         e AS (
+             INSERT INTO transfer_events (transfer_id, previous_status, status, snapshot, kind)
+             VALUES ($1, $2, $3, $4, $5)
+             RETURNING event_id, observe_time)
+         SELECT e.event_id, e.observe_time, pg_notify($6, e.event_id::text)::text FROM e",
+    )
+    .bind(id)
+    .bind(previous.map(|p| p.as_str()))
+    .bind(status)
+    .bind(snapshot)
+    .bind(kind.as_str())
+    .bind(TRANSFERS_CHANNEL)
+    .bind(kind == TransferEventKind::StatusChange)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok((event_id, observe_time))
+}
