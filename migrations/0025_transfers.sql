@@ -38,10 +38,12 @@ CREATE TABLE transfer_status_history (
     PRIMARY KEY (transfer_id, status)
 );
 
--- Every transfer change in commit order (writers take the event-order
--- lock, as for handshake_events), for WatchTransfers and its resume tokens.
+-- Every transfer change in commit order (writers take their own order
+-- lock), for WatchTransfers and its resume tokens. Ids come from the
+-- handshake events' sequence, so an event id names one event of either
+-- log: a delivery stays (subscription, event id).
 CREATE TABLE transfer_events (
-    event_id        bigserial PRIMARY KEY,
+    event_id        bigint PRIMARY KEY DEFAULT nextval('handshake_events_event_id_seq'),
     transfer_id     text NOT NULL REFERENCES transfers (id),
     kind            text NOT NULL,
     previous_status text,
@@ -79,3 +81,7 @@ CREATE TABLE transfer_requests (
 
 CREATE INDEX transfer_requests_pending ON transfer_requests (attempt_time)
     WHERE status = 'PENDING';
+
+-- How far each subscription's transfer deliveries were written (event ids
+-- of the shared sequence); NULL: from where its handshake events started.
+ALTER TABLE subscriptions ADD COLUMN transfers_enqueued_through bigint;

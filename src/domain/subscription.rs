@@ -6,7 +6,7 @@ use std::{collections::HashSet, net::IpAddr, path::Path, sync::LazyLock};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{EventKind, HandshakeEvent, HandshakeState};
+use super::{EventKind, HandshakeEvent, HandshakeState, TransferEvent, TransferEventKind};
 
 static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9-]{1,64}$").expect("regex"));
 const SECRET_PREFIX: &str = "whsec_";
@@ -71,16 +71,29 @@ impl Endpoint {
 }
 
 /// Which events a subscription takes; empty lists match everything.
+/// `kinds` names handshake kinds (STATE_CHANGE, ...) and transfer kinds
+/// (TRANSFER_STATUS_CHANGE, TRANSFER_DEADLINE_SOON); naming any limits
+/// both logs to the kinds named. `states` are handshake states: a filter
+/// with states takes no transfer events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub kinds: Vec<EventKind>,
+    pub transfer_kinds: Vec<TransferEventKind>,
     pub states: Vec<HandshakeState>,
 }
 
 impl Filter {
+    fn any_kind(&self) -> bool {
+        self.kinds.is_empty() && self.transfer_kinds.is_empty()
+    }
+
     pub fn matches(&self, e: &HandshakeEvent) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&e.kind))
+        (self.any_kind() || self.kinds.contains(&e.kind))
             && (self.states.is_empty() || self.states.contains(&e.record.handshake.state))
+    }
+
+    pub fn matches_transfer(&self, e: &TransferEvent) -> bool {
+        self.states.is_empty() && (self.any_kind() || self.transfer_kinds.contains(&e.kind))
     }
 }
 
@@ -266,14 +279,15 @@ pub fn is_metadata(ip: IpAddr) -> bool {
 }
 
 fn filter(raw: RawFilter) -> Result<Filter, FieldError> {
-    let kinds = raw
-        .kinds
-        .iter()
-        .map(|k| match EventKind::from_db(k) {
-            EventKind::Unspecified => Err(("filter.kinds", format!("unknown kind {k:?}"))),
-            kind => Ok(kind),
-        })
-        .collect::<Result<_, _>>()?;
+    let (mut kinds, mut transfer_kinds) = (Vec::new(), Vec::new());
+    for k in &raw.kinds {
+        match (k.strip_prefix("TRANSFER_"), EventKind::from_db(k)) {
+            (Some("STATUS_CHANGE"), _) => transfer_kinds.push(TransferEventKind::StatusChange),
+            (Some("DEADLINE_SOON"), _) => transfer_kinds.push(TransferEventKind::DeadlineSoon),
+            (None, kind) if kind != EventKind::Unspecified => kinds.push(kind),
+            _ => return Err(("filter.kinds", format!("unknown kind {k:?}"))),
+        }
+    }
     let states = raw
         .states
         .iter()
@@ -282,7 +296,11 @@ fn filter(raw: RawFilter) -> Result<Filter, FieldError> {
             state => Ok(state),
         })
         .collect::<Result<_, _>>()?;
-    Ok(Filter { kinds, states })
+    Ok(Filter {
+        kinds,
+        transfer_kinds,
+        states,
+    })
 }
 
 #[cfg(test)]

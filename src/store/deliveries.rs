@@ -14,6 +14,8 @@ use crate::domain::Subscription;
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub event_id: i64,
+    /// The handshake (or transfer) the event is about: one's deliveries
+    /// go in commit order.
     pub handshake_id: String,
     pub cloud_event_id: String,
     pub kind: String,
@@ -99,7 +101,8 @@ const DELIVERY_COLUMNS: &str = "subscription_id, event_id, handshake_id, cloud_e
 const SYNC: &str = "INSERT INTO subscriptions (id, kind, target, start_after, enqueued_through)
      SELECT id, kind, target, latest, latest
      FROM unnest($1::text[], $2::text[], $3::text[]) AS s(id, kind, target),
-          (SELECT coalesce(max(event_id), 0) AS latest FROM handshake_events) l
+          (SELECT greatest((SELECT coalesce(max(event_id), 0) FROM handshake_events),
+                           (SELECT coalesce(max(event_id), 0) FROM transfer_events)) AS latest) l
      ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, target = EXCLUDED.target";
 
 /// The claim: the oldest pending delivery of each subscription and
@@ -164,30 +167,7 @@ impl Store {
             return Ok(0);
         };
         let rows: Vec<NewDelivery> = events.events.iter().filter_map(&mut select).collect();
-        sqlx::query(
-            "INSERT INTO deliveries (subscription_id, event_id, handshake_id, cloud_event_id,
-                                     type, body, observe_time)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
-                                      $6::text[], $7::timestamptz[])
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(subscription)
-        .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
-        .bind(
-            rows.iter()
-                .map(|r| r.handshake_id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|r| r.cloud_event_id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.body.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.observe_time).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        insert(&mut tx, subscription, &rows).await?;
         sqlx::query("UPDATE subscriptions SET enqueued_through = $2 WHERE id = $1")
             .bind(subscription)
             .bind(last)
@@ -195,6 +175,45 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(events.rows)
+    }
+
+    /// `enqueue_deliveries` for the transfer log: its own watermark
+    /// (`transfers_enqueued_through`, from the subscription's start until
+    /// the first pass), the same deliveries table (the two logs share one
+    /// id sequence).
+    pub async fn enqueue_transfer_deliveries<F>(
+        &self,
+        subscription: &str,
+        batch: i64,
+        mut select: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(&crate::domain::TransferEvent) -> Option<NewDelivery>,
+    {
+        let mut tx = self.pool.begin().await?;
+        let through: Option<i64> = sqlx::query_scalar(
+            "SELECT coalesce(transfers_enqueued_through, start_after) FROM subscriptions
+             WHERE id = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(subscription)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(through) = through else {
+            return Ok(0);
+        };
+        let events = self.transfer_events_after(through, batch).await?;
+        let Some(last) = events.last().map(|e| e.event_id) else {
+            return Ok(0);
+        };
+        let rows: Vec<NewDelivery> = events.iter().filter_map(&mut select).collect();
+        insert(&mut tx, subscription, &rows).await?;
+        sqlx::query("UPDATE subscriptions SET transfers_enqueued_through = $2 WHERE id = $1")
+            .bind(subscription)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(events.len())
     }
 
     /// Claims up to `limit` due deliveries of the ACTIVE `subscriptions`.
@@ -347,4 +366,37 @@ impl Store {
         .rows_affected()
             > 0)
     }
+}
+
+/// Writes `rows` as `subscription`'s pending deliveries (once each).
+async fn insert(
+    tx: &mut sqlx::PgConnection,
+    subscription: &str,
+    rows: &[NewDelivery],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO deliveries (subscription_id, event_id, handshake_id, cloud_event_id,
+                                 type, body, observe_time)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::timestamptz[])
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(subscription)
+    .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.handshake_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.cloud_event_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.body.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.observe_time).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -704,3 +704,68 @@ async fn a_replica_killed_right_after_aws_made_the_transfer_leaves_exactly_one()
     assert_eq!(recorded[0].id, t.id);
     drop(b);
 }
+
+#[tokio::test]
+async fn transfer_events_reach_a_webhook_signed_in_order_and_a_filter_can_ask_for_them_alone() {
+    use crate::delivery::{app_delivering, SubscriptionsFile};
+    let receiver = Receiver::start().await;
+    let filter = "    filter:\n      kinds: [TRANSFER_STATUS_CHANGE]\n";
+    let file = SubscriptionsFile::webhook(&receiver.url, filter);
+    let app = app_delivering(file.options(&[200])).await;
+    let (_other, other_id) = other_org(&app.aws).await;
+    app.invite(invite_account(&random_account_id()))
+        .await
+        .unwrap();
+    let sent = app
+        .client
+        .clone()
+        .invite_transfer(billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let (h, t) = (sent.handshake.unwrap(), sent.transfer.unwrap());
+    app.aws.accept(&other_id, &h.id).await;
+
+    let got = receiver.wait_for(2, Duration::from_secs(60)).await;
+    for r in &got {
+        assert!(signed_by(r, &file.secret), "{:?}", r.headers);
+        assert_eq!(r.json["type"], "orginvites.transfer.v1.status_change");
+        assert_eq!(r.json["subject"], t.id.as_str());
+        assert_eq!(r.json["data"]["transfer"]["id"], t.id.as_str());
+    }
+    let statuses: Vec<&str> = got
+        .iter()
+        .map(|r| r.json["data"]["transfer"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "RESPONSIBILITY_TRANSFER_STATUS_REQUESTED",
+            "RESPONSIBILITY_TRANSFER_STATUS_ACCEPTED"
+        ],
+        "commit order"
+    );
+    // The handshake events (the invitation and the transfer's handshake)
+    // matched nothing: the filter named transfer kinds only.
+    eventually(
+        Duration::from_secs(30),
+        "both recorded DELIVERED",
+        || async {
+            let d = app
+                .client
+                .clone()
+                .list_deliveries(pb::ListDeliveriesRequest {
+                    subscription_id: "hooks".into(),
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .deliveries;
+            (d.len() == 2 && d.iter().all(|d| d.state() == pb::DeliveryState::Delivered))
+                .then_some(())
+        },
+    )
+    .await;
+    assert_eq!(receiver.received().len(), 2);
+}

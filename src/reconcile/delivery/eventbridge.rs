@@ -77,10 +77,14 @@ fn entry(event_bus: &str, source: &str, d: &DueDelivery) -> BusEntry {
 }
 
 /// The handshake's ARN, from the CloudEvent's `data.handshake.arn` (the
-/// proto3 JSON mapping of HandshakeEvent); None when it is not there.
+/// proto3 JSON mapping of HandshakeEvent), or a transfer's, from
+/// `data.transfer.arn`; None when it is not there.
 fn handshake_arn(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    let arn = v.pointer("/data/handshake/arn")?.as_str()?;
+    let arn = v
+        .pointer("/data/handshake/arn")
+        .or_else(|| v.pointer("/data/transfer/arn"))?
+        .as_str()?;
     (!arn.is_empty()).then(|| arn.to_string())
 }
 
@@ -96,6 +100,8 @@ mod tests {
         );
         assert_eq!(handshake_arn(&body).as_deref(), Some(arn));
         assert_eq!(handshake_arn(r#"{"data":{"handshake":{}}}"#), None);
+        let transfer = r#"{"data":{"transfer":{"arn":"arn:aws:organizations::1:responsibilitytransfer/o-a/rt-b"}}}"#;
+        assert!(handshake_arn(transfer).unwrap().ends_with("/rt-b"));
         assert_eq!(handshake_arn("not json"), None);
     }
 

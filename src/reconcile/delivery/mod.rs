@@ -22,7 +22,7 @@ use tracing::warn;
 
 use crate::{
     aws::{EventBus, MAX_ENTRIES},
-    domain::{Endpoint, HandshakeEvent, Subscription},
+    domain::{Endpoint, HandshakeEvent, Subscription, TransferEvent},
     service::{Error, Invitations},
     store::{Attempted, DueDelivery, NewDelivery},
 };
@@ -42,6 +42,8 @@ const PARALLEL: usize = 32;
 pub trait RenderEvent: Send + Sync {
     /// The CloudEvent's id, type and whole JSON body.
     fn render(&self, event: &HandshakeEvent) -> Rendered;
+    /// The same for a billing transfer's event.
+    fn render_transfer(&self, event: &TransferEvent) -> Rendered;
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +152,27 @@ impl<'a> Deliver<'a> {
                         NewDelivery {
                             event_id: e.event_id,
                             handshake_id: e.record.handshake.id.to_string(),
+                            cloud_event_id: r.id,
+                            kind: r.kind,
+                            body: r.body,
+                            observe_time: e.observe_time,
+                        }
+                    })
+                })
+                .await?;
+            total += read;
+            if (read as i64) < BATCH {
+                break;
+            }
+        }
+        loop {
+            let read = store
+                .enqueue_transfer_deliveries(&sub.id, BATCH, |e| {
+                    sub.filter.matches_transfer(e).then(|| {
+                        let r = self.settings.render.render_transfer(e);
+                        NewDelivery {
+                            event_id: e.event_id,
+                            handshake_id: e.record.transfer.id.as_str().to_string(),
                             cloud_event_id: r.id,
                             kind: r.kind,
                             body: r.body,

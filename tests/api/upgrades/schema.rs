@@ -58,6 +58,7 @@ const CONTRACT: &[&str] = &[
     "subscriptions.last_success_time: timestamp with time zone",
     "subscriptions.last_error: text",
     "subscriptions.create_time: timestamp with time zone",
+    "subscriptions.transfers_enqueued_through: bigint",
     "deliveries.subscription_id: text required",
     "deliveries.event_id: bigint required",
     "deliveries.handshake_id: text required",
@@ -191,7 +192,6 @@ const CONTRACT: &[&str] = &[
     "transfers.update_time: timestamp with time zone",
     "transfers.version: bigint",
     "handshake_events_event_id_seq: sequence",
-    "transfer_events_event_id_seq: sequence",
     "replica_sessions: sequence",
 ];
 
