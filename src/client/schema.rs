@@ -3,6 +3,8 @@
 //! `--generate-cli-skeleton` JSON and YAML.
 use serde_json::{json, Map, Value};
 
+use super::timestamp;
+
 pub enum Shape {
     String {
         doc: &'static str,
@@ -23,6 +25,10 @@ pub enum Shape {
         max: i64,
     },
     Boolean {
+        doc: &'static str,
+    },
+    /// A point in time, read as botocore reads one (`timestamp::parse`).
+    Timestamp {
         doc: &'static str,
     },
 }
@@ -235,6 +241,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<String>) {
             }
         }
         (Shape::Boolean { .. }, Value::Bool(_)) => {}
+        (Shape::Timestamp { .. }, v) if timestamp::parse(v).is_some() => {}
         (Shape::Integer { min, max, .. }, Value::Number(n)) if n.is_i64() || n.is_u64() => {
             // botocore checks the model's min; the max is this service's.
             let n = n.as_i64().unwrap_or(i64::MAX);
@@ -290,6 +297,7 @@ fn shape_type(shape: &Shape) -> &'static str {
         Shape::List { .. } => "list",
         Shape::Integer { .. } => "integer",
         Shape::Boolean { .. } => "boolean",
+        Shape::Timestamp { .. } => "timestamp-string",
     }
 }
 
@@ -308,16 +316,22 @@ pub fn skeleton(shape: &Shape) -> Value {
         Shape::List { member, .. } => json!([skeleton(member)]),
         Shape::Integer { .. } => json!(0),
         Shape::Boolean { .. } => json!(false),
+        Shape::Timestamp { .. } => json!(timestamp::PLACEHOLDER),
     }
 }
 
 mod campaign;
 mod delivery;
+mod transfer;
 mod yaml;
 pub use campaign::{
     CAMPAIGN_CANCEL, CAMPAIGN_CREATE, CAMPAIGN_ID, CAMPAIGN_LIST, CAMPAIGN_TARGETS,
 };
 pub use delivery::{DELIVERIES_LIST, DELIVERIES_REDELIVER, SUBSCRIPTIONS_LIST, SUBSCRIPTION_ID};
+pub use transfer::{
+    TRANSFER_ID, TRANSFER_INVITE, TRANSFER_LIST, TRANSFER_RENAME, TRANSFER_WITHDRAW,
+    WATCH_TRANSFERS,
+};
 pub use yaml::yaml_skeleton;
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use serde_json::Value;
 const KEY_ORDER: &[&str] = &[
     "Handshake",
     "Handshakes",
+    "ResponsibilityTransfer",
+    "ResponsibilityTransfers",
     "Quota",
     "Campaign",
     "Campaigns",
@@ -18,6 +20,7 @@ const KEY_ORDER: &[&str] = &[
     "Subscriptions",
     "Deliveries",
     "PreviousState",
+    "PreviousStatus",
     "ResumeToken",
     "ObservedTimestamp",
     "Kind",
@@ -53,6 +56,7 @@ const KEY_ORDER: &[&str] = &[
     "Steps",
     "Step",
     "StartTimestamp",
+    "SourceName",
     "EndTimestamp",
     "Attempts",
     "Error",
@@ -79,13 +83,18 @@ const KEY_ORDER: &[&str] = &[
     "MemberAccounts",
     "MemberAccountsTimestamp",
     "CampaignId",
+    "TransferId",
     "CancelOpenInvitations",
     "QuotaReserve",
+    // A transfer's Source and Target, and its StatusHistory's items.
+    "ManagementAccountId",
+    "ManagementAccountEmail",
+    "FirstSeenTimestamp",
 ];
 
 /// The members of a campaign, of a campaign's target (as listed and as
-/// given), of its counts, of a subscription and of a delivery, which have
-/// orders of their own.
+/// given), of its counts, of a subscription, of a delivery and of a
+/// transfer, which have orders of their own.
 const CAMPAIGN_ORDER: &[&str] = &[
     "Id",
     "DisplayName",
@@ -141,6 +150,27 @@ const DELIVERY_ORDER: &[&str] = &[
     "LastError",
     "SubscriptionId",
 ];
+/// A transfer's members: AWS's, then this service's.
+const TRANSFER_ORDER: &[&str] = &[
+    "Arn",
+    "Name",
+    "Id",
+    "Type",
+    "Status",
+    "Source",
+    "Target",
+    "StartTimestamp",
+    "EndTimestamp",
+    "ActiveHandshakeId",
+    "Direction",
+    "AcceptDeadlineTimestamp",
+    "DeadlineWarningTimestamp",
+    "CreateTimestamp",
+    "UpdateTimestamp",
+    "RequestId",
+    "RequestedBy",
+    "StatusHistory",
+];
 const COUNT_ORDER: &[&str] = &[
     "Total", "Queued", "Skipped", "Invited", "Accepted", "Complete", "Failed", "Declined",
     "Canceled", "Expired",
@@ -155,6 +185,7 @@ fn order_under(key: &str) -> &'static [&'static str] {
         "Counts" => COUNT_ORDER,
         "Subscription" | "Subscriptions" => SUBSCRIPTION_ORDER,
         "Deliveries" => DELIVERY_ORDER,
+        "ResponsibilityTransfer" | "ResponsibilityTransfers" => TRANSFER_ORDER,
         _ => KEY_ORDER,
     }
 }

@@ -1,6 +1,7 @@
 //! `--generate-cli-skeleton yaml-input`: a command's input shape as YAML,
 //! each member commented with its help, as the AWS CLI prints it.
 use super::{Member, Shape};
+use crate::client::timestamp;
 
 /// The skeleton as YAML, each member commented with what it is, as the AWS
 /// CLI's `--generate-cli-skeleton yaml-input` does.
@@ -31,6 +32,10 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
             Shape::Boolean { .. } => {
                 out.push_str(&format!("{pad}{}: false  # {comment}\n", m.name));
             }
+            Shape::Timestamp { .. } => {
+                let v = timestamp::PLACEHOLDER;
+                out.push_str(&format!("{pad}{}: {v}  # {comment}\n", m.name));
+            }
             Shape::Structure { members, .. } => {
                 out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
                 let inner = " ".repeat(indent + 2);
@@ -51,8 +56,8 @@ fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut
                     Shape::Integer { doc, .. } => {
                         out.push_str(&format!("{item_pad}0  # {doc}\n"));
                     }
-                    Shape::List { .. } | Shape::Boolean { .. } => {
-                        unreachable!("no lists of lists or booleans")
+                    Shape::List { .. } | Shape::Boolean { .. } | Shape::Timestamp { .. } => {
+                        unreachable!("no lists of lists, booleans or timestamps")
                     }
                 }
             }
@@ -66,7 +71,8 @@ fn comment(m: &Member) -> String {
         Shape::Structure { doc, .. }
         | Shape::List { doc, .. }
         | Shape::Integer { doc, .. }
-        | Shape::Boolean { doc } => (doc, &[]),
+        | Shape::Boolean { doc }
+        | Shape::Timestamp { doc } => (doc, &[]),
     };
     let required = if m.required { "[REQUIRED] " } else { "" };
     format!("{required}{doc}{}", valid_values(values))
