@@ -112,11 +112,18 @@ pub fn render_status(operation: &str, status: &Status) -> String {
         .and_then(|r| r.retry_delay)
         .map(|d| d.as_secs_f64());
     let reason = info.as_ref().map(|i| i.reason.as_str()).unwrap_or("");
-    let _ = writeln!(out, "  hint: {}", hint(status.code(), reason, retry));
+    let transfer = operation.contains("Transfer");
+    let _ = writeln!(
+        out,
+        "  hint: {}",
+        hint(status.code(), reason, retry, transfer)
+    );
     out
 }
 
-fn hint(code: Code, reason: &str, retry: Option<f64>) -> String {
+/// `transfer`: the operation is one of the billing-transfer calls, whose
+/// ids and duplicates are found with the transfer lists, not `list`.
+fn hint(code: Code, reason: &str, retry: Option<f64>, transfer: bool) -> String {
     let after = retry.map_or_else(String::new, |s| format!(" after {s:.0}s"));
     match (code, reason) {
         (_, "NOT_RECORDED") => {
@@ -128,6 +135,17 @@ fn hint(code: Code, reason: &str, retry: Option<f64>) -> String {
         }
         (Code::InvalidArgument, _) => {
             "fix the fields listed above and run the command again; nothing was sent".into()
+        }
+        (Code::NotFound, _) if transfer => {
+            "check the id; `org-invites list-outbound-responsibility-transfers --type BILLING` \
+             and `list-inbound-responsibility-transfers` show every recorded transfer and its \
+             ActiveHandshakeId"
+                .into()
+        }
+        (Code::AlreadyExists, _) if transfer => {
+            "a transfer invitation is already open: `org-invites \
+             list-outbound-responsibility-transfers --type BILLING --status REQUESTED`"
+                .into()
         }
         (Code::NotFound, _) => {
             "check the id; `org-invites list` shows every recorded handshake, \
@@ -256,6 +274,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("nothing was sent"), "{text}");
+    }
+
+    #[test]
+    fn a_transfer_calls_hints_point_at_the_transfer_lists() {
+        let text = render_status("GetTransfer", &Status::not_found("no transfer rt-abcdefgh"));
+        assert!(
+            text.contains(
+                "hint: check the id; `org-invites list-outbound-responsibility-transfers"
+            ),
+            "{text}"
+        );
+        let text = render_status("InviteTransfer", &Status::already_exists("open"));
+        assert!(text.contains("--status REQUESTED`"), "{text}");
+        let text = render_status("GetHandshake", &Status::not_found("no handshake"));
+        assert!(text.contains("`org-invites list` shows"), "{text}");
     }
 
     #[test]

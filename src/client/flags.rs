@@ -7,6 +7,7 @@ use super::output::{Color, Format};
 mod campaign;
 mod delivery;
 mod spec;
+mod transfer;
 pub use campaign::{
     CampaignCancelArgs, CampaignCommand, CampaignCreateArgs, CampaignIdArgs, CampaignListArgs,
     CampaignTargetsArgs,
@@ -16,6 +17,10 @@ pub use delivery::{
     SubscriptionsListArgs,
 };
 pub use spec::{PagingArgs, SpecFlags};
+pub use transfer::{
+    HandshakeIdArgs, InviteTransferArgs, ListTransfersArgs, TerminateTransferArgs, TransferCommand,
+    TransferIdArgs, UpdateTransferArgs, WatchTransfersArgs,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
@@ -48,6 +53,9 @@ pub enum ClientCommand {
     /// Each event's delivery to a subscription: list, redeliver.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// Billing transfers between organizations, by the AWS CLI's names.
+    #[command(flatten)]
+    Transfer(TransferCommand),
 }
 
 impl ClientCommand {
@@ -64,6 +72,7 @@ impl ClientCommand {
             Self::Campaign(c) => c.name(),
             Self::Subscriptions(c) => c.name(),
             Self::Deliveries(c) => c.name(),
+            Self::Transfer(c) => c.name(),
         }
     }
 
@@ -77,6 +86,7 @@ impl ClientCommand {
             Self::Campaign(c) => c.client(),
             Self::Subscriptions(c) => c.client(),
             Self::Deliveries(c) => c.client(),
+            Self::Transfer(c) => c.client(),
         }
     }
 }

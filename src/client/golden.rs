@@ -4,6 +4,8 @@ use serde_json::json;
 
 use super::{output, shape, table, text};
 
+mod transfer;
+
 fn page() -> serde_json::Value {
     shape::handshake_output(&shape::tests::page_example())
 }

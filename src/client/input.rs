@@ -35,7 +35,9 @@ fn looks_like_json(text: &str, open: char) -> bool {
 pub fn parse_value(flag: &str, raw: &str, shape: &Shape) -> Result<Value, CliError> {
     let text = load(flag, raw)?;
     match shape {
-        Shape::String { .. } => Ok(Value::String(text)),
+        // A timestamp stays text, as the AWS CLI passes it: the schema
+        // reads it (`timestamp::parse`) and names it if it is no moment.
+        Shape::String { .. } | Shape::Timestamp { .. } => Ok(Value::String(text)),
         Shape::Structure { .. } if looks_like_json(&text, '{') => json(flag, &text),
         Shape::Structure { .. } => {
             let parsed = shorthand::parse(&text).map_err(|e| param_error(flag, e))?;

@@ -118,6 +118,25 @@ impl Mask for pb::ListCampaignsResponse {
     }
 }
 
+impl Mask for pb::InviteTransferRequest {
+    fn masked(&self) -> Self {
+        let mut r = self.clone();
+        if !r.notes.is_empty() {
+            r.notes = MASKED.into();
+        }
+        r
+    }
+}
+
+impl Mask for pb::InviteTransferResponse {
+    fn masked(&self) -> Self {
+        Self {
+            handshake: self.handshake.as_ref().map(Mask::masked),
+            transfer: self.transfer.clone(),
+        }
+    }
+}
+
 /// Messages with nothing sensitive in them.
 macro_rules! nothing_to_mask {
     ($($t:ty),*) => {$(
@@ -151,7 +170,17 @@ nothing_to_mask!(
     pb::ListDeliveriesRequest,
     pb::ListDeliveriesResponse,
     pb::RedeliverEventsRequest,
-    pb::RedeliverEventsResponse
+    pb::RedeliverEventsResponse,
+    pb::GetTransferRequest,
+    pb::ResponsibilityTransfer,
+    pb::ListTransfersRequest,
+    pb::ListTransfersResponse,
+    pb::WithdrawTransferRequest,
+    pb::RenameTransferRequest,
+    pb::AcceptTransferRequest,
+    pb::DeclineTransferRequest,
+    pb::WatchTransfersRequest,
+    pb::TransferEvent
 );
 
 #[cfg(test)]
@@ -175,6 +204,30 @@ mod tests {
         let shown = format!("{:?}", with_notes.masked());
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("juan@example.com"));
+    }
+
+    #[test]
+    fn a_transfer_invitations_notes_never_reach_the_debug_trace() {
+        let req = pb::InviteTransferRequest {
+            notes: "bill secret".into(),
+            source_name: "Shared billing".into(),
+            ..Default::default()
+        };
+        let shown = format!("{:?}", req.masked());
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("Shared billing"), "{shown}");
+        let mut h = crate::client::shape::tests::page_example();
+        h.resources.push(pb::HandshakeResource {
+            r#type: pb::HandshakeResourceType::Notes as i32,
+            value: "bill secret".into(),
+            resources: vec![],
+        });
+        let resp = pb::InviteTransferResponse {
+            handshake: Some(h),
+            transfer: None,
+        };
+        let shown = format!("{:?}", resp.masked());
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The `org-invites` client: `invite`, `get`, `list`, `cancel`, `watch`,
-//! `watch-all`, `quota`, `campaign ...`, `subscriptions ...` and
-//! `deliveries ...`, with the AWS CLI's syntax, output and exit codes,
+//! `watch-all`, `quota`, `campaign ...`, `subscriptions ...`,
+//! `deliveries ...` and the billing-transfer commands by the AWS CLI's
+//! names (`invite-organization-to-transfer-responsibility`, ...,
+//! `watch-transfers`), with the AWS CLI's syntax, output and exit codes,
 //! over gRPC.
 mod commands;
 mod conn;
@@ -20,6 +22,7 @@ mod shape;
 mod shorthand;
 mod table;
 mod text;
+mod timestamp;
 mod untouched;
 mod watch;
 

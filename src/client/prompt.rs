@@ -245,6 +245,31 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_invitation_is_asked_for_its_aws_parameters() {
+        // Its parameters, in order: type, target, start-timestamp,
+        // source-name, notes, tags, request-id.
+        let answers = "BILLING\nId=222222222222,Type=ACCOUNT\n2027-02-01T00:00:00Z\nShared\n";
+        let name = "invite-organization-to-transfer-responsibility";
+        let (args, shown) = run(name, &[], answers);
+        assert_eq!(
+            args,
+            [
+                "--type=BILLING",
+                "--target=Id=222222222222,Type=ACCOUNT",
+                "--start-timestamp=2027-02-01T00:00:00Z",
+                "--source-name=Shared"
+            ]
+        );
+        assert!(
+            shown.starts_with("--type: What the other organization"),
+            "{shown}"
+        );
+        let ClientCommand::Transfer(_) = parse(name, args).unwrap() else {
+            panic!("a transfer command")
+        };
+    }
+
+    #[test]
     fn without_answers_the_command_is_as_given() {
         let (args, _) = run("quota", &["--no-cli-pager"], "");
         assert_eq!(args, ["--no-cli-pager"]);

@@ -3,6 +3,8 @@
 //! `--generate-cli-skeleton` JSON and YAML.
 use serde_json::{json, Map, Value};
 
+use super::timestamp;
+
 pub enum Shape {
     String {
         doc: &'static str,
@@ -23,6 +25,10 @@ pub enum Shape {
         max: i64,
     },
     Boolean {
+        doc: &'static str,
+    },
+    /// A point in time, read as botocore reads one (`timestamp::parse`).
+    Timestamp {
         doc: &'static str,
     },
 }
@@ -235,6 +241,7 @@ fn check(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<String>) {
             }
         }
         (Shape::Boolean { .. }, Value::Bool(_)) => {}
+        (Shape::Timestamp { .. }, v) if timestamp::parse(v).is_some() => {}
         (Shape::Integer { min, max, .. }, Value::Number(n)) if n.is_i64() || n.is_u64() => {
             // botocore checks the model's min; the max is this service's.
             let n = n.as_i64().unwrap_or(i64::MAX);
@@ -290,6 +297,7 @@ fn shape_type(shape: &Shape) -> &'static str {
         Shape::List { .. } => "list",
         Shape::Integer { .. } => "integer",
         Shape::Boolean { .. } => "boolean",
+        Shape::Timestamp { .. } => "timestamp-string",
     }
 }
 
@@ -308,93 +316,23 @@ pub fn skeleton(shape: &Shape) -> Value {
         Shape::List { member, .. } => json!([skeleton(member)]),
         Shape::Integer { .. } => json!(0),
         Shape::Boolean { .. } => json!(false),
-    }
-}
-
-/// The same as YAML, each member commented with what it is, as the AWS
-/// CLI's `--generate-cli-skeleton yaml-input` does.
-pub fn yaml_skeleton(shape: &Shape) -> String {
-    let mut out = String::new();
-    if let Shape::Structure { members, .. } = shape {
-        yaml_members(members, 0, "", &mut out);
-    }
-    out
-}
-
-fn yaml_members(members: &[Member], indent: usize, first_prefix: &str, out: &mut String) {
-    for (i, m) in members.iter().enumerate() {
-        let pad = if i == 0 {
-            first_prefix.to_string()
-        } else {
-            " ".repeat(indent)
-        };
-        let comment = comment(m);
-        match m.shape {
-            Shape::String { values, .. } => {
-                let v = values.first().copied().unwrap_or("''");
-                out.push_str(&format!("{pad}{}: {v}  # {comment}\n", m.name));
-            }
-            Shape::Integer { .. } => {
-                out.push_str(&format!("{pad}{}: 0  # {comment}\n", m.name));
-            }
-            Shape::Boolean { .. } => {
-                out.push_str(&format!("{pad}{}: false  # {comment}\n", m.name));
-            }
-            Shape::Structure { members, .. } => {
-                out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
-                let inner = " ".repeat(indent + 2);
-                yaml_members(members, indent + 2, &inner, out);
-            }
-            Shape::List { member, .. } => {
-                out.push_str(&format!("{pad}{}:  # {comment}\n", m.name));
-                let item_pad = format!("{}- ", " ".repeat(indent));
-                match member {
-                    Shape::Structure { members, .. } => {
-                        yaml_members(members, indent + 2, &item_pad, out)
-                    }
-                    Shape::String { values, doc } => {
-                        let v = values.first().copied().unwrap_or("''");
-                        let valid = valid_values(values);
-                        out.push_str(&format!("{item_pad}{v}  # {doc}{valid}\n"));
-                    }
-                    Shape::Integer { doc, .. } => {
-                        out.push_str(&format!("{item_pad}0  # {doc}\n"));
-                    }
-                    Shape::List { .. } | Shape::Boolean { .. } => {
-                        unreachable!("no lists of lists or booleans")
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn comment(m: &Member) -> String {
-    let (doc, values): (&str, &[&str]) = match m.shape {
-        Shape::String { doc, values } => (doc, values),
-        Shape::Structure { doc, .. }
-        | Shape::List { doc, .. }
-        | Shape::Integer { doc, .. }
-        | Shape::Boolean { doc } => (doc, &[]),
-    };
-    let required = if m.required { "[REQUIRED] " } else { "" };
-    format!("{required}{doc}{}", valid_values(values))
-}
-
-fn valid_values(values: &[&str]) -> String {
-    if values.is_empty() {
-        String::new()
-    } else {
-        format!("  Valid values are: {}.", values.join(", "))
+        Shape::Timestamp { .. } => json!(timestamp::PLACEHOLDER),
     }
 }
 
 mod campaign;
 mod delivery;
+mod transfer;
+mod yaml;
 pub use campaign::{
     CAMPAIGN_CANCEL, CAMPAIGN_CREATE, CAMPAIGN_ID, CAMPAIGN_LIST, CAMPAIGN_TARGETS,
 };
 pub use delivery::{DELIVERIES_LIST, DELIVERIES_REDELIVER, SUBSCRIPTIONS_LIST, SUBSCRIPTION_ID};
+pub use transfer::{
+    TRANSFER_ID, TRANSFER_INVITE, TRANSFER_LIST, TRANSFER_RENAME, TRANSFER_WITHDRAW,
+    WATCH_TRANSFERS,
+};
+pub use yaml::yaml_skeleton;
 
 #[cfg(test)]
 mod tests;

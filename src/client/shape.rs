@@ -45,8 +45,15 @@ pub fn handshake(h: &pb::Handshake) -> Value {
     if let Some(r) = &h.renewal {
         m.insert("Renewal".into(), renewal(r));
     }
-    if !h.campaign_id.is_empty() {
-        m.insert("CampaignId".into(), json!(h.campaign_id));
+    // What this service adds, beside the campaign: the billing transfer a
+    // TRANSFER_RESPONSIBILITY handshake belongs to.
+    for (name, value) in [
+        ("CampaignId", &h.campaign_id),
+        ("TransferId", &h.transfer_id),
+    ] {
+        if !value.is_empty() {
+            m.insert(name.into(), json!(value));
+        }
     }
     Value::Object(m)
 }
@@ -336,6 +343,7 @@ pub fn sample_handshake() -> Value {
             "WaitingUntil": 0.0,
         },
         "CampaignId": "CampaignId",
+        "TransferId": "TransferId",
     })
 }
 
@@ -375,6 +383,15 @@ mod campaign;
 pub use campaign::{
     campaign_output, campaign_state_name, campaigns_output, sample_campaign_output,
     sample_campaigns_output, sample_targets_output, target_state_from_name, targets_output,
+};
+
+mod transfer;
+#[cfg(test)]
+pub use transfer::tests::example as transfer_example;
+pub use transfer::{
+    direction_from_name, sample_transfer_event_output, sample_transfer_output,
+    sample_transfers_output, transfer_event_output, transfer_output, transfer_status_from_name,
+    transfer_status_name, transfer_type_from_name, transfers_output,
 };
 
 mod delivery;

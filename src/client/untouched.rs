@@ -8,14 +8,19 @@
 //! - a nested structure (a member's, or a list item's) whose every member
 //!   still holds its placeholder is absent; a list left with no items by
 //!   that is absent too;
-//! - a top-level string without fixed values left `""` is unset.
+//! - a top-level string without fixed values left `""` is unset, and so
+//!   is a top-level timestamp left at the skeleton's 1970-01-01T00:00:00
+//!   (no call here means the epoch).
 //!
 //! Values from a fixed set (`ACCOUNT`, `FAIL`) are the skeleton's first
 //! choice and mean what they say on their own, so at the top level they
 //! stay; inside an untouched block they are part of its placeholders.
 use serde_json::{Map, Value};
 
-use super::schema::{skeleton, Member, Shape};
+use super::{
+    schema::{skeleton, Member, Shape},
+    timestamp,
+};
 
 /// `input` (the parameters of a command of shape `shape`) with the
 /// skeleton's untouched placeholders taken out.
@@ -53,6 +58,7 @@ fn remove_in(map: &mut Map<String, Value>, members: &[Member], top: bool) {
             (Shape::String { values, .. }, Value::String(s)) => {
                 top && values.is_empty() && s.is_empty()
             }
+            (Shape::Timestamp { .. }, Value::String(s)) => top && s == timestamp::PLACEHOLDER,
             _ => false,
         };
         if unset {
@@ -90,7 +96,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::client::schema::{BY_ID, INVITE, LIST, WATCH_ALL};
+    use crate::client::schema::{
+        BY_ID, INVITE, LIST, TRANSFER_INVITE, TRANSFER_WITHDRAW, WATCH_ALL,
+    };
 
     fn removed(v: Value, shape: &Shape) -> Value {
         let Value::Object(mut map) = v else {
@@ -116,6 +124,22 @@ mod tests {
             removed(skeleton(&WATCH_ALL), &WATCH_ALL),
             json!({"States": ["REQUESTED"]})
         );
+    }
+
+    #[test]
+    fn an_untouched_timestamp_is_unset_and_a_filled_one_stays() {
+        assert_eq!(
+            removed(skeleton(&TRANSFER_INVITE), &TRANSFER_INVITE),
+            json!({"Type": "BILLING"})
+        );
+        let mut v = skeleton(&TRANSFER_WITHDRAW);
+        v["Id"] = json!("rt-abcdefgh");
+        assert_eq!(
+            removed(v.clone(), &TRANSFER_WITHDRAW),
+            json!({"Id": "rt-abcdefgh"})
+        );
+        v["EndTimestamp"] = json!("2027-06-30T23:59:59Z");
+        assert_eq!(removed(v.clone(), &TRANSFER_WITHDRAW), v);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! An expired handshake that is renewed is followed to its renewal, until
 //! one ends without a renewal. Streams cut by a server restart
 //! (UNAVAILABLE) are reopened, from the last ResumeToken for `watch-all`,
-//! after a wait with jitter (`reconnect`).
+//! after a wait with jitter (`reconnect`). `campaign` and `transfers`
+//! follow their own streams the same way.
 use tonic::Streaming;
 
 use super::{
@@ -20,6 +21,7 @@ use crate::proto::v1 as pb;
 
 pub mod campaign;
 mod reconnect;
+pub mod transfers;
 mod verdict;
 use reconnect::Reconnects;
 #[cfg(test)]

@@ -27,23 +27,31 @@ struct InviteParams {
     spec: SpecParams,
 }
 
+/// A `{Id, Type}` target, as `invite` and the billing-transfer invitation
+/// take it.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PartyParam {
+pub(super) struct PartyParam {
     id: String,
     r#type: String,
 }
 
+impl PartyParam {
+    pub(super) fn into_party(self) -> pb::HandshakeParty {
+        let party_type = shape::party_type_from_name(&self.r#type)
+            .expect("the schema allows only known party types");
+        pb::HandshakeParty {
+            id: self.id,
+            r#type: party_type as i32,
+        }
+    }
+}
+
 impl InviteParams {
     fn into_request(self) -> pb::InviteAccountRequest {
-        let party_type = shape::party_type_from_name(&self.target.r#type)
-            .expect("the schema allows only known party types");
         let spec = self.spec;
         pb::InviteAccountRequest {
-            target: Some(pb::HandshakeParty {
-                id: self.target.id,
-                r#type: party_type as i32,
-            }),
+            target: Some(self.target.into_party()),
             notes: spec.notes.unwrap_or_default(),
             tags: spec::tags(spec.tags),
             renewal: spec.renewal.map(RenewalParam::into_spec),

@@ -10,6 +10,7 @@ mod preamble;
 mod quota;
 mod spec;
 mod subscriptions;
+mod transfer;
 mod watch_all;
 
 use by_id::ById;
@@ -54,5 +55,6 @@ async fn dispatch(cmd: ClientCommand) -> Result<u8, CliError> {
         ClientCommand::Campaign(c) => campaign::run(c).await,
         ClientCommand::Subscriptions(c) => subscriptions::run(c).await,
         ClientCommand::Deliveries(c) => deliveries::run(c).await,
+        ClientCommand::Transfer(c) => transfer::run(c).await,
     }
 }

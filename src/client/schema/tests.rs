@@ -149,3 +149,53 @@ fn the_yaml_skeleton_parses_back_to_the_json_skeleton() {
     let parsed: Value = serde_norway::from_str(&yaml_skeleton(&LIST)).unwrap();
     assert_eq!(parsed, skeleton(&LIST));
 }
+
+#[test]
+fn a_timestamp_member_takes_iso_8601_or_epoch_seconds_and_its_skeleton_is_the_aws_clis() {
+    let v = |start: Value| {
+        json!({"Type": "BILLING", "Target": {"Id": "222222222222", "Type": "ACCOUNT"},
+               "StartTimestamp": start, "SourceName": "n"})
+    };
+    for ok in [
+        json!("2027-02-01T00:00:00Z"),
+        json!(1801440000),
+        json!("1801440000.5"),
+    ] {
+        assert!(
+            validate(&v(ok.clone()), &TRANSFER_INVITE).is_empty(),
+            "{ok}"
+        );
+    }
+    assert_eq!(
+        validate(&v(json!(true)), &TRANSFER_INVITE),
+        ["Invalid type for parameter StartTimestamp, value: true, type: boolean, valid types: timestamp-string"]
+    );
+    assert_eq!(
+        skeleton(&TRANSFER_INVITE)["StartTimestamp"],
+        "1970-01-01T00:00:00"
+    );
+    let yaml = yaml_skeleton(&TRANSFER_INVITE);
+    assert!(
+        yaml.contains("StartTimestamp: 1970-01-01T00:00:00  # [REQUIRED] When the other"),
+        "{yaml}"
+    );
+    let parsed: Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(parsed, skeleton(&TRANSFER_INVITE));
+    let parsed: Value = serde_norway::from_str(&yaml_skeleton(&TRANSFER_WITHDRAW)).unwrap();
+    assert_eq!(parsed, skeleton(&TRANSFER_WITHDRAW));
+}
+
+#[test]
+fn every_transfer_status_and_direction_the_schema_allows_maps_to_the_proto() {
+    use crate::client::shape;
+    for name in transfer::TRANSFER_STATUSES {
+        let s = shape::transfer_status_from_name(name).unwrap();
+        assert_eq!(shape::transfer_status_name(s as i32), Some(*name));
+    }
+    for name in transfer::DIRECTIONS {
+        assert!(shape::direction_from_name(name).is_some(), "{name}");
+    }
+    for name in transfer::TRANSFER_TYPES {
+        assert!(shape::transfer_type_from_name(name).is_some(), "{name}");
+    }
+}

@@ -70,3 +70,41 @@ quota = {"Quota": {"Limit": 20, "Used": 3, "Remaining": 17, "WindowSeconds": 864
  "MemberAccountsTimestamp": 1481656400.0}}
 open("quota_text.txt","w").write(text(quota))
 open("quota_table80.txt","w").write(table("GetInvitationQuota", quota, 80))
+# Billing transfers: an accepted outbound one (shape::transfer::tests::example),
+# an inbound one still REQUESTED, a watch event, and the TRANSFER_RESPONSIBILITY
+# handshake invite-organization-to-transfer-responsibility prints (golden::transfer).
+transfer = {"Arn": "arn:aws:organizations::111111111111:transfer/o-exampleorgid/billing/outbound/rt-exampletransfer11",
+ "Name": "Shared billing", "Id": "rt-exampletransfer11", "Type": "BILLING", "Status": "ACCEPTED",
+ "Source": {"ManagementAccountId": "111111111111", "ManagementAccountEmail": "bill@amazon.com"},
+ "Target": {"ManagementAccountId": "222222222222", "ManagementAccountEmail": "ap@example.com"},
+ "StartTimestamp": 1801440000.0, "ActiveHandshakeId": "h-examplehandshakeid222", "Direction": "OUTBOUND",
+ "AcceptDeadlineTimestamp": 1801353600.0, "CreateTimestamp": 1795705529.0, "UpdateTimestamp": 1795791929.0,
+ "RequestId": "r-1", "RequestedBy": "ops",
+ "StatusHistory": [{"Status": "REQUESTED", "FirstSeenTimestamp": 1795705529.0},
+  {"Status": "ACCEPTED", "FirstSeenTimestamp": 1795791929.0}]}
+inbound = {"Name": "Their billing", "Id": "rt-exampletransfer22", "Type": "BILLING", "Status": "REQUESTED",
+ "Source": {"ManagementAccountId": "333333333333"}, "Target": {"ManagementAccountId": "111111111111"},
+ "StartTimestamp": 1803859200.0, "ActiveHandshakeId": "h-examplehandshakeid333", "Direction": "INBOUND",
+ "AcceptDeadlineTimestamp": 1803772800.0}
+described = {"ResponsibilityTransfer": transfer}
+listed = {"ResponsibilityTransfers": [transfer, inbound]}
+transfer_event = {"ResponsibilityTransfer": transfer, "PreviousStatus": "REQUESTED", "ResumeToken": "tok",
+ "ObservedTimestamp": 1795791929.0, "Kind": "STATUS_CHANGE"}
+offered = {"Handshake": {"Id": "h-examplehandshakeid222",
+ "Arn": "arn:aws:organizations::111111111111:handshake/o-exampleorgid/transfer_responsibility/h-examplehandshakeid222",
+ "Parties": [{"Id": "o-exampleorgid", "Type": "ORGANIZATION"}, {"Id": "222222222222", "Type": "ACCOUNT"}],
+ "State": "OPEN", "RequestedTimestamp": 1795705529.0, "ExpirationTimestamp": 1796915129.0,
+ "Action": "TRANSFER_RESPONSIBILITY",
+ "Resources": [{"Value": "rt-exampletransfer11", "Type": "RESPONSIBILITY_TRANSFER", "Resources": [
+   {"Value": "BILLING", "Type": "TRANSFER_TYPE"}, {"Value": "1801440000", "Type": "TRANSFER_START_TIMESTAMP"}]},
+  {"Value": "111111111111", "Type": "MANAGEMENT_ACCOUNT"}, {"Value": "bill@amazon.com", "Type": "MANAGEMENT_EMAIL"}],
+ "TransferId": "rt-exampletransfer11"}}
+open("transfer_text.txt","w").write(text(described))
+open("transfer_table80.txt","w").write(table("GetTransfer", described, 80))
+open("transfer_table200.txt","w").write(table("GetTransfer", described, 200))
+open("transfers_text.txt","w").write(text(listed))
+open("transfers_table80.txt","w").write(table("ListTransfers", listed, 80))
+open("transfer_event_text.txt","w").write(text(transfer_event))
+open("transfer_event_table80.txt","w").write(table("WatchTransfers", transfer_event, 80))
+open("transfer_handshake_text.txt","w").write(text(offered))
+open("transfer_handshake_table80.txt","w").write(table("InviteTransfer", offered, 80))
