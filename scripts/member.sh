@@ -10,11 +10,18 @@
 #   scripts/member.sh join-other-org ACCOUNT_ID
 #       make ACCOUNT_ID a member of a second organization (made on first
 #       use, managed by account 210987654321): a migration's source
+#   scripts/member.sh other-org
+#       make that second organization if need be; prints its management
+#       account id (the other side of a billing transfer; it accepts
+#       with `accept HANDSHAKE_ID 210987654321`)
+#   scripts/member.sh invite-transfer NAME
+#       the second organization invites this one to pay its bill from the
+#       month after next (an INBOUND transfer); prints the handshake id
 # fakecloud reads the access key to choose the account (it does not check
 # signatures); create-admin gives a key for ACCOUNT_ID.
 set -euo pipefail
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 env_file=${ORG_INVITES_DEV_ENV:-/tmp/org-invites-dev.env}
@@ -37,6 +44,15 @@ org() {
   [ -n "${3:-}" ] && auth=(-H "Authorization: AWS4-HMAC-SHA256 Credential=$3/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0")
   curl -fsS -X POST "$AWS_ENDPOINT_URL/" -H 'Content-Type: application/x-amz-json-1.1' \
     -H "X-Amz-Target: AWSOrganizationsV20161128.$1" "${auth[@]}" -d "$2"
+}
+
+# The second organization, made once (later calls meet
+# AlreadyInOrganization); prints its management account's key.
+other_org() {
+  local key
+  key=$(member_key "$OTHER_MANAGEMENT_ACCOUNT")
+  org CreateOrganization '{"FeatureSet":"ALL"}' "$key" >/dev/null 2>&1 || true
+  echo "$key"
 }
 
 case "${1:-}" in
@@ -66,13 +82,23 @@ case "${1:-}" in
     ;;
   join-other-org)
     [ $# -eq 2 ] || usage
-    other=$(member_key "$OTHER_MANAGEMENT_ACCOUNT")
-    # Made once; later calls find it (AlreadyInOrganization).
-    org CreateOrganization '{"FeatureSet":"ALL"}' "$other" >/dev/null 2>&1 || true
+    other=$(other_org)
     handshake=$(org InviteAccountToOrganization "{\"Target\":{\"Id\":\"$2\",\"Type\":\"ACCOUNT\"}}" "$other" |
       json 'v["Handshake"]["Id"]')
     org AcceptHandshake "{\"HandshakeId\":\"$handshake\"}" "$(member_key "$2")" >/dev/null
     org DescribeOrganization '{}' "$other" | json 'v["Organization"]["Id"]'
+    ;;
+  other-org)
+    [ $# -eq 1 ] || usage
+    other_org >/dev/null
+    echo "$OTHER_MANAGEMENT_ACCOUNT"
+    ;;
+  invite-transfer)
+    [ $# -eq 2 ] || usage
+    other=$(other_org)
+    start=$(date -u -d "$(date -u +%Y-%m-01) +2 month" +%s)
+    body="{\"Type\":\"BILLING\",\"Target\":{\"Id\":\"$MANAGEMENT_ACCOUNT\",\"Type\":\"ACCOUNT\"},\"StartTimestamp\":$start,\"SourceName\":$(printf '%s' "$2" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+    org InviteOrganizationToTransferResponsibility "$body" "$other" | json 'v["Handshake"]["Id"]'
     ;;
   *) usage ;;
 esac

@@ -133,6 +133,31 @@ fn hint(code: Code, reason: &str, retry: Option<f64>, transfer: bool) -> String 
         (_, "REQUEST_IN_PROGRESS") => {
             format!("the same --request-id is in flight; retry{after}")
         }
+        (_, r) if r.starts_with("RESPONSIBILITY_TRANSFER_MAX_") && r.ends_with("_QUOTA_VIOLATION") => {
+            "an AWS billing-transfer quota is reached (inbound transfers are 0 until raised, \
+             outbound 1): raise it in Service Quotas or end a transfer; waiting does not help"
+                .into()
+        }
+        (_, "SOURCE_AND_TARGET_CANNOT_MATCH") => {
+            "name the other organization's management account, not an account of this one".into()
+        }
+        (_, "RESPONSIBILITY_TRANSFER_ALREADY_EXISTS") => {
+            "a transfer between these organizations exists already: \
+             `org-invites list-outbound-responsibility-transfers --type BILLING`"
+                .into()
+        }
+        (_, "UNUSED_PREPAYMENT_BALANCE") => {
+            "the organization has an unused prepayment balance: settle it in AWS Billing first".into()
+        }
+        (_, "LEGACY_PERMISSIONS_STILL_IN_USE") => {
+            "move the organization's billing permissions off the legacy aws-portal actions first"
+                .into()
+        }
+        (_, r) if r.starts_with("END_DATE_") => {
+            "--end-timestamp must be a month's last second (e.g. 2027-03-31T23:59:59Z), \
+             late enough and not too late for AWS; or leave it out for AWS's default"
+                .into()
+        }
         (Code::InvalidArgument, _) => {
             "fix the fields listed above and run the command again; nothing was sent".into()
         }
@@ -254,6 +279,31 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("hint: "), "{text}");
+    }
+
+    #[test]
+    fn billing_transfer_reasons_get_their_own_hints() {
+        let quota = hint(
+            Code::ResourceExhausted,
+            "RESPONSIBILITY_TRANSFER_MAX_INBOUND_QUOTA_VIOLATION",
+            None,
+            true,
+        );
+        assert!(quota.contains("Service Quotas"), "{quota}");
+        let end = hint(
+            Code::InvalidArgument,
+            "END_DATE_NOT_END_OF_MONTH",
+            None,
+            true,
+        );
+        assert!(end.contains("last second"), "{end}");
+        let own = hint(
+            Code::InvalidArgument,
+            "SOURCE_AND_TARGET_CANNOT_MATCH",
+            None,
+            true,
+        );
+        assert!(own.contains("other organization"), "{own}");
     }
 
     #[test]

@@ -466,3 +466,71 @@ async fn the_readmes_events_reach_the_local_receiver_signed_and_delivered() {
     let (_, out, stack) = dev.stop().await;
     assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
 }
+
+/// The README's billing transfer on the local stack: a second organization
+/// from scripts/member.sh, invited with the CLI, accepted as itself, and
+/// listed ACCEPTED once a sweep saw it.
+#[tokio::test]
+async fn the_readmes_billing_transfer_is_sent_accepted_and_listed_on_the_local_stack() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## A billing transfer")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the README has its billing transfer section");
+    let blocks: Vec<&str> = section
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "send-and-accept, then list");
+    let addr = free_addr().await;
+    let mut dev = DevSh::start(&addr, &[]).await;
+    dev.wait_for("database reachable and migrated: SERVING")
+        .await;
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let run = |script: String| {
+        let (path, env_file, addr) = (path.clone(), dev.env_file.clone(), addr.clone());
+        async move {
+            Command::new("bash")
+                .args(["-euo", "pipefail", "-c"])
+                .arg(format!("cd {}; {script}", env!("CARGO_MANIFEST_DIR")))
+                .env("PATH", path)
+                .env("ORG_INVITES_DEV_ENV", env_file)
+                .env("ORG_INVITES_ENDPOINT", format!("http://{addr}"))
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let sent = run(blocks[0].to_string()).await;
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let listed = eventually(WITHIN, "the transfer listed ACCEPTED", || async {
+        let out = run(blocks[1].to_string()).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.contains("ACCEPTED").then_some(text)
+    })
+    .await;
+    assert!(listed.starts_with("rt-"), "{listed}");
+    assert!(listed.contains("Acme billing"), "{listed}");
+    // The other direction: the second organization invites this one.
+    let invited = run("scripts/member.sh invite-transfer 'Other payer'".into()).await;
+    let handshake = String::from_utf8_lossy(&invited.stdout).trim().to_string();
+    assert!(handshake.starts_with("h-"), "{invited:?}");
+    let inbound = "org-invites list-inbound-responsibility-transfers --type BILLING \
+        --query 'ResponsibilityTransfers[].[Name,Status,ActiveHandshakeId]' --output text";
+    let listed = eventually(WITHIN, "the inbound transfer listed", || async {
+        let out = run(inbound.to_string()).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.contains("Other payer").then_some(text)
+    })
+    .await;
+    assert!(listed.contains(&handshake), "{listed}");
+    let (_, out, stack) = dev.stop().await;
+    assert_nothing_left(&stack.unwrap_or_else(|| panic!("the stack had started: {out}"))).await;
+}

@@ -37,6 +37,6 @@ mod replicas;
 mod stored;
 mod tls;
 mod traces;
-mod transfers;
+pub(crate) mod transfers;
 mod upgrades;
 mod watch;

@@ -5,6 +5,7 @@ mod campaign;
 mod delivery;
 mod lifecycle;
 mod output;
+mod transfer;
 mod waits;
 
 use std::{process::Stdio, time::Duration};
