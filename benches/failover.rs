@@ -51,6 +51,7 @@ fn main() {
             ),
             aws_endpoint: fakecloud.endpoint.clone(),
             args: Vec::new(),
+            env: Vec::new(),
         };
         let retries = retry_after_kill(&fakecloud, &spec, rounds).await;
         let (term, kill) = takeovers(&spec, rounds).await;

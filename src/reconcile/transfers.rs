@@ -76,7 +76,9 @@ impl<'a> Transfers<'a> {
             report.handshakes_adopted += self.adopt_handshake(t).await?;
         }
         self.describe_unlisted(&outbound, &inbound).await?;
-        let warned = store.warn_transfer_deadlines(deadline_warning).await?;
+        let warned = store
+            .warn_transfer_deadlines(deadline_warning, chrono::Utc::now())
+            .await?;
         for e in &warned {
             info!(
                 transfer_id = e.record.transfer.id.as_str(),

@@ -294,21 +294,24 @@ impl Store {
     }
 
     /// Records the DEADLINE_SOON warning of every open transfer whose
-    /// acceptance deadline (start - 24 h) comes within `within`: once per
-    /// transfer, whichever replica runs it, however often.
+    /// acceptance deadline (start - 24 h) comes within `within` of `now`:
+    /// once per transfer, whichever replica runs it, however often. `now`
+    /// is the service's clock, the one InviteTransfer judged the start by.
     pub async fn warn_transfer_deadlines(
         &self,
         within: Duration,
+        now: DateTime<Utc>,
     ) -> Result<Vec<TransferEvent>, StoreError> {
         let mut tx = begin_locked(&self.pool, TRANSFER_EVENT_ORDER_LOCK).await?;
         let rows: Vec<TransferRow> = sqlx::query_as(AssertSqlSafe(format!(
             "UPDATE transfers
              SET deadline_warning_time = now(), version = version + 1, update_time = now()
              WHERE status = 'REQUESTED' AND deadline_warning_time IS NULL
-               AND start_time - interval '24 hours' <= now() + make_interval(secs => $1)
+               AND start_time - interval '24 hours' <= $2 + make_interval(secs => $1)
              RETURNING {TRANSFER_COLUMNS}"
         )))
         .bind(within.as_secs_f64())
+        .bind(now)
         .fetch_all(&mut *tx)
         .await?;
         let mut events = Vec::with_capacity(rows.len());

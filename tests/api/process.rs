@@ -31,6 +31,8 @@ pub struct ReplicaSpec {
     pub database_url: String,
     pub aws_endpoint: String,
     pub args: Vec<String>,
+    /// More environment (a libfaketime clock, say).
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl ReplicaSpec {
@@ -46,6 +48,7 @@ impl ReplicaSpec {
             ),
             aws_endpoint: aws_endpoint.to_string(),
             args: Vec::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -73,6 +76,7 @@ impl ReplicaSpec {
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
+            .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
             .env_remove("RUST_LOG")
             .stderr(Stdio::piped())
             .kill_on_drop(true)

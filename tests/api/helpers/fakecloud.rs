@@ -71,19 +71,12 @@ impl Fakecloud {
     /// A fakecloud whose clock `FakeClock` moves (libfaketime): it expires
     /// invitations 15 days after they are sent, by that clock.
     pub async fn start_with_clock() -> (Arc<Self>, FakeClock) {
-        let lib = std::env::var("ORG_INVITES_TEST_FAKETIME_LIB")
-            .expect("ORG_INVITES_TEST_FAKETIME_LIB is unset: run the tests with scripts/test.sh");
         let path = std::env::temp_dir().join(format!("faketime-{}.rc", uuid::Uuid::new_v4()));
         let clock = FakeClock { path };
         clock.set("+0d");
-        let path = clock.path.to_str().unwrap().to_string();
-        let fakecloud = Self::start_with_env(&[
-            ("LD_PRELOAD", lib.as_str()),
-            ("FAKETIME_TIMESTAMP_FILE", path.as_str()),
-            ("FAKETIME_NO_CACHE", "1"),
-            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
-        ])
-        .await;
+        let env = clock.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let fakecloud = Self::start_with_env(&env).await;
         (fakecloud, clock)
     }
 
@@ -231,6 +224,18 @@ pub struct FakeClock {
 }
 
 impl FakeClock {
+    /// What puts another process on this clock (libfaketime).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let lib = std::env::var("ORG_INVITES_TEST_FAKETIME_LIB")
+            .expect("ORG_INVITES_TEST_FAKETIME_LIB is unset: run the tests with scripts/test.sh");
+        vec![
+            ("LD_PRELOAD", lib),
+            ("FAKETIME_TIMESTAMP_FILE", self.path.display().to_string()),
+            ("FAKETIME_NO_CACHE", "1".into()),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".into()),
+        ]
+    }
+
     /// `+16d`: fakecloud's clock runs that far ahead of the real one.
     pub fn set(&self, offset: &str) {
         std::fs::write(&self.path, format!("{offset}\n")).unwrap();
