@@ -21,7 +21,11 @@ use crate::telemetry::LogFormat;
     version,
     about = "Invite AWS accounts into an AWS Organization \
 and follow each invitation, over gRPC.\n\n`serve` and `migrate` run the service; `invite`, `get`, \
-`list`, `cancel`, `watch`, `watch-all`, `quota` and `campaign` are its client, with the AWS CLI's syntax and output.\n\n\
+`list`, `cancel`, `watch`, `watch-all`, `quota`, `campaign`, `subscriptions`, `deliveries` and the \
+billing-transfer commands (`invite-organization-to-transfer-responsibility`, `describe-responsibility-transfer`, \
+`list-inbound-responsibility-transfers`, `list-outbound-responsibility-transfers`, `terminate-responsibility-transfer`, \
+`update-responsibility-transfer`, `accept-handshake`, `decline-handshake`, `watch-transfers`) are its client, \
+with the AWS CLI's syntax and output.\n\n\
 The server's AWS settings come from aws-config's standard chain: \
 AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_ORGANIZATIONS), AWS_REGION (default us-east-1), \
 AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the rest."

@@ -8,7 +8,7 @@ use crate::{
     domain::{
         FieldViolation, HandshakeId, HandshakeState, IfOpenExists, Invitation, InviteRequest,
         InviteTarget, Notes, OnAcceptFailure, OnboardingSpec, PartyType, RawOnboarding, Renewal,
-        RequestId, Tags, Violations,
+        RequestId, Violations,
     },
     proto::v1 as pb,
     service::{ListHandshakes, Position},
@@ -24,23 +24,9 @@ pub fn parse_invite(
     requested_by: Option<String>,
 ) -> Result<InviteRequest, Violations> {
     let mut v = Violations::default();
-    let target = match req.target {
-        None => {
-            v.push(FieldViolation::new("target", "target is required"));
-            None
-        }
-        Some(t) => {
-            v.take(InviteTarget::parse(party_type(t.r#type), &t.id).map_err(|e| e.under("target")))
-        }
-    };
+    let target = target_of(req.target.as_ref(), &mut v);
     let notes = v.take(Notes::parse(&req.notes));
-    let tags = match Tags::parse(req.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()))) {
-        Ok(tags) => Some(tags),
-        Err(bad) => {
-            v.0.extend(bad.0);
-            None
-        }
-    };
+    let tags = super::campaigns::tags_of(&req.tags, "", &mut v);
     let request_id = if req.request_id.is_empty() {
         None
     } else {
@@ -233,6 +219,22 @@ fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
         create_time,
         id: token.i,
     })
+}
+
+/// The invited party (`target`), or its violation.
+pub(super) fn target_of(
+    target: Option<&pb::HandshakeParty>,
+    v: &mut Violations,
+) -> Option<InviteTarget> {
+    match target {
+        None => {
+            v.push(FieldViolation::new("target", "target is required"));
+            None
+        }
+        Some(t) => {
+            v.take(InviteTarget::parse(party_type(t.r#type), &t.id).map_err(|e| e.under("target")))
+        }
+    }
 }
 
 pub(super) fn party_type(raw: i32) -> PartyType {

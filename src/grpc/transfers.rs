@@ -4,12 +4,12 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{convert::timestamp, parse::party_type};
+use super::{convert::timestamp, parse::target_of};
 use crate::{
     domain::{
-        parse_end_time, parse_start_time, parse_transfer_name, FieldViolation, InviteTarget, Notes,
-        Participant, RequestId, Tags, TransferDirection, TransferEvent, TransferEventKind,
-        TransferId, TransferInvite, TransferRecord, TransferStatus, Violations,
+        parse_end_time, parse_start_time, parse_transfer_name, FieldViolation, Notes, Participant,
+        RequestId, TransferDirection, TransferEvent, TransferEventKind, TransferId, TransferInvite,
+        TransferRecord, TransferStatus, Violations,
     },
     proto::v1 as pb,
     store::TransferQuery,
@@ -30,15 +30,7 @@ pub fn parse_invite_transfer(
         Ok(pb::ResponsibilityTransferType::Billing) => {}
         _ => v.push(FieldViolation::new("type", "type must be BILLING")),
     }
-    let target = match req.target {
-        None => {
-            v.push(FieldViolation::new("target", "target is required"));
-            None
-        }
-        Some(t) => {
-            v.take(InviteTarget::parse(party_type(t.r#type), &t.id).map_err(|e| e.under("target")))
-        }
-    };
+    let target = target_of(req.target.as_ref(), &mut v);
     let start_time = match req.start_time.as_ref().and_then(time_of) {
         None => {
             v.push(FieldViolation::new(
@@ -51,13 +43,7 @@ pub fn parse_invite_transfer(
     };
     let source_name = v.take(parse_transfer_name("source_name", &req.source_name));
     let notes = v.take(Notes::parse(&req.notes));
-    let tags = match Tags::parse(req.tags.iter().map(|t| (t.key.as_str(), t.value.as_str()))) {
-        Ok(tags) => Some(tags),
-        Err(bad) => {
-            v.0.extend(bad.0);
-            None
-        }
-    };
+    let tags = super::campaigns::tags_of(&req.tags, "", &mut v);
     let request_id = if req.request_id.is_empty() {
         None
     } else {

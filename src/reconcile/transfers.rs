@@ -11,7 +11,7 @@ use tracing::{info, warn};
 use crate::{
     aws::AwsErrorKind,
     domain::{Transfer, TransferDirection},
-    service::{retry_throttled, Calls, Error, Invitations},
+    service::{patiently, Error, Invitations},
     store::{Known, TransferKnown},
 };
 
@@ -45,6 +45,9 @@ impl<'a> Transfers<'a> {
         // when they were read is never judged against them.
         let owner = inv.owner().await?;
         let abandoned = store.claim_abandoned_transfers(&owner, inv.grace()).await?;
+        // What the lists say is as of now: a row written after this (by a
+        // withdrawal, a rename) is newer and is left as it is.
+        let read_at = Some(store.db_now().await?);
         let outbound = inv
             .list_aws_transfers(TransferDirection::Outbound, Some(stop))
             .await?;
@@ -55,7 +58,7 @@ impl<'a> Transfers<'a> {
         for p in &abandoned {
             match outbound.iter().find(|t| p.invite.made(t)) {
                 Some(t) => {
-                    inv.settle_transfer(&p.request_id, &p.invite, None, t.clone())
+                    inv.settle_transfer(&p.request_id, &p.invite, None, (t.clone(), read_at))
                         .await?;
                 }
                 None => {
@@ -71,7 +74,7 @@ impl<'a> Transfers<'a> {
             .map(|t| (t, TransferDirection::Outbound))
             .chain(inbound.iter().map(|t| (t, TransferDirection::Inbound)));
         for (t, direction) in listed {
-            inv.record_transfer(t, direction, &TransferKnown::default())
+            inv.record_transfer(t, direction, &TransferKnown::default(), read_at)
                 .await?;
             report.handshakes_adopted += self.adopt_handshake(t).await?;
         }
@@ -100,8 +103,7 @@ impl<'a> Transfers<'a> {
             return Ok(0);
         }
         let aws = self.invitations.aws();
-        let mut calls = Calls::default();
-        match retry_throttled(None, &mut calls, || aws.describe_handshake(id)).await {
+        match patiently(|| aws.describe_handshake(id)).await {
             Ok(h) => {
                 store.save_handshake(&h, &Known::from_aws(&h)).await?;
                 Ok(1)
@@ -128,11 +130,10 @@ impl<'a> Transfers<'a> {
                 continue;
             }
             let aws = inv.aws();
-            let mut calls = Calls::default();
             let id = &r.transfer.id;
-            match retry_throttled(None, &mut calls, || aws.describe_transfer(id)).await {
+            match patiently(|| aws.describe_transfer(id)).await {
                 Ok(t) => {
-                    inv.record_transfer(&t, r.direction, &TransferKnown::default())
+                    inv.record_transfer(&t, r.direction, &TransferKnown::default(), None)
                         .await?;
                 }
                 Err(Error::Aws(e)) if e.kind == AwsErrorKind::ResponsibilityTransferNotFound => {

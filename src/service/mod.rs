@@ -19,7 +19,7 @@ mod transfers;
 
 pub use error::Error;
 pub use list::{ListHandshakes, Position};
-pub use pages::{retry_throttled, Calls, InvitePages};
+pub use pages::{patiently, retry_throttled, Calls, InvitePages};
 pub use quota::QuotaReport;
 pub use transfers::InvitedTransfer;
 

@@ -80,6 +80,16 @@ impl InvitePages<'_> {
     }
 }
 
+/// `retry_throttled` for one call whose count nobody reads: throttling is
+/// waited out, bounded only by the caller's own deadline.
+pub async fn patiently<T, F, Fut>(f: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    retry_throttled(None, &mut Calls::default(), f).await
+}
+
 /// Calls `f` until it is not throttled, backing off (the one policy, with
 /// jitter); stops early only when `stop` is cancelled.
 pub async fn retry_throttled<T, F, Fut>(

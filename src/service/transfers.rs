@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-use super::{retry_throttled, Calls, Error, Invitations};
+use super::{patiently, retry_throttled, Calls, Error, Invitations};
 use crate::{
     aws::AwsErrorKind,
     domain::{
@@ -33,10 +33,7 @@ impl Invitations {
         let aws = self.aws.clone();
         let found = self
             .management
-            .get_or_try_init(|| async move {
-                let mut calls = Calls::default();
-                retry_throttled(None, &mut calls, || aws.management_account()).await
-            })
+            .get_or_try_init(|| async move { patiently(|| aws.management_account()).await })
             .await?;
         Ok(found.clone())
     }
@@ -72,7 +69,9 @@ impl Invitations {
             BeginTransfer::Sent { transfer_id } => return self.answered(&transfer_id).await,
             BeginTransfer::Resume => {
                 if let Some(t) = self.find_sent_transfer(&invite).await? {
-                    return self.settle_transfer(&request_id, &invite, None, t).await;
+                    return self
+                        .settle_transfer(&request_id, &invite, None, (t, None))
+                        .await;
                 }
             }
             BeginTransfer::Started => {}
@@ -111,7 +110,7 @@ impl Invitations {
                         "AWS answered without the transfer",
                     ))))?,
             };
-            self.settle_transfer(&request_id, &invite, Some(handshake), transfer)
+            self.settle_transfer(&request_id, &invite, Some(handshake), (transfer, None))
                 .await
         }
         .await;
@@ -129,9 +128,8 @@ impl Invitations {
         h: &Handshake,
         invite: &TransferInvite,
     ) -> Transfer {
-        let mut calls = Calls::default();
         let aws = &self.aws;
-        match retry_throttled(None, &mut calls, || aws.describe_transfer(id)).await {
+        match patiently(|| aws.describe_transfer(id)).await {
             Ok(t) => t,
             Err(e) => {
                 warn!(error = %e, "could not describe the new transfer; recording what is known");
@@ -156,20 +154,21 @@ impl Invitations {
         }
     }
 
-    /// Records `t` as the transfer `request_id` made, and closes the intent.
+    /// Records `t` (as AWS said it at `read_at`) as the transfer
+    /// `request_id` made, and closes the intent.
     pub(crate) async fn settle_transfer(
         &self,
         request_id: &RequestId,
         invite: &TransferInvite,
         handshake: Option<HandshakeRecord>,
-        t: Transfer,
+        (t, read_at): (Transfer, Option<DateTime<Utc>>),
     ) -> Result<InvitedTransfer, Error> {
         let known = TransferKnown {
             request_id: Some(request_id.clone()),
             requested_by: invite.requested_by.clone(),
         };
         let transfer = self
-            .record_transfer(&t, TransferDirection::Outbound, &known)
+            .record_transfer(&t, TransferDirection::Outbound, &known, read_at)
             .await?;
         let handshake_id = transfer.transfer.active_handshake_id.clone();
         self.store
@@ -237,14 +236,20 @@ impl Invitations {
         }
     }
 
-    /// Saves `t` and returns the record, changed or not.
+    /// Saves `t`, as AWS said it at `read_at` (None: just now, as an
+    /// answer to a call), and returns the record, changed or not.
     pub(crate) async fn record_transfer(
         &self,
         t: &Transfer,
         direction: TransferDirection,
         known: &TransferKnown,
+        read_at: Option<DateTime<Utc>>,
     ) -> Result<TransferRecord, Error> {
-        if let Some((record, event)) = self.store.save_transfer(t, direction, known).await? {
+        let saved = self
+            .store
+            .save_transfer(t, direction, known, read_at)
+            .await?;
+        if let Some((record, event)) = saved {
             if let Some(e) = event {
                 tracing::info!(
                     transfer_id = e.record.transfer.id.as_str(),
@@ -299,7 +304,7 @@ impl Invitations {
         let before = self.get_transfer(id).await?;
         let t = self.aws.terminate_transfer(id, end).await?;
         let after = self
-            .record_transfer(&t, before.direction, &TransferKnown::default())
+            .record_transfer(&t, before.direction, &TransferKnown::default(), None)
             .await?;
         if let Some(h) = &before.transfer.active_handshake_id {
             self.refresh_handshake(h).await;
@@ -315,7 +320,7 @@ impl Invitations {
     ) -> Result<TransferRecord, Error> {
         let before = self.get_transfer(id).await?;
         let t = self.aws.rename_transfer(id, name).await?;
-        self.record_transfer(&t, before.direction, &TransferKnown::default())
+        self.record_transfer(&t, before.direction, &TransferKnown::default(), None)
             .await?;
         self.get_transfer(id).await
     }
@@ -332,8 +337,7 @@ impl Invitations {
             Some(r) => r.handshake,
             None => {
                 let aws = &self.aws;
-                let mut calls = Calls::default();
-                let h = retry_throttled(None, &mut calls, || aws.describe_handshake(handshake_id))
+                let h = patiently(|| aws.describe_handshake(handshake_id))
                     .await
                     .map_err(|e| match e {
                         Error::Aws(a) if a.kind == AwsErrorKind::HandshakeNotFound => {
@@ -362,11 +366,7 @@ impl Invitations {
             }
         }
         let aws = &self.aws;
-        let mut calls = Calls::default();
-        let h = retry_throttled(None, &mut calls, || {
-            aws.answer_handshake(handshake_id, accept)
-        })
-        .await?;
+        let h = patiently(|| aws.answer_handshake(handshake_id, accept)).await?;
         self.store.save_handshake(&h, &Known::from_aws(&h)).await?;
         let id = match transfer_of(&h).or_else(|| transfer_of(&known)) {
             Some(id) => id,
@@ -380,13 +380,17 @@ impl Invitations {
                 }
             },
         };
-        let mut calls = Calls::default();
-        let mut t = retry_throttled(None, &mut calls, || aws.describe_transfer(&id)).await?;
+        let mut t = patiently(|| aws.describe_transfer(&id)).await?;
         // AWS drops the handshake's name once it is answered; keep it.
         t.active_handshake_id
             .get_or_insert_with(|| handshake_id.clone());
-        self.record_transfer(&t, TransferDirection::Inbound, &TransferKnown::default())
-            .await?;
+        self.record_transfer(
+            &t,
+            TransferDirection::Inbound,
+            &TransferKnown::default(),
+            None,
+        )
+        .await?;
         self.get_transfer(&id).await
     }
 
@@ -394,8 +398,7 @@ impl Invitations {
     /// (the sweep reads it again anyway).
     pub(crate) async fn refresh_handshake(&self, id: &HandshakeId) {
         let aws = &self.aws;
-        let mut calls = Calls::default();
-        match retry_throttled(None, &mut calls, || aws.describe_handshake(id)).await {
+        match patiently(|| aws.describe_handshake(id)).await {
             Ok(h) => {
                 if let Err(e) = self.store.save_handshake(&h, &Known::from_aws(&h)).await {
                     warn!(error = %e, "could not record the transfer's handshake");

@@ -131,12 +131,15 @@ const UPSERT: &str = "WITH old AS (SELECT status FROM transfers WHERE id = $1),
            request_id = COALESCE(transfers.request_id, EXCLUDED.request_id),
            requested_by = COALESCE(transfers.requested_by, EXCLUDED.requested_by),
            version = transfers.version + 1, update_time = now()
-       WHERE (transfers.arn, transfers.name, transfers.status, transfers.start_time)
+       WHERE ((transfers.arn, transfers.name, transfers.status, transfers.start_time)
                IS DISTINCT FROM (EXCLUDED.arn, EXCLUDED.name, EXCLUDED.status, EXCLUDED.start_time)
           OR (EXCLUDED.end_time IS NOT NULL AND transfers.end_time IS DISTINCT FROM EXCLUDED.end_time)
           OR (EXCLUDED.active_handshake_id IS NOT NULL
               AND transfers.active_handshake_id IS DISTINCT FROM EXCLUDED.active_handshake_id)
-          OR (transfers.request_id IS NULL AND EXCLUDED.request_id IS NOT NULL)
+          OR (transfers.request_id IS NULL AND EXCLUDED.request_id IS NOT NULL))
+         -- A list read before a newer write (a withdrawal, a rename) must
+         -- not undo it: the sweep says when it read ($16); RPCs pass NULL.
+         AND ($16::timestamptz IS NULL OR transfers.update_time <= $16)
        RETURNING *)
      SELECT (SELECT status FROM old) AS previous, up.* FROM up";
 
@@ -150,12 +153,14 @@ struct Upserted {
 impl Store {
     /// Records what AWS says of a transfer; a new status (or a first
     /// sighting) gets its history row and a STATUS_CHANGE event. None when
-    /// nothing changed.
+    /// nothing changed, or when the row was written after `read_at` (what
+    /// AWS said then is older than the row).
     pub async fn save_transfer(
         &self,
         t: &Transfer,
         direction: TransferDirection,
         known: &TransferKnown,
+        read_at: Option<DateTime<Utc>>,
     ) -> Result<Option<(TransferRecord, Option<TransferEvent>)>, StoreError> {
         let mut tx = begin_locked(&self.pool, TRANSFER_EVENT_ORDER_LOCK).await?;
         let up: Option<Upserted> = sqlx::query_as(UPSERT)
@@ -174,6 +179,7 @@ impl Store {
             .bind(t.active_handshake_id.as_ref().map(|h| h.as_str()))
             .bind(known.request_id.as_ref().map(|r| r.as_str()))
             .bind(known.requested_by.as_deref())
+            .bind(read_at)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(up) = up else {
@@ -206,6 +212,14 @@ impl Store {
             observe_time,
         });
         Ok(Some((record, event)))
+    }
+
+    /// Postgres' clock: when a list read from AWS now was read, in the
+    /// rows' own terms (`save_transfer`'s `read_at`).
+    pub async fn db_now(&self) -> Result<DateTime<Utc>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT now()")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// One transfer with its status history.

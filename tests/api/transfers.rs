@@ -981,3 +981,60 @@ async fn the_deadline_warning_follows_the_clock_the_service_and_aws_share() {
     assert_eq!(warnings, 1);
     let _ = client.get_transfer(pb::GetTransferRequest { id }).await;
 }
+
+/// A sweep's list read before a withdrawal must not undo it when recorded
+/// after: what AWS said then is older than the row.
+#[tokio::test]
+async fn a_list_read_before_a_withdrawal_does_not_undo_it() {
+    use org_invites::{
+        domain::{Transfer, TransferDirection, TransferId, TransferStatus},
+        store::{Store, TransferKnown},
+    };
+    let aws = Fakecloud::start().await;
+    let (_other, other_id) = other_org(&aws).await;
+    let app = app_on(aws.clone()).await;
+    let store = Store::connect_lazy(app.db_options.clone());
+    let sent = app
+        .client
+        .clone()
+        .invite_transfer(billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let t = sent.transfer.unwrap();
+    let read_before = store.db_now().await.unwrap();
+    app.client
+        .clone()
+        .withdraw_transfer(pb::WithdrawTransferRequest {
+            id: t.id.clone(),
+            end_time: None,
+        })
+        .await
+        .unwrap();
+    let stale = Transfer {
+        id: TransferId::parse(&t.id).unwrap(),
+        arn: t.arn.clone(),
+        name: t.name.clone(),
+        kind: "BILLING".into(),
+        status: TransferStatus::Requested,
+        source: Default::default(),
+        target: Default::default(),
+        start_time: start_in_two_months(),
+        end_time: None,
+        active_handshake_id: None,
+    };
+    let saved = store
+        .save_transfer(
+            &stale,
+            TransferDirection::Outbound,
+            &TransferKnown::default(),
+            Some(read_before),
+        )
+        .await
+        .unwrap();
+    assert!(saved.is_none(), "the older list was not recorded");
+    assert_eq!(
+        get(&app, &t.id).await.unwrap().status(),
+        pb::ResponsibilityTransferStatus::Withdrawn
+    );
+}

@@ -1,18 +1,17 @@
 //! Each `Organizations` operation as an SDK call.
 use async_trait::async_trait;
-use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_organizations::{types as sdk, Client};
 
 use super::{
-    convert::{from_handshake, from_sdk, to_chrono},
+    convert::{from_handshake, from_sdk, no_retries, to_chrono, to_party, to_tags},
     SdkOrganizations,
 };
 use crate::{
     aws::{AwsError, AwsErrorKind, HandshakePage, MemberCredentials, Organizations, TransferPage},
     domain::{
         AcceptRole, AccountId, ExternalId, Handshake, HandshakeId, Invitation, ParentId,
-        Participant, PartyType, Tag, Transfer, TransferDirection, TransferId, TransferInvite,
+        Participant, Tag, Transfer, TransferDirection, TransferId, TransferInvite,
     },
 };
 
@@ -22,38 +21,17 @@ const PAGE_SIZE: i32 = 20;
 #[async_trait]
 impl Organizations for SdkOrganizations {
     async fn invite_account(&self, invitation: &Invitation) -> Result<Handshake, AwsError> {
-        let kind = match invitation.target.kind() {
-            PartyType::Email => sdk::HandshakePartyType::Email,
-            _ => sdk::HandshakePartyType::Account,
-        };
-        let target = sdk::HandshakeParty::builder()
-            .id(invitation.target.id())
-            .r#type(kind)
-            .build()
-            .map_err(|e| AwsError::with_kind(AwsErrorKind::Other, "BuildError", e.to_string()))?;
-        let mut call = self.client.invite_account_to_organization().target(target);
+        let mut call = self
+            .client
+            .invite_account_to_organization()
+            .target(to_party(&invitation.target)?)
+            .set_tags(Some(to_tags(invitation.tags.iter())?).filter(|t| !t.is_empty()));
         if !invitation.notes.is_empty() {
             call = call.notes(invitation.notes.as_str());
         }
-        for tag in invitation.tags.iter() {
-            let tag = sdk::Tag::builder()
-                .key(&tag.key)
-                .value(&tag.value)
-                .build()
-                .map_err(|e| {
-                    AwsError::with_kind(AwsErrorKind::Other, "BuildError", e.to_string())
-                })?;
-            call = call.tags(tag);
-        }
-        // Never retried by the SDK: a retry after an unanswered attempt could
-        // meet our own handshake as a duplicate. The caller looks the outcome
-        // up instead (the intent row), then decides.
         let out = call
             .customize()
-            .config_override(
-                aws_sdk_organizations::config::Builder::default()
-                    .retry_config(RetryConfig::disabled()),
-            )
+            .config_override(no_retries())
             .send()
             .await
             .map_err(from_sdk)?;
@@ -253,15 +231,10 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn tag_account(&self, account: &AccountId, tags: &[Tag]) -> Result<(), AwsError> {
-        let tags = tags
-            .iter()
-            .map(|t| sdk::Tag::builder().key(&t.key).value(&t.value).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError::with_kind(AwsErrorKind::Other, "BuildError", e.to_string()))?;
         self.client
             .tag_resource()
             .resource_id(account.as_str())
-            .set_tags(Some(tags))
+            .set_tags(Some(to_tags(tags.iter())?))
             .send()
             .await
             .map_err(from_sdk)?;

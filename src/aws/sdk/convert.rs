@@ -1,4 +1,6 @@
-//! SDK values → ours: errors, handshakes, tags.
+//! SDK values → ours (errors, handshakes), and ours → the SDK's (an
+//! invitation's party and tags).
+use aws_config::retry::RetryConfig;
 use aws_sdk_organizations::{
     error::{ProvideErrorMetadata, SdkError},
     types as sdk,
@@ -9,8 +11,8 @@ use tracing::warn;
 use crate::{
     aws::{AwsError, AwsErrorKind},
     domain::{
-        Handshake, HandshakeAction, HandshakeId, HandshakeState, Party, PartyType, Resource,
-        ResourceType,
+        Handshake, HandshakeAction, HandshakeId, HandshakeState, InviteTarget, Party, PartyType,
+        Resource, ResourceType, Tag,
     },
 };
 
@@ -121,6 +123,36 @@ fn from_resources(rs: &[sdk::HandshakeResource]) -> Vec<Resource> {
             resources: from_resources(r.resources()),
         })
         .collect()
+}
+
+fn build_error(e: impl std::fmt::Display) -> AwsError {
+    AwsError::with_kind(AwsErrorKind::Other, "BuildError", e.to_string())
+}
+
+/// An invitation's target as the SDK's party.
+pub(super) fn to_party(target: &InviteTarget) -> Result<sdk::HandshakeParty, AwsError> {
+    let kind = match target.kind() {
+        PartyType::Email => sdk::HandshakePartyType::Email,
+        _ => sdk::HandshakePartyType::Account,
+    };
+    sdk::HandshakeParty::builder()
+        .id(target.id())
+        .r#type(kind)
+        .build()
+        .map_err(build_error)
+}
+
+pub(super) fn to_tags<'a>(tags: impl Iterator<Item = &'a Tag>) -> Result<Vec<sdk::Tag>, AwsError> {
+    tags.map(|t| sdk::Tag::builder().key(&t.key).value(&t.value).build())
+        .collect::<Result<_, _>>()
+        .map_err(build_error)
+}
+
+/// For the invitations: never retried by the SDK, as a retry after an
+/// unanswered attempt could meet our own handshake as a duplicate. The
+/// caller looks the outcome up instead (the intent row), then decides.
+pub(super) fn no_retries() -> aws_sdk_organizations::config::Builder {
+    aws_sdk_organizations::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 pub(super) fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {

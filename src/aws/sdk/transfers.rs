@@ -1,17 +1,16 @@
 //! The billing-transfer operations as SDK calls (the trait's methods in
 //! calls.rs hand over to these).
-use aws_config::retry::RetryConfig;
 use aws_sdk_organizations::types as sdk;
 use chrono::{DateTime, Utc};
 
 use super::{
-    convert::{from_handshake, from_sdk, to_chrono},
+    convert::{from_handshake, from_sdk, no_retries, to_chrono, to_party, to_tags},
     SdkOrganizations,
 };
 use crate::{
     aws::{AwsError, AwsErrorKind, TransferPage},
     domain::{
-        Handshake, HandshakeId, Participant, PartyType, Transfer, TransferDirection, TransferId,
+        Handshake, HandshakeId, Participant, Transfer, TransferDirection, TransferId,
         TransferInvite, TransferStatus,
     },
 };
@@ -22,10 +21,6 @@ fn malformed(what: &str) -> AwsError {
         "ResponseError",
         format!("AWS returned a malformed {what}"),
     )
-}
-
-fn build_error(e: impl std::fmt::Display) -> AwsError {
-    AwsError::with_kind(AwsErrorKind::Other, "BuildError", e.to_string())
 }
 
 fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
@@ -84,40 +79,21 @@ impl SdkOrganizations {
         &self,
         invite: &TransferInvite,
     ) -> Result<Handshake, AwsError> {
-        let kind = match invite.target.kind() {
-            PartyType::Email => sdk::HandshakePartyType::Email,
-            _ => sdk::HandshakePartyType::Account,
-        };
-        let target = sdk::HandshakeParty::builder()
-            .id(invite.target.id())
-            .r#type(kind)
-            .build()
-            .map_err(build_error)?;
         let mut call = self
             .client
             .invite_organization_to_transfer_responsibility()
             .r#type(sdk::ResponsibilityTransferType::Billing)
-            .target(target)
+            .target(to_party(&invite.target)?)
             .start_timestamp(to_smithy(invite.start_time))
-            .source_name(&invite.source_name);
+            .source_name(&invite.source_name)
+            .set_tags(Some(to_tags(invite.tags.iter())?).filter(|t| !t.is_empty()));
         if !invite.notes.is_empty() {
             call = call.notes(invite.notes.as_str());
         }
-        for tag in invite.tags.iter() {
-            let tag = sdk::Tag::builder()
-                .key(&tag.key)
-                .value(&tag.value)
-                .build()
-                .map_err(build_error)?;
-            call = call.tags(tag);
-        }
-        // Never retried by the SDK (see invite_account).
+        // Never retried by the SDK (see `no_retries`).
         let out = call
             .customize()
-            .config_override(
-                aws_sdk_organizations::config::Builder::default()
-                    .retry_config(RetryConfig::disabled()),
-            )
+            .config_override(no_retries())
             .send()
             .await
             .map_err(from_sdk)?;

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::{
-    invite::may_have_been_sent,
+    invite::note_if_sent,
     preamble::{Command, Ready},
     spec::{self, OnboardingParam, RenewalParam, SpecParams, TagParam},
 };
@@ -132,14 +132,10 @@ async fn call(ready: Ready<CreateParams>, watch: bool) -> Result<u8, CliError> {
             c.create_campaign(r).await
         })
         .await
-        .inspect_err(|e| {
-            if may_have_been_sent(e) {
-                eprintln!(
-                    "note: the campaign may have been created; to retry it safely, run the \
-                     same command with --request-id {request_id}"
-                );
-            }
-        })?;
+        .inspect_err(note_if_sent(
+            "the campaign may have been created",
+            &request_id,
+        ))?;
     let out = shape::campaign_output(&c);
     if !watch {
         ready.printer.print(&out)?;

@@ -92,14 +92,10 @@ async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> 
             c.invite_account(r).await
         })
         .await
-        .inspect_err(|e| {
-            if may_have_been_sent(e) {
-                eprintln!(
-                    "note: the invitation may have been sent; to retry it safely, run the same \
-                     command with --request-id {request_id}"
-                );
-            }
-        })?;
+        .inspect_err(note_if_sent(
+            "the invitation may have been sent",
+            &request_id,
+        ))?;
     let h = resp
         .handshake
         .ok_or_else(|| CliError::Other("the service answered without a handshake".into()))?;
@@ -118,6 +114,20 @@ async fn invite(ready: Ready<InviteParams>, wait: bool) -> Result<u8, CliError> 
 
 /// Whether a failed InviteAccount (or CreateCampaign) may still have
 /// reached AWS.
+/// After an error that leaves the outcome unknown, says how to retry
+/// safely: `what` (the invitation may have been sent, ...) and the
+/// request_id to send again.
+pub(super) fn note_if_sent<'a>(what: &'a str, request_id: &'a str) -> impl Fn(&CliError) + 'a {
+    move |e| {
+        if may_have_been_sent(e) {
+            eprintln!(
+                "note: {what}; to retry it safely, run the same command with --request-id \
+                 {request_id}"
+            );
+        }
+    }
+}
+
 pub(super) fn may_have_been_sent(e: &CliError) -> bool {
     use tonic::Code;
     match e {

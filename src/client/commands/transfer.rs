@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    invite::{may_have_been_sent, PartyParam},
+    invite::{note_if_sent, PartyParam},
     preamble::{Command, Ready},
     spec::{self, TagParam},
 };
@@ -125,14 +125,10 @@ async fn call_invite(ready: Ready<InviteParams>) -> Result<u8, CliError> {
             c.invite_transfer(r).await
         })
         .await
-        .inspect_err(|e| {
-            if may_have_been_sent(e) {
-                eprintln!(
-                    "note: the invitation may have been sent; to retry it safely, run the same \
-                     command with --request-id {request_id}"
-                );
-            }
-        })?;
+        .inspect_err(note_if_sent(
+            "the invitation may have been sent",
+            &request_id,
+        ))?;
     let mut h = resp
         .handshake
         .ok_or_else(|| CliError::Other("the service answered without a handshake".into()))?;

@@ -194,7 +194,8 @@ fn targets_of(
     out
 }
 
-fn tags_of(raw: &[pb::Tag], at: &str, v: &mut Violations) -> Option<Tags> {
+/// Tags, or their violations (under `at`, when given).
+pub(super) fn tags_of(raw: &[pb::Tag], at: &str, v: &mut Violations) -> Option<Tags> {
     match Tags::parse(raw.iter().map(|t| (t.key.as_str(), t.value.as_str()))) {
         Ok(tags) => Some(tags),
         Err(bad) => {

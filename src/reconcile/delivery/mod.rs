@@ -53,6 +53,43 @@ pub struct Rendered {
     pub body: String,
 }
 
+impl Rendered {
+    /// The delivery of event `event_id`, about the handshake or transfer
+    /// `about` (whose deliveries keep their order).
+    fn delivery(
+        self,
+        event_id: i64,
+        about: String,
+        observe_time: chrono::DateTime<chrono::Utc>,
+    ) -> NewDelivery {
+        NewDelivery {
+            event_id,
+            handshake_id: about,
+            cloud_event_id: self.id,
+            kind: self.kind,
+            body: self.body,
+            observe_time,
+        }
+    }
+}
+
+/// Runs `write` (one batch of at most BATCH events) until a batch comes
+/// back short; how many events were read.
+async fn drain<F, Fut>(mut write: F) -> Result<usize, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, crate::store::StoreError>>,
+{
+    let mut total = 0;
+    loop {
+        let read = write().await?;
+        total += read;
+        if (read as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
 /// Delivery as configured (`serve`'s flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryOptions {
@@ -140,52 +177,31 @@ impl<'a> Deliver<'a> {
     }
 
     /// Writes `sub`'s deliveries of the events recorded since its last
-    /// pass, a batch at a time, until it is caught up.
+    /// pass (handshake events, then transfer events), a batch at a time,
+    /// until it is caught up.
     async fn enqueue(&self, sub: &Subscription) -> Result<usize, Error> {
         let store = self.invitations.store();
-        let mut total = 0;
-        loop {
-            let read = store
-                .enqueue_deliveries(&sub.id, BATCH, |e| {
-                    sub.filter.matches(e).then(|| {
-                        let r = self.settings.render.render(e);
-                        NewDelivery {
-                            event_id: e.event_id,
-                            handshake_id: e.record.handshake.id.to_string(),
-                            cloud_event_id: r.id,
-                            kind: r.kind,
-                            body: r.body,
-                            observe_time: e.observe_time,
-                        }
-                    })
-                })
-                .await?;
-            total += read;
-            if (read as i64) < BATCH {
-                break;
-            }
-        }
-        loop {
-            let read = store
-                .enqueue_transfer_deliveries(&sub.id, BATCH, |e| {
-                    sub.filter.matches_transfer(e).then(|| {
-                        let r = self.settings.render.render_transfer(e);
-                        NewDelivery {
-                            event_id: e.event_id,
-                            handshake_id: e.record.transfer.id.as_str().to_string(),
-                            cloud_event_id: r.id,
-                            kind: r.kind,
-                            body: r.body,
-                            observe_time: e.observe_time,
-                        }
-                    })
-                })
-                .await?;
-            total += read;
-            if (read as i64) < BATCH {
-                return Ok(total);
-            }
-        }
+        let render = &self.settings.render;
+        let handshakes = drain(|| {
+            store.enqueue_deliveries(&sub.id, BATCH, |e| {
+                let about = e.record.handshake.id.to_string();
+                let r = sub.filter.matches(e).then(|| render.render(e))?;
+                Some(r.delivery(e.event_id, about, e.observe_time))
+            })
+        })
+        .await?;
+        let transfers = drain(|| {
+            store.enqueue_transfer_deliveries(&sub.id, BATCH, |e| {
+                let about = e.record.transfer.id.as_str().to_string();
+                let r = sub
+                    .filter
+                    .matches_transfer(e)
+                    .then(|| render.render_transfer(e))?;
+                Some(r.delivery(e.event_id, about, e.observe_time))
+            })
+        })
+        .await?;
+        Ok(handshakes + transfers)
     }
 
     /// Records a finished job's attempts; how many delivered.
