@@ -310,3 +310,46 @@ async fn more_than_ten_due_deliveries_go_out_ten_to_a_call() {
     handshakes.sort();
     assert_eq!(sent, handshakes);
 }
+
+/// A billing transfer's events reach the bus too, with the transfer as the
+/// subject and its ARN as the resource.
+#[tokio::test]
+async fn a_transfers_events_reach_an_eventbridge_rules_queue() {
+    let fakecloud = Fakecloud::start().await;
+    let queue = fakecloud.bus_to_queue("transfers").await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(fakecloud),
+            delivery: delivering_to("transfers"),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let (_other, other_id) = crate::transfers::other_org(&app.aws).await;
+    let sent = app
+        .client
+        .clone()
+        .invite_transfer(crate::transfers::billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let t = sent.transfer.unwrap();
+    let received = std::sync::Mutex::new(Vec::<Value>::new());
+    let transfer_event = eventually(Duration::from_secs(30), "the transfer's event", || async {
+        let got = app.aws.receive(&queue).await;
+        let mut all = received.lock().unwrap();
+        all.extend(got);
+        all.iter()
+            .find(|e| e["detail-type"] == "orginvites.transfer.v1.status_change")
+            .cloned()
+    })
+    .await;
+    assert_eq!(transfer_event["source"], "org-invites");
+    assert_eq!(transfer_event["detail"]["subject"], t.id.as_str());
+    assert_eq!(
+        transfer_event["detail"]["data"]["transfer"]["status"],
+        "RESPONSIBILITY_TRANSFER_STATUS_REQUESTED"
+    );
+    assert_eq!(transfer_event["resources"], serde_json::json!([t.arn]));
+}
