@@ -294,6 +294,12 @@ struct StatusPageBrowser {
 
 impl StatusPageBrowser {
     fn open(app: &TestApp, path: &str, id: &str, screenshot: &str, mode: Option<&str>) -> Self {
+        Self::open_with(app, path, id, screenshot, mode.as_slice())
+    }
+
+    /// `open`, with the script's arguments after the screenshot (a mode,
+    /// and for `transfer` the transfer id).
+    fn open_with(app: &TestApp, path: &str, id: &str, screenshot: &str, more: &[&str]) -> Self {
         let chromium = std::env::var("ORG_INVITES_TEST_CHROMIUM")
             .expect("ORG_INVITES_TEST_CHROMIUM is unset: run the tests with scripts/test.sh");
         let playwright = std::env::var("ORG_INVITES_TEST_PLAYWRIGHT_CORE").expect(
@@ -307,7 +313,7 @@ impl StatusPageBrowser {
             .arg(format!("http://{}{path}", app.http_addr.unwrap()))
             .arg(id)
             .arg(screenshot)
-            .args(mode)
+            .args(more)
             .env("CHROMIUM", chromium)
             .env("PLAYWRIGHT_CORE_DIR", playwright)
             .stdout(Stdio::piped())
@@ -347,6 +353,35 @@ async fn the_status_page_shows_an_invitation_turn_accepted_in_chromium() {
         .await;
     let png = std::fs::read(screenshot).expect("the screenshot");
     assert_eq!(&png[..4], b"\x89PNG");
+}
+
+/// The page lists billing transfers, with their acceptance deadline, and
+/// shows one turn ACCEPTED with its handshake.
+#[tokio::test]
+async fn the_status_page_shows_a_billing_transfer_turn_accepted_in_chromium() {
+    let app = spawn_dashboard_app(Vec::new()).await;
+    let (_other, other_id) = crate::transfers::other_org(&app.aws).await;
+    let sent = app
+        .client
+        .clone()
+        .invite_transfer(crate::transfers::billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let (h, t) = (sent.handshake.unwrap(), sent.transfer.unwrap());
+    let screenshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/browser/status-page-transfer.png"
+    );
+    let mut browser =
+        StatusPageBrowser::open_with(&app, "/", &h.id, screenshot, &["transfer", &t.id]);
+    assert_eq!(browser.says().await, "SEEN OPEN");
+    assert_eq!(browser.says().await, "SEEN TRANSFER REQUESTED");
+    app.aws.accept(&other_id, &h.id).await;
+    assert_eq!(browser.says().await, "SEEN TRANSFER ACCEPTED");
+    browser
+        .ends_seeing_accepted_with("OPEN=0,ACCEPTED=1,DECLINED=0,CANCELED=0,EXPIRED=0")
+        .await;
 }
 
 /// A change to a handshake the page does not show still moves the counts.

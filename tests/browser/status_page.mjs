@@ -1,10 +1,14 @@
 // Drives the status page (GET /) in headless Debian Chromium for a Rust integration test.
 //
-// Usage: node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH [hidden]
+// Usage: node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH [hidden|onboarding]
+//        node tests/browser/status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH transfer TRANSFER_ID
 //
 // Protocol: one line per step on stdout, so the test can wait on each:
 //   SEEN OPEN       the handshake's row shows state OPEN
 //   SEEN LIVE       (with `hidden`) the page is live and the handshake has no row yet
+//   SEEN TRANSFER REQUESTED  (transfer) the billing transfer's row shows REQUESTED and
+//                   an acceptance deadline
+//   SEEN TRANSFER ACCEPTED   (transfer) after the handshake is ACCEPTED, so is the transfer
 //   SEEN ACCEPTED   it then shows ACCEPTED, #count-ACCEPTED >= 1, screenshot written; exit 0
 //   COUNTS S=N,...  just before SEEN ACCEPTED: the five counts as shown
 //   FAIL <message>  anything else; a "-failure" screenshot is attempted; exit 1
@@ -86,7 +90,7 @@ function waitForState(page, id, want, timeout) {
 }
 
 async function main() {
-  const [url, id, shotPath, mode] = process.argv.slice(2);
+  const [url, id, shotPath, mode, transferId] = process.argv.slice(2);
   if (!url || !id || !shotPath) throw new Error('usage: status_page.mjs URL HANDSHAKE_ID SCREENSHOT_PATH');
 
   const pwDir =
@@ -118,9 +122,22 @@ async function main() {
       await waitForState(page, id, 'OPEN', OPEN_TIMEOUT_MS);
       if (mode === 'onboarding') await waitForCell(page, id, 'onboarding', 'PENDING', OPEN_TIMEOUT_MS);
       await emit('SEEN OPEN');
+      if (mode === 'transfer') {
+        await waitForCell(page, transferId, 'state', 'REQUESTED', OPEN_TIMEOUT_MS);
+        const deadline = await page.evaluate((tid) => {
+          const tr = [...document.querySelectorAll('#transfers tr[data-id]')].find((r) => r.dataset.id === tid);
+          return tr?.cells[4]?.textContent.trim() ?? '';
+        }, transferId);
+        if (!deadline) throw new Error(`transfer ${transferId} shows no acceptance deadline`);
+        await emit('SEEN TRANSFER REQUESTED');
+      }
     }
 
     await waitForState(page, id, 'ACCEPTED', ACCEPTED_TIMEOUT_MS);
+    if (mode === 'transfer') {
+      await waitForCell(page, transferId, 'state', 'ACCEPTED', ACCEPTED_TIMEOUT_MS);
+      await emit('SEEN TRANSFER ACCEPTED');
+    }
     if (mode === 'onboarding') {
       // Placement and tags follow the acceptance, each shown as it happens.
       await waitForCell(page, id, 'onboarding', 'COMPLETE', ACCEPTED_TIMEOUT_MS);
