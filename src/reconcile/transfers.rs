@@ -58,7 +58,7 @@ impl<'a> Transfers<'a> {
         for p in &abandoned {
             match outbound.iter().find(|t| p.invite.made(t)) {
                 Some(t) => {
-                    inv.settle_transfer(&p.request_id, &p.invite, None, (t.clone(), read_at))
+                    inv.settle_transfer(&p.request_id, &p.invite, (t.clone(), read_at))
                         .await?;
                 }
                 None => {

@@ -69,9 +69,7 @@ impl Invitations {
             BeginTransfer::Sent { transfer_id } => return self.answered(&transfer_id).await,
             BeginTransfer::Resume => {
                 if let Some(t) = self.find_sent_transfer(&invite).await? {
-                    return self
-                        .settle_transfer(&request_id, &invite, None, (t, None))
-                        .await;
+                    return self.settle_transfer(&request_id, &invite, (t, None)).await;
                 }
             }
             BeginTransfer::Started => {}
@@ -99,7 +97,7 @@ impl Invitations {
             ..Known::default()
         };
         let recorded = async {
-            let (handshake, _) = self.store.save_handshake(&h, &known).await?;
+            self.store.save_handshake(&h, &known).await?;
             let transfer = match transfer_of(&h) {
                 Some(id) => self.describe_or_provisional(&id, &h, &invite).await,
                 None => self
@@ -110,7 +108,7 @@ impl Invitations {
                         "AWS answered without the transfer",
                     ))))?,
             };
-            self.settle_transfer(&request_id, &invite, Some(handshake), (transfer, None))
+            self.settle_transfer(&request_id, &invite, (transfer, None))
                 .await
         }
         .await;
@@ -155,22 +153,22 @@ impl Invitations {
     }
 
     /// Records `t` (as AWS said it at `read_at`) as the transfer
-    /// `request_id` made, and closes the intent.
+    /// `request_id` made, closes the intent, and answers with the transfer
+    /// (its history too) and its handshake.
     pub(crate) async fn settle_transfer(
         &self,
         request_id: &RequestId,
         invite: &TransferInvite,
-        handshake: Option<HandshakeRecord>,
         (t, read_at): (Transfer, Option<DateTime<Utc>>),
     ) -> Result<InvitedTransfer, Error> {
         let known = TransferKnown {
             request_id: Some(request_id.clone()),
             requested_by: invite.requested_by.clone(),
         };
-        let transfer = self
+        let recorded = self
             .record_transfer(&t, TransferDirection::Outbound, &known, read_at)
             .await?;
-        let handshake_id = transfer.transfer.active_handshake_id.clone();
+        let handshake_id = recorded.transfer.active_handshake_id;
         self.store
             .complete_transfer_request(
                 request_id,
@@ -178,15 +176,7 @@ impl Invitations {
                 handshake_id.as_ref().map(|h| h.as_str()),
             )
             .await?;
-        let handshake = match (handshake, handshake_id) {
-            (Some(h), _) => Some(h),
-            (None, Some(id)) => self.store.get(&id).await?,
-            (None, None) => None,
-        };
-        Ok(InvitedTransfer {
-            handshake,
-            transfer,
-        })
+        self.answered(t.id.as_str()).await
     }
 
     async fn answered(&self, transfer_id: &str) -> Result<InvitedTransfer, Error> {

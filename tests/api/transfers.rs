@@ -153,6 +153,8 @@ async fn a_transfer_is_sent_recorded_accepted_by_the_other_side_and_streamed() {
     assert_eq!(t.direction(), pb::TransferDirection::Outbound);
     assert_eq!(t.name, "Acme billing");
     assert_eq!(t.active_handshake_id, h.id);
+    assert_eq!(t.status_history.len(), 1, "REQUESTED, first seen now");
+    assert_eq!(t.requested_by, "", "no authentication in this test");
     assert_eq!(t.target.as_ref().unwrap().management_account_id, other_id);
     assert_eq!(t.source.as_ref().unwrap().management_account_id, MANAGEMENT);
     assert_eq!(
@@ -1036,5 +1038,56 @@ async fn a_list_read_before_a_withdrawal_does_not_undo_it() {
     assert_eq!(
         get(&app, &t.id).await.unwrap().status(),
         pb::ResponsibilityTransferStatus::Withdrawn
+    );
+}
+
+/// With authentication: the inviter's InviteTransfer names it in
+/// requested_by; answering another organization's invitation is the
+/// admin's alone, and the inviter's attempt changes nothing.
+#[tokio::test]
+async fn the_inviter_is_recorded_and_only_an_admin_answers_an_inbound_invitation() {
+    use org_invites::auth::{token_line, Role};
+
+    use crate::auth::client_with;
+    let file = identities_file();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(&format!(
+        "{}\n",
+        token_line(Role::Admin, "billing-admins", "admin-token")
+    ));
+    std::fs::write(&file, text).unwrap();
+    let app = spawn_secured(Some(file)).await;
+    let (_other, other_id) = other_org(&app.aws).await;
+    let mut inviter = client_with(&app, Some("inviter-token")).await;
+    let sent = inviter
+        .invite_transfer(billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let t = sent.transfer.unwrap();
+    assert_eq!(t.requested_by, "account-factory");
+    let h = sent.handshake.unwrap();
+    assert_eq!(h.requested_by, "account-factory");
+
+    let (from, _) = other_org(&app.aws).await;
+    let inbound = invite_us(&from, "payer").await;
+    let refused = inviter
+        .accept_transfer(pb::AcceptTransferRequest {
+            handshake_id: inbound.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let mut admin = client_with(&app, Some("admin-token")).await;
+    let accepted = admin
+        .accept_transfer(pb::AcceptTransferRequest {
+            handshake_id: inbound,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        accepted.status(),
+        pb::ResponsibilityTransferStatus::Accepted
     );
 }
