@@ -15,6 +15,7 @@ mod quota;
 mod reuse;
 mod sent;
 mod status;
+mod transfer_calls;
 mod transfers;
 
 pub use error::Error;

@@ -24,6 +24,7 @@ mod rows;
 mod session;
 mod snapshot;
 mod stored;
+mod transfer_events;
 mod transfer_requests;
 mod transfers;
 mod unreadable;
