@@ -56,9 +56,9 @@ impl<'a> Transfers<'a> {
             .await?;
         report.listed = outbound.len() + inbound.len();
         for p in &abandoned {
-            match outbound.iter().find(|t| p.invite.made(t)) {
+            match inv.made_by(&p.request_id, &p.invite, &outbound).await? {
                 Some(t) => {
-                    inv.settle_transfer(&p.request_id, &p.invite, (t.clone(), read_at))
+                    inv.settle_transfer(&p.request_id, &p.invite, (t, read_at))
                         .await?;
                 }
                 None => {

@@ -56,7 +56,7 @@ impl Invitations {
             BeginTransfer::InFlight => return Err(Error::InProgress),
             BeginTransfer::Sent { transfer_id } => return self.answered(&transfer_id).await,
             BeginTransfer::Resume => {
-                if let Some(t) = self.find_sent_transfer(&invite).await? {
+                if let Some(t) = self.find_sent_transfer(&request_id, &invite).await? {
                     return self.settle_transfer(&request_id, &invite, (t, None)).await;
                 }
             }
@@ -88,13 +88,12 @@ impl Invitations {
             self.store.save_handshake(&h, &known).await?;
             let transfer = match transfer_of(&h) {
                 Some(id) => self.describe_or_provisional(&id, &h, &invite).await,
-                None => self
-                    .find_sent_transfer(&invite)
-                    .await?
-                    .ok_or(Error::NotRecorded(Box::new(invalid(
+                None => self.find_sent_transfer(&request_id, &invite).await?.ok_or(
+                    Error::NotRecorded(Box::new(invalid(
                         "handshake",
                         "AWS answered without the transfer",
-                    ))))?,
+                    ))),
+                )?,
             };
             self.settle_transfer(&request_id, &invite, (transfer, None))
                 .await
@@ -182,15 +181,38 @@ impl Invitations {
         })
     }
 
-    /// The outbound transfer `invite` made, if AWS lists one (every page).
+    /// The outbound transfer `invite` (under `request_id`) made, if AWS
+    /// lists one (every page).
     pub(crate) async fn find_sent_transfer(
         &self,
+        request_id: &RequestId,
         invite: &TransferInvite,
     ) -> Result<Option<Transfer>, Error> {
         let all = self
             .list_aws_transfers(TransferDirection::Outbound, None)
             .await?;
-        Ok(all.into_iter().find(|t| invite.made(t)))
+        self.made_by(request_id, invite, &all).await
+    }
+
+    /// Which of `listed` `invite` made: the same target, start and name,
+    /// and not recorded as another request's (an earlier transfer of the
+    /// same shape, since withdrawn, belongs to the call that made it).
+    pub(crate) async fn made_by(
+        &self,
+        request_id: &RequestId,
+        invite: &TransferInvite,
+        listed: &[Transfer],
+    ) -> Result<Option<Transfer>, Error> {
+        for t in listed.iter().filter(|t| invite.made(t)) {
+            let recorded = self.store.get_transfer(t.id.as_str()).await?;
+            let theirs = recorded
+                .and_then(|r| r.request_id)
+                .is_some_and(|r| r != *request_id);
+            if !theirs {
+                return Ok(Some(t.clone()));
+            }
+        }
+        Ok(None)
     }
 
     /// Every BILLING transfer AWS lists in `direction`, throttling waited out.

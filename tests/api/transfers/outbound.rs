@@ -463,3 +463,74 @@ async fn a_list_read_before_a_withdrawal_does_not_undo_it() {
         pb::ResponsibilityTransferStatus::Withdrawn
     );
 }
+
+/// A retry that takes over an abandoned attempt looks for what it sent in
+/// AWS; an earlier transfer of the same shape (since withdrawn) made by
+/// another request is not it, so this one is sent.
+#[tokio::test]
+async fn a_taken_over_attempt_does_not_claim_another_requests_transfer() {
+    use org_invites::domain::{InviteTarget, Notes, PartyType, RequestId, Tags, TransferInvite};
+    let aws = Fakecloud::start().await;
+    let (_other, other_id) = other_org(&aws).await;
+    let app = app_on(aws.clone()).await;
+    let first = billing(&other_id);
+    let earlier = app
+        .client
+        .clone()
+        .invite_transfer(first.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .transfer
+        .unwrap();
+    app.client
+        .clone()
+        .withdraw_transfer(pb::WithdrawTransferRequest {
+            id: earlier.id.clone(),
+            end_time: None,
+        })
+        .await
+        .unwrap();
+    // Another request of the same shape, whose attempt was abandoned (its
+    // replica gone, its grace long past) before anything was recorded.
+    let second = pb::InviteTransferRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        ..first
+    };
+    let invite = TransferInvite {
+        target: InviteTarget::parse(PartyType::Account, &other_id).unwrap(),
+        start_time: start_in_two_months(),
+        source_name: second.source_name.clone(),
+        notes: Notes::parse(&second.notes).unwrap(),
+        tags: Tags::parse(std::iter::empty()).unwrap(),
+        request_id: RequestId::parse(&second.request_id).ok(),
+        requested_by: None,
+    };
+    sqlx::query(
+        "INSERT INTO transfer_requests (request_id, status, digest, target_type, target_id,
+             start_time, source_name, notes, tags, attempt_time)
+         VALUES ($1, 'PENDING', $2, 'ACCOUNT', $3, $4, $5, $6, '[]', now() - interval '1 hour')",
+    )
+    .bind(&second.request_id)
+    .bind(invite.digest())
+    .bind(&other_id)
+    .bind(start_in_two_months())
+    .bind(&second.source_name)
+    .bind(&second.notes)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let answer = app
+        .client
+        .clone()
+        .invite_transfer(second.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .transfer
+        .unwrap();
+    assert_ne!(answer.id, earlier.id, "not the earlier request's transfer");
+    assert_eq!(answer.status(), pb::ResponsibilityTransferStatus::Requested);
+    assert_eq!(answer.request_id, second.request_id);
+    assert_eq!(aws_outbound(&aws).await.len(), 2);
+}
