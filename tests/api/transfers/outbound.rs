@@ -534,3 +534,125 @@ async fn a_taken_over_attempt_does_not_claim_another_requests_transfer() {
     assert_eq!(answer.request_id, second.request_id);
     assert_eq!(aws_outbound(&aws).await.len(), 2);
 }
+
+/// DescribeResponsibilityTransfer fails (5xx) right after AWS made the
+/// transfer: InviteTransfer still answers with the transfer as the request
+/// and the handshake tell, and the next sweep completes it from AWS's list.
+#[tokio::test]
+async fn a_transfer_that_cannot_be_described_at_once_is_recorded_and_completed_by_the_sweep() {
+    use org_invites::aws::{Around, AwsError, Call, Decorated, Operation};
+
+    struct DescribeFails;
+    impl Around for DescribeFails {
+        fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
+            if op == Operation::DescribeResponsibilityTransfer {
+                return Box::pin(async { Err(AwsError::new("ServiceException", None, "down")) });
+            }
+            call
+        }
+    }
+    let aws = Fakecloud::start().await;
+    let (_other, other_id) = other_org(&aws).await;
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(aws.clone()),
+            aws: Some(std::sync::Arc::new(Decorated::with(
+                aws.organizations(),
+                DescribeFails,
+            ))),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let sent = app
+        .client
+        .clone()
+        .invite_transfer(billing(&other_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let t = sent.transfer.unwrap();
+    assert_eq!(t.status(), pb::ResponsibilityTransferStatus::Requested);
+    assert_eq!(t.name, "Acme billing");
+    assert_eq!(t.target.as_ref().unwrap().management_account_id, other_id);
+    assert!(t.arn.is_empty(), "not described yet: {t:?}");
+    let completed = eventually(
+        Duration::from_secs(30),
+        "the sweep completes it",
+        || async { get(&app, &t.id).await.ok().filter(|r| !r.arn.is_empty()) },
+    )
+    .await;
+    assert_eq!(completed.source.unwrap().management_account_id, MANAGEMENT);
+    assert_eq!(completed.request_id, t.request_id, "still the request's");
+    assert_eq!(aws_outbound(&aws).await.len(), 1);
+}
+
+/// AWS throttles the transfer lists: the sweep backs off, tries again and
+/// still adopts what was made elsewhere.
+#[tokio::test]
+async fn throttled_transfer_lists_are_retried_and_the_transfer_still_adopted() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use org_invites::aws::{Around, AwsError, Call, Decorated, Operation};
+
+    struct ThrottleLists(std::sync::Arc<AtomicUsize>);
+    impl Around for ThrottleLists {
+        fn around<'a, T: Send + 'a>(&'a self, op: Operation, call: Call<'a, T>) -> Call<'a, T> {
+            let list = matches!(
+                op,
+                Operation::ListOutboundResponsibilityTransfers
+                    | Operation::ListInboundResponsibilityTransfers
+            );
+            if list && self.0.fetch_add(1, Ordering::SeqCst) < 3 {
+                return Box::pin(async {
+                    Err(AwsError::new("TooManyRequestsException", None, "slow down"))
+                });
+            }
+            call
+        }
+    }
+    let aws = Fakecloud::start().await;
+    let (_other, other_id) = other_org(&aws).await;
+    let lists = std::sync::Arc::new(AtomicUsize::new(0));
+    let throttle = std::sync::Arc::new(Decorated::with(
+        aws.organizations(),
+        ThrottleLists(lists.clone()),
+    ));
+    let target = sdk::HandshakeParty::builder()
+        .id(&other_id)
+        .r#type(sdk::HandshakePartyType::Account)
+        .build()
+        .unwrap();
+    aws.management_client()
+        .invite_organization_to_transfer_responsibility()
+        .r#type(sdk::ResponsibilityTransferType::Billing)
+        .target(target)
+        .start_timestamp(aws_smithy_types::DateTime::from_secs(
+            start_in_two_months().timestamp(),
+        ))
+        .source_name("made while throttled")
+        .send()
+        .await
+        .unwrap();
+    let app = spawn_app_with(
+        fresh_database().await,
+        AppOptions {
+            fakecloud: Some(aws.clone()),
+            aws: Some(throttle),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let adopted = eventually(
+        Duration::from_secs(60),
+        "adopted after the throttling",
+        || async { list(&app, pb::TransferDirection::Outbound).await.pop() },
+    )
+    .await;
+    assert_eq!(adopted.name, "made while throttled");
+    assert!(
+        lists.load(Ordering::SeqCst) > 3,
+        "three lists were refused before one went through"
+    );
+}
