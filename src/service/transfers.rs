@@ -8,8 +8,9 @@ use tracing::warn;
 use super::{patiently, retry_throttled, Calls, Error, Invitations};
 use crate::{
     domain::{
-        transfer_of, FieldViolation, Handshake, HandshakeRecord, Participant, RequestId, Transfer,
-        TransferDirection, TransferId, TransferInvite, TransferRecord, TransferStatus, Violations,
+        transfer_of, FieldViolation, Handshake, HandshakeRecord, Participant, PartyType, RequestId,
+        Transfer, TransferDirection, TransferId, TransferInvite, TransferRecord, TransferStatus,
+        Violations,
     },
     store::{BeginTransfer, Known, TransferKnown},
 };
@@ -119,7 +120,7 @@ impl Invitations {
             Err(e) => {
                 warn!(error = %e, "could not describe the new transfer; recording what is known");
                 let target = invite.target.id().to_string();
-                let is_email = target.contains('@');
+                let is_email = invite.target.kind() == PartyType::Email;
                 Transfer {
                     id: id.clone(),
                     arn: String::new(),

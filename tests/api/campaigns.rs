@@ -338,14 +338,21 @@ async fn pause_resume_and_cancel_with_and_without_the_open_invitations() {
     let ids: Vec<String> = (0..3).map(|_| random_account_id()).collect();
     let created = create(&app, campaign_of(&ids)).await.unwrap();
     let id = created.id.clone();
-    let first = eventually(WAIT, "the first target sent", || async {
-        let c = get(&app, &id).await;
-        (c.counts.as_ref()?.invited == 1).then_some(c)
-    })
+    // The pass records the send, then when the next may go (a write
+    // each): wait for both.
+    let first = eventually(
+        WAIT,
+        "the first target sent, and when the next goes",
+        || async {
+            let c = get(&app, &id).await;
+            (c.counts.as_ref()?.invited == 1 && c.next_send_time.is_some()).then_some(c)
+        },
+    )
     .await;
-    assert!(
-        first.next_send_time.is_some(),
-        "the quota says when the next goes"
+    assert_eq!(
+        first.counts.unwrap().queued,
+        2,
+        "the quota holds the others"
     );
 
     let mut client = app.client.clone();
