@@ -27,11 +27,7 @@ pub fn parse_invite(
     let target = target_of(req.target.as_ref(), &mut v);
     let notes = v.take(Notes::parse(&req.notes));
     let tags = super::campaigns::tags_of(&req.tags, "", &mut v);
-    let request_id = if req.request_id.is_empty() {
-        None
-    } else {
-        v.take(RequestId::parse(&req.request_id))
-    };
+    let request_id = optional_request_id(&req.request_id, &mut v);
     let onboarding = match &req.onboarding {
         None => None,
         Some(o) => match parse_onboarding(o, target.as_ref()) {
@@ -192,19 +188,28 @@ fn filter_key(states: &[HandshakeState], target_id: &str, campaign_id: &str) -> 
 }
 
 pub fn encode_token(cursor: &Position, query: &ListHandshakes) -> String {
+    let filter = filter_key(
+        &query.states,
+        query.target_id.as_deref().unwrap_or_default(),
+        query.campaign_id.as_deref().unwrap_or_default(),
+    );
+    encode_position(cursor, &filter)
+}
+
+/// The page token after `cursor` of a newest-first (create_time, id)
+/// keyset, for the filters whose key is `filter` (ListHandshakes,
+/// ListTransfers).
+pub(super) fn encode_position(cursor: &Position, filter: &str) -> String {
     let token = PageToken {
         t: cursor.create_time.timestamp_micros(),
         i: cursor.id.clone(),
-        f: filter_key(
-            &query.states,
-            query.target_id.as_deref().unwrap_or_default(),
-            query.campaign_id.as_deref().unwrap_or_default(),
-        ),
+        f: filter.to_string(),
     };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("token serializes"))
 }
 
-fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
+/// The position `encode_position` wrote, if `s` was issued for `filter`.
+pub(super) fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
     let bad = || FieldViolation::new("page_token", "page_token is not one this service issued");
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     let token: PageToken = serde_json::from_slice(&bytes).map_err(|_| bad())?;
@@ -219,6 +224,15 @@ fn decode_token(s: &str, filter: &str) -> Result<Position, FieldViolation> {
         create_time,
         id: token.i,
     })
+}
+
+/// A request's idempotency key: None when not given, or its violation.
+pub(super) fn optional_request_id(raw: &str, v: &mut Violations) -> Option<RequestId> {
+    if raw.is_empty() {
+        None
+    } else {
+        v.take(RequestId::parse(raw))
+    }
 }
 
 /// The invited party (`target`), or its violation.

@@ -1,17 +1,19 @@
 //! Billing transfers at the edge: requests parsed into domain values (every
 //! bad field one violation, nothing sent), records mapped to proto.
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use super::{convert::timestamp, parse::target_of};
+use super::{
+    convert::timestamp,
+    parse::{decode_token, encode_position, optional_request_id, target_of},
+};
 use crate::{
     domain::{
         parse_end_time, parse_start_time, parse_transfer_name, FieldViolation, Notes, Participant,
-        RequestId, TransferDirection, TransferEvent, TransferEventKind, TransferId, TransferInvite,
+        TransferDirection, TransferEvent, TransferEventKind, TransferId, TransferInvite,
         TransferRecord, TransferStatus, Violations,
     },
     proto::v1 as pb,
+    service::Position,
     store::TransferQuery,
     watch::encode_transfer_token,
 };
@@ -44,11 +46,7 @@ pub fn parse_invite_transfer(
     let source_name = v.take(parse_transfer_name("source_name", &req.source_name));
     let notes = v.take(Notes::parse(&req.notes));
     let tags = super::campaigns::tags_of(&req.tags, "", &mut v);
-    let request_id = if req.request_id.is_empty() {
-        None
-    } else {
-        v.take(RequestId::parse(&req.request_id))
-    };
+    let request_id = optional_request_id(&req.request_id, &mut v);
     match (target, start_time, source_name, notes, tags) {
         (Some(target), Some(start_time), Some(source_name), Some(notes), Some(tags))
             if v.is_empty() =>
@@ -105,14 +103,6 @@ fn status_from_proto(raw: i32) -> Option<TransferStatus> {
     })
 }
 
-/// Where a page ended, and the filters it was made for.
-#[derive(Serialize, Deserialize)]
-struct PageToken {
-    t: DateTime<Utc>,
-    i: String,
-    f: String,
-}
-
 /// The query ListTransfers asks for; its filters' key (a page token
 /// carries it, so it cannot be used with other filters).
 pub fn parse_list(req: &pb::ListTransfersRequest) -> Result<(TransferQuery, String), Violations> {
@@ -150,27 +140,8 @@ pub fn parse_list(req: &pb::ListTransfersRequest) -> Result<(TransferQuery, Stri
     let before = if req.page_token.is_empty() {
         None
     } else {
-        let token = URL_SAFE_NO_PAD
-            .decode(&req.page_token)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<PageToken>(&b).ok());
-        match token {
-            Some(t) if t.f == filter => Some((t.t, t.i)),
-            Some(_) => {
-                v.push(FieldViolation::new(
-                    "page_token",
-                    "page_token was issued for other filters; keep the filters or start over",
-                ));
-                None
-            }
-            None => {
-                v.push(FieldViolation::new(
-                    "page_token",
-                    "page_token is not one this service issued",
-                ));
-                None
-            }
-        }
+        v.take(decode_token(&req.page_token, &filter))
+            .map(|p| (p.create_time, p.id))
     };
     if !v.is_empty() {
         return Err(v);
@@ -190,12 +161,11 @@ pub fn parse_list(req: &pb::ListTransfersRequest) -> Result<(TransferQuery, Stri
 pub fn next_page(last: Option<&TransferRecord>, full: bool, filter: &str) -> String {
     match last {
         Some(r) if full => {
-            let token = PageToken {
-                t: r.create_time,
-                i: r.transfer.id.as_str().to_string(),
-                f: filter.to_string(),
+            let cursor = Position {
+                create_time: r.create_time,
+                id: r.transfer.id.as_str().to_string(),
             };
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("token serializes"))
+            encode_position(&cursor, filter)
         }
         _ => String::new(),
     }

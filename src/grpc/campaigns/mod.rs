@@ -30,7 +30,7 @@ pub fn parse_create(
     let request_id = if req.request_id.is_empty() {
         Some(RequestId::generate())
     } else {
-        v.take(RequestId::parse(&req.request_id))
+        super::parse::optional_request_id(&req.request_id, &mut v)
     };
     let notes = v.take(Notes::parse(&req.notes));
     let tags = tags_of(&req.tags, "", &mut v);
