@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
 use super::{Store, StoreError};
 use crate::domain::Subscription;
@@ -141,79 +141,88 @@ impl Store {
         Ok(())
     }
 
-    /// Where `subscription`'s deliveries were written up to, locked for
-    /// this transaction; None while another replica writes them.
+    /// Writes `subscription`'s deliveries of the next `batch` handshake
+    /// events `select` takes, and moves its watermark past them; how many
+    /// events were read (0 while another replica writes them).
     pub async fn enqueue_deliveries<F>(
         &self,
         subscription: &str,
         batch: i64,
-        mut select: F,
+        select: F,
     ) -> Result<usize, StoreError>
     where
         F: FnMut(&crate::domain::HandshakeEvent) -> Option<NewDelivery>,
     {
-        let mut tx = self.pool.begin().await?;
-        let through: Option<i64> = sqlx::query_scalar(
-            "SELECT enqueued_through FROM subscriptions WHERE id = $1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(subscription)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(through) = through else {
-            return Ok(0);
+        let read = |after| async move {
+            let b = self.events_after(after, batch).await?;
+            Ok((b.events, b.rows, b.last_id))
         };
-        let events = self.events_after(through, batch).await?;
-        let Some(last) = events.last_id else {
-            return Ok(0);
-        };
-        let rows: Vec<NewDelivery> = events.events.iter().filter_map(&mut select).collect();
-        insert(&mut tx, subscription, &rows).await?;
-        sqlx::query("UPDATE subscriptions SET enqueued_through = $2 WHERE id = $1")
-            .bind(subscription)
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(events.rows)
+        self.enqueue_log(subscription, Log::Handshakes, read, select)
+            .await
     }
 
-    /// `enqueue_deliveries` for the transfer log: its own watermark
-    /// (`transfers_enqueued_through`, from the subscription's start until
-    /// the first pass), the same deliveries table (the two logs share one
-    /// id sequence).
+    /// `enqueue_deliveries` for the transfer log: its own watermark, the
+    /// same deliveries table (the two logs share one id sequence).
     pub async fn enqueue_transfer_deliveries<F>(
         &self,
         subscription: &str,
         batch: i64,
-        mut select: F,
+        select: F,
     ) -> Result<usize, StoreError>
     where
         F: FnMut(&crate::domain::TransferEvent) -> Option<NewDelivery>,
     {
+        let read = |after| async move {
+            let events = self.transfer_events_after(after, batch).await?;
+            let (rows, last) = (events.len(), events.last().map(|e| e.event_id));
+            Ok((events, rows, last))
+        };
+        self.enqueue_log(subscription, Log::Transfers, read, select)
+            .await
+    }
+
+    /// One log's enqueue: the watermark, locked for this transaction (None
+    /// while another replica writes it), the events after it (`read`: the
+    /// events, the rows read, the last row's id), their deliveries and the
+    /// new watermark, in one transaction.
+    async fn enqueue_log<E, R, Fut>(
+        &self,
+        subscription: &str,
+        log: Log,
+        read: R,
+        mut select: impl FnMut(&E) -> Option<NewDelivery>,
+    ) -> Result<usize, StoreError>
+    where
+        R: FnOnce(i64) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<E>, usize, Option<i64>), StoreError>>,
+    {
         let mut tx = self.pool.begin().await?;
-        let through: Option<i64> = sqlx::query_scalar(
-            "SELECT coalesce(transfers_enqueued_through, start_after) FROM subscriptions
-             WHERE id = $1 FOR UPDATE SKIP LOCKED",
-        )
+        let through: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT {} FROM subscriptions WHERE id = $1 FOR UPDATE SKIP LOCKED",
+            log.watermark()
+        )))
         .bind(subscription)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(through) = through else {
             return Ok(0);
         };
-        let events = self.transfer_events_after(through, batch).await?;
-        let Some(last) = events.last().map(|e| e.event_id) else {
+        let (events, rows, last) = read(through).await?;
+        let Some(last) = last else {
             return Ok(0);
         };
-        let rows: Vec<NewDelivery> = events.iter().filter_map(&mut select).collect();
-        insert(&mut tx, subscription, &rows).await?;
-        sqlx::query("UPDATE subscriptions SET transfers_enqueued_through = $2 WHERE id = $1")
-            .bind(subscription)
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
+        let deliveries: Vec<NewDelivery> = events.iter().filter_map(&mut select).collect();
+        insert(&mut tx, subscription, &deliveries).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE subscriptions SET {} = $2 WHERE id = $1",
+            log.column()
+        )))
+        .bind(subscription)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(events.len())
+        Ok(rows)
     }
 
     /// Claims up to `limit` due deliveries of the ACTIVE `subscriptions`.
@@ -365,6 +374,32 @@ impl Store {
         .await?
         .rows_affected()
             > 0)
+    }
+}
+
+/// The two event logs deliveries are written from, each with its own
+/// watermark column in `subscriptions`.
+#[derive(Clone, Copy)]
+enum Log {
+    Handshakes,
+    Transfers,
+}
+
+impl Log {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Handshakes => "enqueued_through",
+            Self::Transfers => "transfers_enqueued_through",
+        }
+    }
+
+    /// The watermark as read: a subscription the previous release wrote
+    /// has no transfer watermark yet, so it starts where its events did.
+    fn watermark(self) -> &'static str {
+        match self {
+            Self::Handshakes => "enqueued_through",
+            Self::Transfers => "coalesce(transfers_enqueued_through, start_after)",
+        }
     }
 }
 
