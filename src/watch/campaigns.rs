@@ -34,6 +34,17 @@ impl Default for CampaignTicks {
     }
 }
 
+/// Waits for the next tick, or RECHECK at the most (a notification lost
+/// with a connection is then late, never missing); false when the server
+/// is stopping.
+pub(super) async fn next_tick(stop: &CancellationToken, ticks: &mut watch::Receiver<u64>) -> bool {
+    tokio::select! {
+        _ = stop.cancelled() => false,
+        r = ticks.changed() => r.is_ok(),
+        _ = tokio::time::sleep(RECHECK) => true,
+    }
+}
+
 impl CampaignTicks {
     fn tick(&self) {
         self.0.send_modify(|n| *n = n.wrapping_add(1));
@@ -100,16 +111,9 @@ impl Watches {
                 let mut over = first.is_over();
                 yield Ok(first);
                 while !over {
-                    tokio::select! {
-                        _ = stop.cancelled() => {
-                            yield Err(WatchError::ShuttingDown);
-                            return;
-                        }
-                        r = ticks.changed() => if r.is_err() {
-                            yield Err(WatchError::ShuttingDown);
-                            return;
-                        },
-                        _ = tokio::time::sleep(RECHECK) => {}
+                    if !next_tick(&stop, &mut ticks).await {
+                        yield Err(WatchError::ShuttingDown);
+                        return;
                     }
                     match store.get_campaign(&id).await {
                         Ok(Some(c)) if c.version != version => {

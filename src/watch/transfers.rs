@@ -1,18 +1,17 @@
 //! WatchTransfers' engine: transfer events are few, so each watcher reads
 //! `transfer_events` after its last id whenever the tick the campaign
 //! listener also serves moves (a transfer event announces itself on the
-//! transfers channel), and every RECHECK regardless.
-use std::{pin::Pin, time::Duration};
+//! transfers channel), and at least every 30 s regardless (`next_tick`).
+use std::pin::Pin;
 
 use tokio_stream::Stream;
 
-use super::{WatchError, Watches};
+use super::{campaigns::next_tick, WatchError, Watches};
 use crate::{
     domain::{TransferDirection, TransferEvent},
     metrics::WatchMethod,
 };
 
-const RECHECK: Duration = Duration::from_secs(30);
 const BATCH: i64 = 100;
 
 pub type TransferStream = Pin<Box<dyn Stream<Item = Result<TransferEvent, WatchError>> + Send>>;
@@ -53,16 +52,9 @@ impl Watches {
                 if full {
                     continue;
                 }
-                tokio::select! {
-                    _ = stop.cancelled() => {
-                        yield Err(WatchError::ShuttingDown);
-                        return;
-                    }
-                    r = ticks.changed() => if r.is_err() {
-                        yield Err(WatchError::ShuttingDown);
-                        return;
-                    },
-                    _ = tokio::time::sleep(RECHECK) => {}
+                if !next_tick(&stop, &mut ticks).await {
+                    yield Err(WatchError::ShuttingDown);
+                    return;
                 }
             }
         }))
