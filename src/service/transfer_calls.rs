@@ -66,13 +66,12 @@ impl Invitations {
     ) -> Result<TransferRecord, Error> {
         let before = self.get_transfer(id).await?;
         let t = self.aws.terminate_transfer(id, end).await?;
-        let after = self
-            .record_transfer(&t, before.direction, &TransferKnown::default(), None)
+        self.record_transfer(&t, before.direction, &TransferKnown::default(), None)
             .await?;
         if let Some(h) = &before.transfer.active_handshake_id {
             self.refresh_handshake(h).await;
         }
-        self.get_transfer(&after.transfer.id).await
+        self.get_transfer(id).await
     }
 
     /// UpdateResponsibilityTransfer.
